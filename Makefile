@@ -1,0 +1,46 @@
+# The few verbs people type. Every target starts from `install`, which is
+# idempotent and quick when nothing changed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: install browser run test lint stop bench messages worker
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+# Debian's Chromium and a CJK font for the browser tests (Playwright cannot
+# download its own browser here). Installed only when missing.
+browser:
+	@sh scripts/install-browser.sh
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: install browser lint
+	$(VENV)/bin/pytest
+
+stop:
+	@test -x $(PY) && $(PY) -m portal.devdb stop || true
+
+bench: install
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Regenerate the compiled translations after editing locale/*/LC_MESSAGES/django.po
+messages:
+	cd accounts && ../$(PY) ../manage.py compilemessages
+	cd policies && ../$(PY) ../manage.py compilemessages
+	cd portal && ../$(PY) ../manage.py compilemessages

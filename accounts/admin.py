@@ -1,0 +1,159 @@
+"""Admin pages for insured persons and their personal accounts."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
+from unfold.contrib.import_export.forms import ExportForm
+
+from policies.models import Region
+from portal.admin_base import ScopedModelAdmin
+from portal.paginator import CappedCountPaginator
+from portal.scoping import ALL, region_codes, scope_queryset
+
+from . import idnumbers
+from .models import InsuredPerson, PersonalAccount
+from .resources import InsuredPersonExportResource
+
+_ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
+
+
+class ScopedRegionFilter(DropdownFilter):
+    """Filter by pooling region, offering only the regions the user may see."""
+
+    title = _("pooling region")
+    parameter_name = "region__code__exact"
+
+    def lookups(self, request, model_admin):
+        regions = Region.objects.order_by("code")
+        codes = region_codes(request.user)
+        if codes is not ALL:
+            regions = regions.filter(code__in=codes)
+        return [(r.code, f"{r.code} {r.name}") for r in regions]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(region_id=self.value())
+        return queryset
+
+
+class PersonalAccountInline(admin.StackedInline):
+    model = PersonalAccount
+    can_delete = False
+    extra = 0
+    max_num = 1
+    fields = ("balance", "updated_at")
+    readonly_fields = ("balance", "updated_at")
+    verbose_name_plural = _("personal account")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
+    resource_classes = [InsuredPersonExportResource]
+    export_form_class = ExportForm
+    list_display = (
+        "national_id",
+        "name",
+        "sex",
+        "birth_date",
+        "insurance_type",
+        "region",
+        "status",
+        "mobile",
+        "account_balance",
+    )
+    list_display_links = ("national_id", "name")
+    list_select_related = ("region", "account")
+    list_filter = (
+        ScopedRegionFilter,
+        ("insurance_type", ChoicesDropdownFilter),
+        ("status", ChoicesDropdownFilter),
+    )
+    list_filter_submit = True
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    search_fields = ("national_id",)  # replaced by get_search_results below
+    search_help_text = _(
+        "Enter a full 18-character identity number, an 11-digit mobile number, "
+        "or the beginning of a name."
+    )
+    readonly_fields = ("sex", "birth_date", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("national_id", "name", ("sex", "birth_date"), "mobile")}),
+        (
+            _("Enrolment"),
+            {"fields": ("insurance_type", "region", "enrolled_on", "status")},
+        ),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = [PersonalAccountInline]
+    ordering = ("-id",)
+
+    @admin.display(description=_("account balance (yuan)"), ordering="account__balance")
+    def account_balance(self, obj):
+        account = getattr(obj, "account", None) if obj.has_personal_account else None
+        return account.balance if account is not None else "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search by exact identity number, exact mobile number, or name prefix — all indexed."""
+        term = idnumbers.normalize(search_term)
+        if not term:
+            return queryset, False
+        if _ID_LIKE.match(term):
+            return queryset.filter(national_id=term), False
+        if _MOBILE_LIKE.match(term):
+            return queryset.filter(mobile=term), False
+        return queryset.filter(Q(name__startswith=term)), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            kwargs["queryset"] = scope_queryset(
+                request.user, Region.objects.select_related("province"), "code"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(PersonalAccount)
+class PersonalAccountAdmin(ScopedModelAdmin):
+    """Read-only list of accounts; balances change only through services (ledger issue)."""
+
+    region_field = "person__region"
+    list_display = ("person", "person_region", "balance", "updated_at")
+    list_select_related = ("person__region",)
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    search_fields = ("person__national_id",)
+    search_help_text = _("Enter a full 18-character identity number.")
+    readonly_fields = ("person", "balance", "updated_at")
+
+    @admin.display(description=_("pooling region"), ordering="person__region")
+    def person_region(self, obj):
+        return obj.person.region
+
+    def get_search_results(self, request, queryset, search_term):
+        term = idnumbers.normalize(search_term)
+        if not term:
+            return queryset, False
+        return queryset.filter(person__national_id=term), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,136 @@
+"""The project's field validators, each raising ``ValidationError`` with a stable code.
+
+Forms, the admin, the enrollment import and services all call these, so one
+rule has one implementation and one error code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import idnumbers
+
+_FIRST17 = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+EARLIEST_BIRTH = dt.date(1890, 1, 1)
+
+
+def clean_national_id(value: str) -> str:
+    """Return the normalised identity number, or raise ``ValidationError``.
+
+    Codes: ``bad_length``, ``bad_characters``, ``unknown_province``,
+    ``bad_birth_date``, ``bad_checksum``.
+    """
+    number = idnumbers.normalize(value)
+    if len(number) != 18:
+        raise ValidationError(
+            _("An identity number has 18 characters; this one has %(length)d."),
+            code="bad_length",
+            params={"length": len(number)},
+        )
+    if not _FIRST17.match(number):
+        raise ValidationError(
+            _("The first 17 characters must be digits and the last a digit or X."),
+            code="bad_characters",
+        )
+    if number[:2] not in idnumbers.PROVINCE_PREFIXES:
+        raise ValidationError(
+            _("%(prefix)s is not a province code, so the address code is not valid."),
+            code="unknown_province",
+            params={"prefix": number[:2]},
+        )
+    try:
+        birth = idnumbers.facts(number).birth_date
+    except ValueError:
+        birth = None
+    today = timezone.localdate()
+    if birth is None or birth > today or birth < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("%(digits)s is not a real birth date."),
+            code="bad_birth_date",
+            params={"digits": number[6:14]},
+        )
+    expected = idnumbers.check_char(number[:17])
+    if number[17] != expected:
+        raise ValidationError(
+            _("The check character should be %(expected)s, not %(actual)s."),
+            code="bad_checksum",
+            params={"expected": expected, "actual": number[17]},
+        )
+    return number
+
+
+def validate_national_id(value: str) -> None:
+    """Model-field validator form of :func:`clean_national_id`."""
+    clean_national_id(value)
+
+
+def clean_mobile(value: str) -> str:
+    """Return a mainland mobile number (11 digits, starting 1), or '' for blank."""
+    number = re.sub(r"[\s-]", "", idnumbers.normalize(value))
+    if number.startswith("+86"):
+        number = number[3:]
+    if not number:
+        return ""
+    if not _MOBILE.match(number):
+        raise ValidationError(
+            _("%(value)s is not a mainland mobile number (11 digits starting with 1)."),
+            code="bad_phone",
+            params={"value": value},
+        )
+    return number
+
+
+def validate_mobile(value: str) -> None:
+    clean_mobile(value)
+
+
+def clean_region_code(value: str):
+    """Return the pooling ``Region`` that a 6-digit code (or an alias) names."""
+    from policies.selectors import region_for_code
+
+    code = idnumbers.normalize(str(value))
+    if not re.fullmatch(r"[0-9]{6}", code):
+        raise ValidationError(
+            _("A region code has 6 digits; got %(value)s."),
+            code="bad_region_code",
+            params={"value": value},
+        )
+    region = region_for_code(code)
+    if region is None:
+        raise ValidationError(
+            _("%(value)s is not a known pooling region code."),
+            code="unknown_region",
+            params={"value": value},
+        )
+    return region
+
+
+def clean_amount(value) -> Decimal:
+    """Return a non-negative yuan amount with at most two decimals."""
+    text = str(value).strip().replace(",", "").replace("，", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(
+            _("%(value)s is not an amount of money."), code="bad_amount", params={"value": value}
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError(
+            _("An amount cannot be negative: %(value)s."),
+            code="negative_amount",
+            params={"value": value},
+        )
+    if amount.as_tuple().exponent < -2:
+        raise ValidationError(
+            _("An amount has at most two decimals: %(value)s."),
+            code="too_many_decimals",
+            params={"value": value},
+        )
+    return amount.quantize(Decimal("0.01"))

@@ -1,0 +1,39 @@
+"""The admin home page: what a caseworker needs at the start of the day."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.selectors import person_counts_by_region
+
+
+def dashboard_callback(request, context: dict) -> dict:
+    """Add the counts of persons in the user's regions and quick links to ``context``."""
+    rows = person_counts_by_region(user=request.user)
+    persons_url = reverse("admin:accounts_insuredperson_changelist")
+    context.update(
+        {
+            "region_rows": [
+                {**row, "url": f"{persons_url}?region__code__exact={row['region_code']}"}
+                for row in rows
+            ],
+            "total_persons": sum(r["persons"] for r in rows),
+            "total_employee": sum(r["employee"] for r in rows),
+            "total_resident": sum(r["resident"] for r in rows),
+            "persons_url": persons_url,
+            "scope_label": _scope_label(request.user, rows),
+        }
+    )
+    return context
+
+
+def _scope_label(user, rows) -> str:
+    from portal.scoping import ALL, region_codes
+
+    codes = region_codes(user)
+    if codes is ALL:
+        return _("All regions")
+    if not codes:
+        return _("No regions assigned yet: ask a supervisor to assign your regions.")
+    return _("%(count)d pooling regions") % {"count": len(codes)}

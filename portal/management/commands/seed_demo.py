@@ -1,0 +1,92 @@
+"""Load demo staff users and demo families. Idempotent; refuses to run in production."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.demo import demo_families
+from accounts.models import InsuredPerson
+from accounts.services import person_save
+from policies.models import Province, Region
+from portal.models import StaffProfile
+
+DEMO_PASSWORD = "demo-pass-2026"
+# Fixed, so the same families come out on every day the command runs.
+DEMO_TODAY = dt.date(2026, 1, 1)
+
+DEMO_USERS = [
+    # username, full name (family, given), role, regions, provinces, nationwide
+    ("caseworker1", ("赵经办", ""), "caseworker", ["370100"], [], False),
+    ("caseworker2", ("钱经办", ""), "caseworker", ["440300"], [], False),
+    ("supervisor1", ("孙科长", ""), "supervisor", [], ["37"], False),
+    ("auditor1", ("李审计", ""), "auditor", [], [], True),
+]
+
+
+class Command(BaseCommand):
+    help = f"Create demo users (password: {DEMO_PASSWORD}) and a few hundred insured persons."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even when DEBUG is off (never in production)."
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users with known passwords; refusing with DEBUG off."
+            )
+        with transaction.atomic():
+            self.seed_users()
+            created, total = self.seed_persons()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(DEMO_USERS) + 1} users (password {DEMO_PASSWORD}), "
+                f"{total} insured persons ({created} new)."
+            )
+        )
+
+    def seed_users(self) -> None:
+        admin, _ = User.objects.get_or_create(username="admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.last_name, admin.first_name = "管理员", ""
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+        for username, (family, given), role, regions, provinces, nationwide in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff, user.is_superuser = True, False
+            user.last_name, user.first_name = family, given
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            profile, _ = StaffProfile.objects.update_or_create(
+                user=user, defaults={"nationwide": nationwide, "note": "演示账户"}
+            )
+            profile.regions.set(Region.objects.filter(code__in=regions))
+            profile.provinces.set(Province.objects.filter(code__in=provinces))
+
+    def seed_persons(self) -> tuple[int, int]:
+        created = total = 0
+        existing = set(InsuredPerson.objects.values_list("national_id", flat=True))
+        for family in demo_families(today=DEMO_TODAY):
+            for demo in [family.head, *family.members]:
+                total += 1
+                if demo.national_id in existing:
+                    continue
+                person = InsuredPerson(
+                    national_id=demo.national_id,
+                    name=demo.name,
+                    insurance_type=demo.insurance_type,
+                    region_id=demo.region,
+                    enrolled_on=demo.enrolled_on,
+                    status=demo.status,
+                    mobile=demo.mobile,
+                )
+                person_save(person=person, opening_balance=demo.balance)
+                created += 1
+        return created, total

@@ -1,0 +1,11 @@
+"""The portal's AdminSite: Chinese titles and a home page fitted to a caseworker's day."""
+
+from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
+
+
+class PortalAdminSite(UnfoldAdminSite):
+    site_header = _("Family mutual aid of personal accounts")
+    site_title = _("Family mutual aid portal")
+    index_title = _("Today's work")
+    enable_nav_sidebar = True
