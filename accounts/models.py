@@ -75,6 +75,10 @@ class InsuredPerson(models.Model):
     def __str__(self):
         return f"{self.name}（{self.national_id}）"
 
+    def save(self, *args, **kwargs):
+        self.apply_identity_number()
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         try:
@@ -89,10 +93,6 @@ class InsuredPerson(models.Model):
         if not self.sex:
             exclude = {*(exclude or ()), "sex", "birth_date"}
         super().validate_constraints(exclude=exclude)
-
-    def save(self, *args, **kwargs):
-        self.apply_identity_number()
-        super().save(*args, **kwargs)
 
     def apply_identity_number(self) -> None:
         """Normalise ``national_id`` and derive sex and birth date from it."""
