@@ -85,7 +85,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Chinese first, English selectable; times in Beijing time.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    # Unfold ships no Chinese catalogue; ours translates its interface strings.
+    BASE_DIR / "portal" / "unfold_locale",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,148 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from accounts import idnumbers
+from accounts.validators import clean_amount, clean_mobile, clean_national_id, clean_region_code
+
+
+
+def _id_with_check(char: str) -> str:
+    """Return a valid number whose check character is ``char``."""
+    for seq in range(1000):
+        number = idnumbers.make("370102", dt.date(1985, 6, 14), seq)
+        if number[-1] == char:
+            return number
+    raise AssertionError(char)
+
+
+def code_of(excinfo) -> str:
+    return excinfo.value.code
+
+
+def test_valid_number_is_returned_normalised():
+    number = idnumbers.make("440305", dt.date(1990, 2, 28), 123)
+    assert clean_national_id(f"  {number} ") == number
+
+
+def test_number_with_x_check_character_is_valid():
+    number = _id_with_check("X")
+    assert clean_national_id(number) == number
+
+
+def test_lower_case_x_is_normalised_to_upper_case():
+    number = _id_with_check("X")
+    assert clean_national_id(number.lower()) == number
+
+
+def test_full_width_digits_are_folded():
+    number = idnumbers.make("370102", dt.date(1975, 1, 9), 18)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in number)
+    assert clean_national_id(full_width) == number
+
+
+def test_known_published_example_passes_checksum():
+    # The worked example of GB 11643-1999, appendix: 11010519491231002X.
+    assert clean_national_id("11010519491231002x") == "11010519491231002X"
+
+
+@pytest.mark.parametrize("raw", ["", "3701021985061412", "3701021985061412345"])
+def test_wrong_length_is_rejected_with_bad_length(raw):
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(raw)
+    assert code_of(excinfo) == "bad_length"
+
+
+def test_letters_inside_the_number_are_rejected_with_bad_characters():
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id("37010219850614A231")
+    assert code_of(excinfo) == "bad_characters"
+
+
+def test_unknown_province_prefix_is_rejected():
+    body = "990102" + "19850614" + "123"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(body + idnumbers.check_char(body))
+    assert code_of(excinfo) == "unknown_province"
+
+
+def test_abolished_county_code_is_still_accepted():
+    # 370181 was 章丘市, abolished in 2016 (now 章丘区 370114); people keep their numbers.
+    number = idnumbers.make("370181", dt.date(1970, 3, 3), 41)
+    assert clean_national_id(number) == number
+
+
+def test_impossible_birth_date_is_rejected_with_bad_birth_date():
+    body = "370102" + "19850230" + "123"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(body + idnumbers.check_char(body))
+    assert code_of(excinfo) == "bad_birth_date"
+
+
+def test_birth_date_in_the_future_is_rejected_with_bad_birth_date():
+    future = dt.date.today() + dt.timedelta(days=400)
+    body = f"370102{future:%Y%m%d}123"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(body + idnumbers.check_char(body))
+    assert code_of(excinfo) == "bad_birth_date"
+
+
+def test_wrong_check_character_is_rejected_with_bad_checksum():
+    number = idnumbers.make("370102", dt.date(1985, 6, 14), 123)
+    wrong = "0" if number[-1] != "0" else "1"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(number[:-1] + wrong)
+    assert code_of(excinfo) == "bad_checksum"
+    assert excinfo.value.params == {"expected": number[-1], "actual": wrong}
+
+
+def test_error_messages_are_in_chinese_in_the_chinese_ui():
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
+        clean_national_id("123")
+    assert "18" in excinfo.value.messages[0]
+    assert "位" in excinfo.value.messages[0]
+
+
+def test_sex_and_birth_date_are_derived_from_the_number():
+    facts = idnumbers.facts(idnumbers.make("440305", dt.date(1990, 2, 28), 124))
+    assert (facts.birth_date, facts.sex) == (dt.date(1990, 2, 28), "F")
+
+
+@pytest.mark.parametrize("raw", ["13912345678", "139 1234 5678", "+8613912345678"])
+def test_mobile_numbers_are_normalised(raw):
+    assert clean_mobile(raw) == "13912345678"
+
+
+@pytest.mark.parametrize("raw", ["1391234567", "23912345678", "010-12345678"])
+def test_non_mobile_numbers_are_rejected_with_bad_phone(raw):
+    with pytest.raises(ValidationError) as excinfo:
+        clean_mobile(raw)
+    assert code_of(excinfo) == "bad_phone"
+
+
+def test_amount_with_thousands_separator_is_parsed():
+    assert clean_amount("12,345.6") == Decimal("12345.60")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"), [("-1", "negative_amount"), ("1.234", "too_many_decimals"), ("abc", "bad_amount")]
+)
+def test_bad_amounts_are_rejected_with_their_code(raw, code):
+    with pytest.raises(ValidationError) as excinfo:
+        clean_amount(raw)
+    assert code_of(excinfo) == code
+
+
+@pytest.mark.django_db
+def test_region_code_resolves_to_its_region():
+    assert clean_region_code("370100").name == "济南市"
+
+
+@pytest.mark.django_db
+def test_unknown_region_code_is_rejected_with_unknown_region():
+    with pytest.raises(ValidationError) as excinfo:
+        clean_region_code("379800")
+    assert code_of(excinfo) == "unknown_region"

@@ -1,0 +1,185 @@
+"""Region scoping, tested as an attacker would: a Jinan caseworker probing Shenzhen records.
+
+Every ModelAdmin registered on the site is covered automatically: a
+region-scoped admin needs an entry in OUT_OF_SCOPE below (the test fails
+until it has one), and any other admin must say why it is exempt.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.db import models
+from django.urls import reverse
+
+from accounts.models import InsuredPerson, PersonalAccount
+from policies.models import Region
+from portal.admin_base import ScopedModelAdmin
+from tests.factories import InsuredPersonFactory, staff_user
+
+
+def _person(code):
+    return InsuredPersonFactory(region=Region.objects.get(code=code))
+
+
+#: model -> function(region_code) returning an object of that model in the region
+OUT_OF_SCOPE = {
+    InsuredPerson: _person,
+    PersonalAccount: lambda code: _person(code).account,
+}
+
+REGISTERED = sorted(admin.site._registry.items(), key=lambda kv: kv[0]._meta.label)
+SCOPED = [(m, a) for m, a in REGISTERED if isinstance(a, ScopedModelAdmin)]
+UNSCOPED = [(m, a) for m, a in REGISTERED if not isinstance(a, ScopedModelAdmin)]
+
+
+def _ids(items):
+    return [m._meta.label for m, _ in items]
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize(("model", "model_admin"), UNSCOPED, ids=_ids(UNSCOPED))
+def test_every_unscoped_admin_states_why(model, model_admin):
+    assert model_admin.scope_exempt, (
+        f"{model._meta.label} is registered without region scoping: subclass "
+        "ScopedModelAdmin or set scope_exempt to the reason."
+    )
+
+
+@pytest.mark.parametrize(("model", "model_admin"), SCOPED, ids=_ids(SCOPED))
+class TestScopedAdmin:
+    @pytest.fixture
+    def objects(self, db, model, model_admin):
+        assert model in OUT_OF_SCOPE, f"add a factory for {model._meta.label} to OUT_OF_SCOPE"
+        return OUT_OF_SCOPE[model]("370100"), OUT_OF_SCOPE[model]("440300")
+
+    def test_change_page_of_own_region_opens(self, caseworker_client, model, objects):
+        own, _ = objects
+        response = caseworker_client.get(_url(model, "change", quote(own.pk)))
+        assert response.status_code == 200
+
+    def test_change_page_of_other_region_is_not_found(self, caseworker_client, model, objects):
+        _, foreign = objects
+        response = caseworker_client.get(_url(model, "change", quote(foreign.pk)))
+        assert response.status_code == 404
+
+    def test_history_page_of_other_region_is_not_found(self, caseworker_client, model, objects):
+        _, foreign = objects
+        response = caseworker_client.get(_url(model, "history", quote(foreign.pk)))
+        assert response.status_code == 404
+
+    def test_delete_page_of_other_region_is_refused(self, caseworker_client, model, objects):
+        _, foreign = objects
+        response = caseworker_client.get(_url(model, "delete", quote(foreign.pk)))
+        assert response.status_code in (403, 404)
+
+    def test_changelist_lists_only_own_region(self, caseworker_client, model, objects):
+        own, foreign = objects
+        response = caseworker_client.get(_url(model, "changelist"))
+        shown = {obj.pk for obj in response.context["cl"].result_list}
+        assert own.pk in shown
+        assert foreign.pk not in shown
+
+    def test_changelist_filtered_by_foreign_region_shows_nothing(
+        self, caseworker_client, model, model_admin, objects
+    ):
+        _, foreign = objects
+        field = model_admin.region_field.replace(".", "__")
+        response = caseworker_client.get(_url(model, "changelist"), {f"{field}__code__exact": "440300"})
+        shown = list(response.context["cl"].result_list) if response.context else []
+        assert foreign.pk not in {obj.pk for obj in shown}
+
+
+def _autocomplete_sources():
+    """Every (source model, field) whose target model has a region-scoped admin."""
+    targets = {m for m, _ in SCOPED}
+    for source in admin.site._registry:
+        for field in source._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and field.related_model in targets:
+                yield source, field
+
+
+AUTOCOMPLETE = list(_autocomplete_sources())
+
+
+@pytest.mark.parametrize(
+    ("source", "field"), AUTOCOMPLETE, ids=[f"{s._meta.label}.{f.name}" for s, f in AUTOCOMPLETE]
+)
+def test_autocomplete_does_not_reveal_other_regions(caseworker_client, source, field):
+    target = field.related_model
+    own, foreign = OUT_OF_SCOPE[target]("370100"), OUT_OF_SCOPE[target]("440300")
+    url = reverse("admin:autocomplete")
+    params = {
+        "app_label": source._meta.app_label,
+        "model_name": source._meta.model_name,
+        "field_name": field.name,
+    }
+    found_own = caseworker_client.get(url, {**params, "term": own.national_id}).json()
+    found_foreign = caseworker_client.get(url, {**params, "term": foreign.national_id}).json()
+    assert [r["id"] for r in found_own["results"]] == [str(own.pk)]
+    assert found_foreign["results"] == []
+
+
+def test_there_is_an_autocomplete_path_to_persons():
+    assert any(f.related_model is InsuredPerson for _, f in AUTOCOMPLETE)
+
+
+@pytest.mark.django_db
+def test_caseworker_cannot_export_persons(caseworker_client):
+    response = caseworker_client.get(_url(InsuredPerson, "export"))
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_export_contains_only_persons_of_the_supervisors_province(client):
+    supervisor = staff_user("supervisor", provinces=["37"])
+    own, foreign = _person("370200"), _person("440300")
+    client.force_login(supervisor)
+    response = client.post(
+        _url(InsuredPerson, "export"),
+        {"format": "0", "resource": "0", "export_items": [], "insuredpersonexportresource_national_id": True},
+    )
+    assert response.status_code == 200, response.content[:500]
+    body = response.content.decode("utf-8-sig")
+    assert own.national_id in body
+    assert foreign.national_id not in body
+
+
+@pytest.mark.django_db
+def test_staff_without_profile_sees_no_persons(client):
+    user = staff_user("caseworker")
+    user.staff_profile.delete()
+    _person("370100")
+    client.force_login(user)
+    response = client.get(_url(InsuredPerson, "changelist"))
+    assert list(response.context["cl"].result_list) == []
+
+
+@pytest.mark.django_db
+def test_caseworker_cannot_open_staff_administration(caseworker_client):
+    response = caseworker_client.get(reverse("admin:auth_user_changelist"))
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_caseworker_cannot_move_a_person_into_a_foreign_region(caseworker_client):
+    person = _person("370100")
+    data = {
+        "national_id": person.national_id,
+        "name": person.name,
+        "mobile": person.mobile,
+        "insurance_type": person.insurance_type,
+        "region": "440300",
+        "enrolled_on": "2015-03-01",
+        "status": person.status,
+        "account-TOTAL_FORMS": "0",
+        "account-INITIAL_FORMS": "0",
+    }
+    response = caseworker_client.post(_url(InsuredPerson, "change", person.pk), data)
+    person.refresh_from_db()
+    assert response.status_code == 200  # the form is shown again with an error
+    assert person.region_id == "370100"
