@@ -1,0 +1,137 @@
+"""The insured-person admin pages as a caseworker uses them."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import InsuranceType
+from policies.models import Region
+from portal.paginator import CappedCountPaginator
+from tests.factories import InsuredPersonFactory, staff_user
+
+CHANGELIST = reverse("admin:accounts_insuredperson_changelist")
+pytestmark = pytest.mark.django_db
+
+
+def shown(response):
+    return [p.pk for p in response.context["cl"].result_list]
+
+
+def test_search_by_full_identity_number_finds_exactly_that_person(caseworker_client):
+    person = InsuredPersonFactory()
+    InsuredPersonFactory.create_batch(3)
+    response = caseworker_client.get(CHANGELIST, {"q": person.national_id})
+    assert shown(response) == [person.pk]
+
+
+def test_search_by_identity_number_with_lower_case_x_finds_the_person(caseworker_client):
+    person = InsuredPersonFactory()
+    person.national_id = person.national_id[:-1] + "X"
+    type(person).objects.filter(pk=person.pk).update(national_id=person.national_id)
+    response = caseworker_client.get(CHANGELIST, {"q": person.national_id.lower()})
+    assert shown(response) == [person.pk]
+
+
+def test_search_by_mobile_number_finds_the_person(caseworker_client):
+    person = InsuredPersonFactory(mobile="13712345678")
+    InsuredPersonFactory()
+    response = caseworker_client.get(CHANGELIST, {"q": "13712345678"})
+    assert shown(response) == [person.pk]
+
+
+def test_search_by_name_matches_names_that_start_with_it(caseworker_client):
+    zhang_san = InsuredPersonFactory(name="张三")
+    zhang_sanfeng = InsuredPersonFactory(name="张三丰")
+    InsuredPersonFactory(name="李张三")
+    response = caseworker_client.get(CHANGELIST, {"q": "张三"})
+    assert sorted(shown(response)) == sorted([zhang_san.pk, zhang_sanfeng.pk])
+
+
+def test_search_does_not_reach_outside_the_caseworkers_region(caseworker_client):
+    foreign = InsuredPersonFactory(region=Region.objects.get(code="440300"))
+    response = caseworker_client.get(CHANGELIST, {"q": foreign.national_id})
+    assert shown(response) == []
+
+
+def test_identity_number_search_uses_the_unique_index(caseworker):
+    from django.db import connection
+
+    InsuredPersonFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT * FROM accounts_insuredperson WHERE national_id = %s",
+            ["370102198005170011"],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using person_national_id_unique" in plan
+
+
+def test_detail_page_shows_the_account_balance(caseworker_client):
+    person = InsuredPersonFactory(account=Decimal("12345.67"))
+    response = caseworker_client.get(
+        reverse("admin:accounts_insuredperson_change", args=[person.pk])
+    )
+    assert "12345.67" in response.content.decode()
+
+
+def test_resident_insured_person_has_no_account(caseworker_client):
+    person = InsuredPersonFactory(insurance_type=InsuranceType.RESIDENT)
+    response = caseworker_client.get(CHANGELIST, {"q": person.national_id})
+    assert response.context["cl"].result_list[0].has_personal_account is False
+    assert not hasattr(person, "account") or person.account is None
+
+
+def test_sex_and_birth_date_are_derived_on_save():
+    person = InsuredPersonFactory(birth=dt.date(1962, 4, 14), sex="F")
+    person.refresh_from_db()
+    assert (person.birth_date, person.sex) == (dt.date(1962, 4, 14), "F")
+
+
+def test_region_filter_offers_only_the_users_regions(caseworker_client):
+    response = caseworker_client.get(CHANGELIST)
+    region_filter = next(
+        f for f in response.context["cl"].filter_specs if f.parameter_name == "region__code__exact"
+    )
+    assert [code for code, _ in region_filter.lookup_choices] == ["370100"]
+
+
+def test_supervisor_region_filter_offers_every_region_of_the_province(client):
+    client.force_login(staff_user("supervisor", provinces=["37"]))
+    response = client.get(CHANGELIST)
+    region_filter = next(
+        f for f in response.context["cl"].filter_specs if f.parameter_name == "region__code__exact"
+    )
+    codes = [code for code, _ in region_filter.lookup_choices]
+    assert "370100" in codes and "370200" in codes and "440300" not in codes
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_changelist_query_count_does_not_grow_with_rows(
+    caseworker_client, django_assert_num_queries, rows
+):
+    InsuredPersonFactory.create_batch(rows)
+    caseworker_client.get(CHANGELIST)  # warm the session and content types
+    # session, user, 2 permission lookups, staff profile, its regions, region filter
+    # choices, capped count, page rows: 9 whatever the number of rows
+    with django_assert_num_queries(9):
+        response = caseworker_client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == rows
+
+
+def test_changelist_never_counts_the_whole_table(caseworker_client, django_assert_num_queries):
+    InsuredPersonFactory.create_batch(3)
+    with django_assert_num_queries(9) as captured:
+        caseworker_client.get(CHANGELIST)
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+def test_large_result_is_reported_as_more_than_the_cap(caseworker_client, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)
+    InsuredPersonFactory.create_batch(7)
+    response = caseworker_client.get(CHANGELIST)
+    assert response.context["cl"].paginator.is_capped is True
+    assert response.context["cl"].result_count == 5
