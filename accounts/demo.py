@@ -151,7 +151,7 @@ class _Generator:
         )
         younger = max(head_birth, spouse_birth)
         for _ in range(rnd.choice((0, 1, 1, 2, 2, 3))):
-            child_birth = self.years(younger, rnd.randint(23, 36))
+            child_birth = self.years(younger, rnd.randint(23, 32))
             if child_birth >= self.today:
                 continue
             members.append(

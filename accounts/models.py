@@ -19,7 +19,7 @@ class InsuredPerson(models.Model):
     national_id = models.CharField(
         _("identity number"), max_length=18, validators=[validate_national_id]
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     insurance_type = models.CharField(

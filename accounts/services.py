@@ -23,3 +23,30 @@ def person_save(*, person: InsuredPerson, opening_balance: Decimal | None = None
             person=person, defaults={"balance": opening_balance or Decimal("0.00")}
         )
     return person
+
+
+@transaction.atomic
+def persons_create_many(
+    *, persons: list[InsuredPerson], opening_balances: dict[str, Decimal | None]
+) -> list[InsuredPerson]:
+    """Create many new persons at once, with accounts for the employee-insured.
+
+    Each person is validated field by field first; uniqueness and the other
+    constraints are left to the database, which enforces them in the same
+    transaction. ``opening_balances`` maps identity numbers to balances.
+    """
+    for person in persons:
+        person.full_clean(validate_unique=False, validate_constraints=False)
+        person.apply_identity_number()
+    created = InsuredPerson.objects.bulk_create(persons, batch_size=1000)
+    PersonalAccount.objects.bulk_create(
+        [
+            PersonalAccount(
+                person=p, balance=opening_balances.get(p.national_id) or Decimal("0.00")
+            )
+            for p in created
+            if p.has_personal_account
+        ],
+        batch_size=1000,
+    )
+    return created

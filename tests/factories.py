@@ -47,7 +47,7 @@ class InsuredPersonFactory(factory.django.DjangoModelFactory):
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
 
     @factory.post_generation
-    def account(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook
+    def account(obj, create, extracted, **kwargs):
         if create and obj.insurance_type == InsuranceType.EMPLOYEE:
             balance = extracted if extracted is not None else Decimal("1000.00")
             PersonalAccount.objects.create(person=obj, balance=balance)
@@ -63,7 +63,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-2026")
 
     @factory.post_generation
-    def role(obj, create, extracted, **kwargs):  # noqa: N805
+    def role(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.groups.add(Group.objects.get(name=extracted))
         if create:

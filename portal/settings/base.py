@@ -107,6 +107,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Region codes, ID numbers and bulk admin actions can be long lists.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

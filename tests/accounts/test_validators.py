@@ -9,7 +9,6 @@ from accounts import idnumbers
 from accounts.validators import clean_amount, clean_mobile, clean_national_id, clean_region_code
 
 
-
 def _id_with_check(char: str) -> str:
     """Return a valid number whose check character is ``char``."""
     for seq in range(1000):
@@ -128,7 +127,8 @@ def test_amount_with_thousands_separator_is_parsed():
 
 
 @pytest.mark.parametrize(
-    ("raw", "code"), [("-1", "negative_amount"), ("1.234", "too_many_decimals"), ("abc", "bad_amount")]
+    ("raw", "code"),
+    [("-1", "negative_amount"), ("1.234", "too_many_decimals"), ("abc", "bad_amount")],
 )
 def test_bad_amounts_are_rejected_with_their_code(raw, code):
     with pytest.raises(ValidationError) as excinfo:

@@ -89,7 +89,9 @@ class TestScopedAdmin:
     ):
         _, foreign = objects
         field = model_admin.region_field.replace(".", "__")
-        response = caseworker_client.get(_url(model, "changelist"), {f"{field}__code__exact": "440300"})
+        response = caseworker_client.get(
+            _url(model, "changelist"), {f"{field}__code__exact": "440300"}
+        )
         shown = list(response.context["cl"].result_list) if response.context else []
         assert foreign.pk not in {obj.pk for obj in shown}
 
@@ -141,7 +143,12 @@ def test_export_contains_only_persons_of_the_supervisors_province(client):
     client.force_login(supervisor)
     response = client.post(
         _url(InsuredPerson, "export"),
-        {"format": "0", "resource": "0", "export_items": [], "insuredpersonexportresource_national_id": True},
+        {
+            "format": "0",
+            "resource": "0",
+            "export_items": [],
+            "insuredpersonexportresource_national_id": True,
+        },
     )
     assert response.status_code == 200, response.content[:500]
     body = response.content.decode("utf-8-sig")

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.demo import demo_families
 from accounts.models import InsuredPerson
-from accounts.services import person_save
+from accounts.services import persons_create_many
 from policies.models import Province, Region
 from portal.models import StaffProfile
 
@@ -71,22 +71,24 @@ class Command(BaseCommand):
             profile.provinces.set(Province.objects.filter(code__in=provinces))
 
     def seed_persons(self) -> tuple[int, int]:
-        created = total = 0
         existing = set(InsuredPerson.objects.values_list("national_id", flat=True))
+        new, balances, total = [], {}, 0
         for family in demo_families(today=DEMO_TODAY):
             for demo in [family.head, *family.members]:
                 total += 1
                 if demo.national_id in existing:
                     continue
-                person = InsuredPerson(
-                    national_id=demo.national_id,
-                    name=demo.name,
-                    insurance_type=demo.insurance_type,
-                    region_id=demo.region,
-                    enrolled_on=demo.enrolled_on,
-                    status=demo.status,
-                    mobile=demo.mobile,
+                new.append(
+                    InsuredPerson(
+                        national_id=demo.national_id,
+                        name=demo.name,
+                        insurance_type=demo.insurance_type,
+                        region_id=demo.region,
+                        enrolled_on=demo.enrolled_on,
+                        status=demo.status,
+                        mobile=demo.mobile,
+                    )
                 )
-                person_save(person=person, opening_balance=demo.balance)
-                created += 1
-        return created, total
+                balances[demo.national_id] = demo.balance
+        persons_create_many(persons=new, opening_balances=balances)
+        return len(new), total
