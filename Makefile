@@ -40,7 +40,5 @@ bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 # Regenerate the compiled translations after editing locale/*/LC_MESSAGES/django.po
-messages:
-	cd accounts && ../$(PY) ../manage.py compilemessages
-	cd policies && ../$(PY) ../manage.py compilemessages
-	cd portal && ../$(PY) ../manage.py compilemessages
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
