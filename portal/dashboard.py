@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.selectors import person_counts_by_region
+from portal.navigation import ROLE_LABELS
 
 
 def dashboard_callback(request, context: dict) -> dict:
@@ -23,6 +24,10 @@ def dashboard_callback(request, context: dict) -> dict:
             "total_resident": sum(r["resident"] for r in rows),
             "persons_url": persons_url,
             "scope_label": _scope_label(request.user, rows),
+            "role_labels": [
+                str(ROLE_LABELS.get(name, name))
+                for name in request.user.groups.values_list("name", flat=True)
+            ],
         }
     )
     return context

@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from portal.navigation import SIDEBAR
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -25,7 +27,7 @@ def database_config() -> dict:
 
 
 INSTALLED_APPS = [
-    "unfold",
+    "unfold.apps.BasicAppConfig",  # keeps our PortalAdminSite as admin.site
     "unfold.contrib.filters",
     "unfold.contrib.import_export",
     "portal.apps.PortalAdminConfig",
@@ -121,6 +123,7 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "DASHBOARD_CALLBACK": "portal.dashboard.dashboard_callback",
+    "SIDEBAR": SIDEBAR,
     "COLORS": {
         "primary": {
             "50": "239 246 255",

@@ -1,0 +1,96 @@
+"""The admin sidebar: a caseworker's daily pages first, staff administration last."""
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+def _perm(codename: str):
+    def check(request) -> bool:
+        return request.user.has_perm(codename)
+
+    return check
+
+
+def _superuser(request) -> bool:
+    return request.user.is_superuser
+
+
+def _staff(request) -> bool:
+    return request.user.is_staff
+
+
+SIDEBAR = {
+    "show_search": False,
+    "show_all_applications": False,
+    "navigation": [
+        {
+            "title": _("Casework"),
+            "items": [
+                {
+                    "title": _("Today's work"),
+                    "icon": "dashboard",
+                    "link": reverse_lazy("admin:index"),
+                },
+                {
+                    "title": _("insured persons"),
+                    "icon": "person_search",
+                    "link": reverse_lazy("admin:accounts_insuredperson_changelist"),
+                    "permission": _perm("accounts.view_insuredperson"),
+                },
+                {
+                    "title": _("personal accounts"),
+                    "icon": "account_balance_wallet",
+                    "link": reverse_lazy("admin:accounts_personalaccount_changelist"),
+                    "permission": _perm("accounts.view_personalaccount"),
+                },
+            ],
+        },
+        {
+            "title": _("Regions and policies"),
+            "items": [
+                {
+                    "title": _("pooling regions"),
+                    "icon": "map",
+                    "link": reverse_lazy("admin:policies_region_changelist"),
+                    "permission": _staff,
+                },
+                {
+                    "title": _("provinces"),
+                    "icon": "flag",
+                    "link": reverse_lazy("admin:policies_province_changelist"),
+                    "permission": _staff,
+                },
+                {
+                    "title": _("region code aliases"),
+                    "icon": "alt_route",
+                    "link": reverse_lazy("admin:policies_regionalias_changelist"),
+                    "permission": _staff,
+                },
+            ],
+        },
+        {
+            "title": _("Staff and access"),
+            "items": [
+                {
+                    "title": _("users"),
+                    "icon": "badge",
+                    "link": reverse_lazy("admin:auth_user_changelist"),
+                    "permission": _superuser,
+                },
+                {
+                    "title": _("roles"),
+                    "icon": "groups",
+                    "link": reverse_lazy("admin:auth_group_changelist"),
+                    "permission": _superuser,
+                },
+            ],
+        },
+    ],
+}
+
+#: Display names of the role groups, which keep stable English names in the database.
+ROLE_LABELS = {
+    "caseworker": _("caseworker"),
+    "supervisor": _("supervisor"),
+    "auditor": _("auditor"),
+}

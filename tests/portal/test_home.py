@@ -1,0 +1,45 @@
+"""The caseworker's home page."""
+
+import pytest
+from django.urls import reverse
+
+from policies.models import Region
+from tests.factories import InsuredPersonFactory
+
+pytestmark = pytest.mark.django_db
+HOME = reverse("admin:index")
+
+
+def test_home_page_counts_persons_in_the_caseworkers_regions_only(caseworker_client):
+    InsuredPersonFactory.create_batch(3)
+    InsuredPersonFactory(region=Region.objects.get(code="440300"))
+    response = caseworker_client.get(HOME)
+    assert response.context["total_persons"] == 3
+    assert [row["region_code"] for row in response.context["region_rows"]] == ["370100"]
+
+
+def test_home_page_is_in_chinese_by_default(caseworker_client):
+    body = caseworker_client.get(HOME).content.decode()
+    assert "今日工作" in body
+    assert "查找参保人" in body
+    assert "经办人员" in body  # the role, translated
+
+
+def test_home_page_switches_to_english(caseworker_client):
+    caseworker_client.post(reverse("set_language"), {"language": "en", "next": HOME})
+    body = caseworker_client.get(HOME).content.decode()
+    assert "Find an insured person" in body
+
+
+def test_caseworker_sidebar_hides_staff_administration(caseworker_client):
+    body = caseworker_client.get(HOME).content.decode()
+    assert reverse("admin:accounts_insuredperson_changelist") in body
+    assert reverse("admin:auth_user_changelist") not in body
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    follow = client.get(response["Location"])
+    assert follow.status_code == 302
+    assert reverse("admin:login") in follow["Location"]
