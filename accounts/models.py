@@ -49,6 +49,9 @@ class InsuredPerson(models.Model):
         indexes = [
             # The changelist of a region, newest first, without a sort over millions.
             models.Index(fields=["region", "-id"], name="person_region_recent"),
+            # Counts per region and insurance type (home page, reports) from the
+            # index alone, without reading the table.
+            models.Index(fields=["region", "insurance_type"], name="person_region_type"),
             # Name search is a prefix search (张三 finds 张三丰) served by this index.
             models.Index(OpClass("name", name="varchar_pattern_ops"), name="person_name_prefix"),
             models.Index(fields=["mobile"], name="person_mobile", condition=~models.Q(mobile="")),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from collections import defaultdict
 
+from django.db.models import Count
+
+from policies.models import Region
 from portal.scoping import scope_queryset
 
 from .choices import InsuranceType
@@ -11,25 +14,29 @@ from .models import InsuredPerson
 
 
 def person_counts_by_region(*, user) -> list[dict]:
-    """Return persons per pooling region the user may see, with counts by insurance type."""
-    qs = scope_queryset(user, InsuredPerson.objects.all())
-    rows = (
-        qs.values("region__code", "region__name", "region__province__name")
-        .annotate(
-            persons=Count("id"),
-            employee=Count("id", filter=Q(insurance_type=InsuranceType.EMPLOYEE)),
-            resident=Count("id", filter=Q(insurance_type=InsuranceType.RESIDENT)),
-        )
-        .order_by("region__code")
+    """Return persons per pooling region the user may see, with counts by insurance type.
+
+    Grouped by (region, insurance type) so PostgreSQL answers from the
+    ``person_region_type`` index without reading the table.
+    """
+    grouped = (
+        scope_queryset(user, InsuredPerson.objects.all())
+        .values_list("region_id", "insurance_type")
+        .annotate(n=Count("*"))
+        .order_by()
     )
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for region_code, insurance_type, n in grouped:
+        counts[region_code][insurance_type] += n
+    regions = Region.objects.filter(code__in=counts).select_related("province").order_by("code")
     return [
         {
-            "region_code": r["region__code"],
-            "region_name": r["region__name"],
-            "province_name": r["region__province__name"],
-            "persons": r["persons"],
-            "employee": r["employee"],
-            "resident": r["resident"],
+            "region_code": region.code,
+            "region_name": region.name,
+            "province_name": region.province.name,
+            "persons": sum(counts[region.code].values()),
+            "employee": counts[region.code][InsuranceType.EMPLOYEE],
+            "resident": counts[region.code][InsuranceType.RESIDENT],
         }
-        for r in rows
+        for region in regions
     ]

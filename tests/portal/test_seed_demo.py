@@ -23,7 +23,7 @@ def test_seed_demo_twice_creates_everything_once(capsys):
     first = InsuredPerson.objects.count()
     call_command("seed_demo", force=True)
     assert InsuredPerson.objects.count() == first
-    assert 300 <= first <= 600
+    assert first == 440
     assert "(0 new)" in capsys.readouterr().out
 
 
