@@ -19,6 +19,7 @@ from portal.scoping import ALL, region_codes, scope_queryset
 from . import idnumbers
 from .models import InsuredPerson, PersonalAccount
 from .resources import InsuredPersonExportResource
+from .services import person_save
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
@@ -117,6 +118,10 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
         if _MOBILE_LIKE.match(term):
             return queryset.filter(mobile=term), False
         return queryset.filter(Q(name__startswith=term)), False
+
+    def save_model(self, request, obj, form, change):
+        """Save through the service, which opens the account of an employee-insured person."""
+        person_save(person=obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":

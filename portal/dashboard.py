@@ -23,7 +23,7 @@ def dashboard_callback(request, context: dict) -> dict:
             "total_employee": sum(r["employee"] for r in rows),
             "total_resident": sum(r["resident"] for r in rows),
             "persons_url": persons_url,
-            "scope_label": _scope_label(request.user, rows),
+            "scope_label": _scope_label(request.user),
             "role_labels": [
                 str(ROLE_LABELS.get(name, name))
                 for name in request.user.groups.values_list("name", flat=True)
@@ -33,7 +33,7 @@ def dashboard_callback(request, context: dict) -> dict:
     return context
 
 
-def _scope_label(user, rows) -> str:
+def _scope_label(user) -> str:
     from portal.scoping import ALL, region_codes
 
     codes = region_codes(user)

@@ -45,16 +45,6 @@ def region_codes(user) -> frozenset[str] | None:
     return codes
 
 
-def region_q(user, field: str = "region") -> Q:
-    """Return a ``Q`` limiting ``field`` (a path to a Region FK) to what ``user`` may see."""
-    codes = region_codes(user)
-    if codes is ALL:
-        return Q()
-    if not codes:
-        return Q(pk__in=[])
-    return Q(**{f"{field}__in": sorted(codes)})
-
-
 def scope_queryset(user, queryset: QuerySet, field: str = "region") -> QuerySet:
     """Return ``queryset`` limited to the regions ``user`` may see."""
     codes = region_codes(user)

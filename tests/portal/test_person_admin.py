@@ -135,3 +135,50 @@ def test_large_result_is_reported_as_more_than_the_cap(caseworker_client, monkey
     response = caseworker_client.get(CHANGELIST)
     assert response.context["cl"].paginator.is_capped is True
     assert response.context["cl"].result_count == 5
+
+
+def test_adding_an_employee_person_in_the_admin_opens_an_empty_account(caseworker_client):
+    from accounts import idnumbers
+    from accounts.models import InsuredPerson
+
+    number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
+    response = caseworker_client.post(
+        reverse("admin:accounts_insuredperson_add"),
+        {
+            "national_id": number.lower(),
+            "name": "新参保",
+            "mobile": "13800000001",
+            "insurance_type": "employee",
+            "region": "370100",
+            "enrolled_on": "2024-01-02",
+            "status": "active",
+            "account-TOTAL_FORMS": "0",
+            "account-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person = InsuredPerson.objects.get(national_id=number)
+    assert (person.sex, person.birth_date) == ("M", dt.date(1988, 8, 8))
+    assert person.account.balance == Decimal("0.00")
+
+
+def test_adding_a_person_with_a_bad_checksum_names_the_fault(caseworker_client):
+    from accounts import idnumbers
+
+    number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
+    wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
+    response = caseworker_client.post(
+        reverse("admin:accounts_insuredperson_add"),
+        {
+            "national_id": wrong,
+            "name": "错号",
+            "insurance_type": "resident",
+            "region": "370100",
+            "enrolled_on": "2024-01-02",
+            "status": "active",
+            "account-TOTAL_FORMS": "0",
+            "account-INITIAL_FORMS": "0",
+        },
+    )
+    errors = response.context["adminform"].form.errors
+    assert [e.code for e in errors.as_data()["national_id"]] == ["bad_checksum"]

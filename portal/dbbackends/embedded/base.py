@@ -10,6 +10,8 @@ from portal import devdb
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    _database_checked = False  # the main database is created once per process
+
     def get_connection_params(self):
         """Point the connection at the embedded server's socket, starting it if needed."""
         params = super().get_connection_params()
@@ -21,5 +23,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 devdb.ensure_database(dbname)
             DatabaseWrapper._database_checked = True
         return params
-
-    _database_checked = False
