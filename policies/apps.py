@@ -6,3 +6,6 @@ class PoliciesConfig(AppConfig):
     name = "policies"
     verbose_name = _("Regions and policies")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

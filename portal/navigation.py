@@ -49,6 +49,18 @@ SIDEBAR = {
             "title": _("Regions and policies"),
             "items": [
                 {
+                    "title": _("policy versions"),
+                    "icon": "gavel",
+                    "link": reverse_lazy("admin:policies_policyversion_changelist"),
+                    "permission": _staff,
+                },
+                {
+                    "title": _("Try a case"),
+                    "icon": "science",
+                    "link": reverse_lazy("admin:policies_policyversion_try"),
+                    "permission": _staff,
+                },
+                {
                     "title": _("pooling regions"),
                     "icon": "map",
                     "link": reverse_lazy("admin:policies_region_changelist"),

@@ -24,3 +24,38 @@ def superuser(db, django_user_model):
 def caseworker_client(client, caseworker):
     client.force_login(caseworker)
     return client
+
+
+_serialized_contents: dict[str, str] = {}
+
+
+def _keep_serialized_contents():
+    """Keep the serialized test-database contents on whichever connection object is current.
+
+    Transactional browser tests restore the reference data (regions, roles,
+    policy tables) from ``connection._test_serialized_contents`` after each
+    flush. Playwright's sync API switches greenlets, after which Django may
+    hand this thread a new connection object without that attribute, and
+    the next transactional test would start from empty tables.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            _serialized_contents[alias] = contents
+        elif alias in _serialized_contents:
+            connection._test_serialized_contents = _serialized_contents[alias]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _keep_serialized_contents()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    # The flush after a transactional test must see the attribute too, or it
+    # re-creates content types and permissions that the restore then duplicates.
+    _keep_serialized_contents()

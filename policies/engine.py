@@ -1,0 +1,633 @@
+"""The rules engine: judge a binding or a transfer against one policy version.
+
+Pure functions, no database: the services fill the facts dataclasses, pick
+the version in force (``policies.selectors.policy_for``) and call
+:func:`evaluate_binding`, :func:`evaluate_unbinding` or
+:func:`evaluate_transfer`. A :class:`Decision` lists every rule that says
+no (violations, which decide) and every plausibility warning (red flags,
+which decide nothing but are shown to the caseworker), and names the policy
+version used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from .relations import RELATIONS, RelationGroup, ReviewMode
+
+EMPLOYEE = "employee"
+ACTIVE = "active"
+MARRIAGE_AGE = {"M": 22, "F": 20}
+MIN_PARENT_GAP_YEARS = 15
+MIN_GRANDPARENT_GAP_YEARS = 30
+
+
+# --- the policy, as plain data -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The rules of one policy version, detached from the database."""
+
+    version_id: int | None
+    label: str
+    allowed_relations: frozenset[str]
+    max_active_beneficiaries: int | None = None
+    max_lifetime_beneficiaries: int | None = None
+    group_caps: tuple[tuple[frozenset[str], int], ...] = ()
+    max_authorizers_per_beneficiary: int | None = None
+    beneficiary_may_authorize: bool = True
+    spouses_may_authorize_each_other: bool = True
+    cross_province: bool = False
+    max_binding_changes_per_year: int | None = None
+    min_days_before_unbinding: int | None = None
+    retained_balance: Decimal = Decimal("0")
+    max_payment_share: Decimal | None = None
+    wallet_max_transfers_per_day: int | None = None
+    wallet_max_amount_per_transfer: Decimal | None = None
+    wallet_quiet_from: dt.time | None = None
+    wallet_quiet_until: dt.time | None = None
+    allowed_uses: frozenset[str] = frozenset()
+    review_mode: str = ReviewMode.DOCUMENTS
+
+    @classmethod
+    def from_version(cls, version) -> PolicyRules:
+        """Return the rules of a ``PolicyVersion`` instance."""
+        return cls(
+            version_id=version.pk,
+            label=str(version),
+            allowed_relations=frozenset(version.allowed_relations),
+            max_active_beneficiaries=version.max_active_beneficiaries,
+            max_lifetime_beneficiaries=version.max_lifetime_beneficiaries,
+            group_caps=tuple(
+                (frozenset(cap["groups"]), int(cap["max"])) for cap in version.group_caps or []
+            ),
+            max_authorizers_per_beneficiary=version.max_authorizers_per_beneficiary,
+            beneficiary_may_authorize=version.beneficiary_may_authorize,
+            spouses_may_authorize_each_other=version.spouses_may_authorize_each_other,
+            cross_province=version.cross_province,
+            max_binding_changes_per_year=version.max_binding_changes_per_year,
+            min_days_before_unbinding=version.min_days_before_unbinding,
+            retained_balance=version.retained_balance,
+            max_payment_share=version.max_payment_share,
+            wallet_max_transfers_per_day=version.wallet_max_transfers_per_day,
+            wallet_max_amount_per_transfer=version.wallet_max_amount_per_transfer,
+            wallet_quiet_from=version.wallet_quiet_from,
+            wallet_quiet_until=version.wallet_quiet_until,
+            allowed_uses=frozenset(version.allowed_uses),
+            review_mode=version.review_mode,
+        )
+
+
+# --- facts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    insurance_type: str
+    status: str
+    region_code: str
+    birth_date: dt.date
+    sex: str
+    wallet_open: bool = False
+
+    @property
+    def province_code(self) -> str:
+        return self.region_code[:2]
+
+
+@dataclass(frozen=True)
+class BindingFacts:
+    """A proposed binding: the beneficiary is ``relation`` to the authorizer."""
+
+    authorizer: PersonFacts
+    beneficiary: PersonFacts
+    relation: str
+    day: dt.date
+    #: the authorizer's active bindings per relation group, this one not included
+    authorizer_active_by_group: Mapping[str, int] = dataclass_field(default_factory=dict)
+    #: distinct beneficiaries the authorizer has ever bound, this one not included
+    authorizer_lifetime_beneficiaries: int = 0
+    #: bindings the authorizer created or ended in the last 365 days
+    authorizer_changes_last_year: int = 0
+    beneficiary_active_authorizers: int = 0
+    beneficiary_is_authorizer: bool = False
+    authorizer_is_beneficiary: bool = False
+    #: the beneficiary already authorizes the authorizer (the other direction)
+    reverse_binding_exists: bool = False
+    already_bound: bool = False
+    #: "approved", "pending", "rejected", "pledged" or None
+    proof_state: str | None = None
+
+
+@dataclass(frozen=True)
+class UnbindingFacts:
+    started_on: dt.date
+    day: dt.date
+    authorizer_changes_last_year: int = 0
+
+
+@dataclass(frozen=True)
+class TransferFacts:
+    """A proposed payment: a wallet transfer or a direct payment of the beneficiary's bill."""
+
+    authorizer: PersonFacts
+    beneficiary: PersonFacts
+    binding_active: bool
+    mode: str  # "wallet" or "direct"
+    use: str
+    amount: Decimal
+    balance: Decimal
+    at: dt.datetime  # local (Beijing) time of the request
+    bill_amount: Decimal | None = None  # in-catalogue cost of the bill, for direct payments
+    transfers_today: int = 0
+    pending_transfer: bool = False
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation or a red flag: stable code, translated message, the rule's field."""
+
+    code: str
+    template: str
+    field: str = ""
+    params: Mapping[str, object] = dataclass_field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return str(self.template) % dict(self.params)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    violations: tuple[Finding, ...]
+    red_flags: tuple[Finding, ...]
+    policy: PolicyRules
+
+    @property
+    def codes(self) -> list[str]:
+        return [v.code for v in self.violations]
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return [f.code for f in self.red_flags]
+
+
+def _decide(violations, red_flags, policy) -> Decision:
+    return Decision(not violations, tuple(violations), tuple(red_flags), policy)
+
+
+# --- bindings -------------------------------------------------------------------------------
+
+
+def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
+    """Judge a proposed binding against ``policy``."""
+    v: list[Finding] = []
+    a, b = facts.authorizer, facts.beneficiary
+    relation = RELATIONS.get(facts.relation)
+    if relation is None:
+        v.append(
+            Finding(
+                "unknown_relation",
+                _("%(relation)s is not a close relative."),
+                "",
+                {"relation": facts.relation},
+            )
+        )
+        return _decide(v, [], policy)
+
+    if a.insurance_type != EMPLOYEE:
+        v.append(
+            Finding(
+                "authorizer_not_employee",
+                _("Only employee-insured persons have a personal account to share."),
+            )
+        )
+    if a.status != ACTIVE:
+        v.append(Finding("authorizer_not_active", _("The authorizer's enrolment is not active.")))
+    if b.status != ACTIVE:
+        v.append(Finding("beneficiary_not_active", _("The beneficiary's enrolment is not active.")))
+    if facts.already_bound:
+        v.append(Finding("already_bound", _("This relative is already bound to this authorizer.")))
+    if facts.relation not in policy.allowed_relations:
+        v.append(
+            Finding(
+                "relation_not_allowed",
+                _("The policy in force does not allow binding a %(relation)s."),
+                "allowed_relations",
+                {"relation": _label(facts.relation)},
+            )
+        )
+    if a.province_code != b.province_code and not policy.cross_province:
+        v.append(
+            Finding(
+                "cross_province_closed",
+                _("Cross-province mutual aid is not open under the policy in force."),
+                "cross_province",
+            )
+        )
+
+    active = sum(facts.authorizer_active_by_group.values())
+    if policy.max_active_beneficiaries is not None and active >= policy.max_active_beneficiaries:
+        v.append(
+            Finding(
+                "too_many_beneficiaries",
+                _(
+                    "An authorizer may have at most %(max)d beneficiaries at once; "
+                    "this one has %(count)d."
+                ),
+                "max_active_beneficiaries",
+                {"max": policy.max_active_beneficiaries, "count": active},
+            )
+        )
+    if (
+        policy.max_lifetime_beneficiaries is not None
+        and facts.authorizer_lifetime_beneficiaries >= policy.max_lifetime_beneficiaries
+    ):
+        v.append(
+            Finding(
+                "lifetime_limit_reached",
+                _(
+                    "An authorizer may bind at most %(max)d relatives in all; "
+                    "this one has bound %(count)d."
+                ),
+                "max_lifetime_beneficiaries",
+                {
+                    "max": policy.max_lifetime_beneficiaries,
+                    "count": facts.authorizer_lifetime_beneficiaries,
+                },
+            )
+        )
+    for groups, cap in policy.group_caps:
+        if relation.group in groups:
+            in_groups = sum(facts.authorizer_active_by_group.get(g, 0) for g in groups)
+            if in_groups >= cap:
+                v.append(
+                    Finding(
+                        "group_cap_reached",
+                        _(
+                            "At most %(max)d beneficiaries from %(groups)s together; "
+                            "already %(count)d."
+                        ),
+                        "group_caps",
+                        {
+                            "max": cap,
+                            "count": in_groups,
+                            "groups": "、".join(
+                                str(RelationGroup(g).label) for g in sorted(groups)
+                            ),
+                        },
+                    )
+                )
+    if (
+        policy.max_authorizers_per_beneficiary is not None
+        and facts.beneficiary_active_authorizers >= policy.max_authorizers_per_beneficiary
+    ):
+        v.append(
+            Finding(
+                "beneficiary_has_authorizer",
+                _(
+                    "A beneficiary may be bound by at most %(max)d authorizer(s); "
+                    "this one already has %(count)d."
+                ),
+                "max_authorizers_per_beneficiary",
+                {
+                    "max": policy.max_authorizers_per_beneficiary,
+                    "count": facts.beneficiary_active_authorizers,
+                },
+            )
+        )
+    if not policy.beneficiary_may_authorize:
+        if facts.beneficiary_is_authorizer:
+            v.append(
+                Finding(
+                    "beneficiary_is_authorizer",
+                    _("The relative authorizes others and so cannot be a beneficiary."),
+                    "beneficiary_may_authorize",
+                )
+            )
+        if facts.authorizer_is_beneficiary:
+            v.append(
+                Finding(
+                    "authorizer_is_beneficiary",
+                    _("The authorizer is someone's beneficiary and so cannot authorize."),
+                    "beneficiary_may_authorize",
+                )
+            )
+    if (
+        relation.group == RelationGroup.SPOUSE
+        and facts.reverse_binding_exists
+        and not policy.spouses_may_authorize_each_other
+    ):
+        v.append(
+            Finding(
+                "spouses_one_way",
+                _("Spouses may not authorize each other under the policy in force."),
+                "spouses_may_authorize_each_other",
+            )
+        )
+    if (
+        policy.max_binding_changes_per_year is not None
+        and facts.authorizer_changes_last_year >= policy.max_binding_changes_per_year
+    ):
+        v.append(
+            Finding(
+                "too_many_changes",
+                _(
+                    "Bindings may change at most %(max)d times a year; "
+                    "%(count)d changes in the last 12 months."
+                ),
+                "max_binding_changes_per_year",
+                {
+                    "max": policy.max_binding_changes_per_year,
+                    "count": facts.authorizer_changes_last_year,
+                },
+            )
+        )
+    accepted = (
+        {"approved"} if policy.review_mode == ReviewMode.DOCUMENTS else {"approved", "pledged"}
+    )
+    if facts.proof_state not in accepted:
+        if policy.review_mode == ReviewMode.DOCUMENTS:
+            template = _("The relation needs an approved kinship proof.")
+        else:
+            template = _("The relation needs a signed commitment letter or an approved proof.")
+        v.append(Finding("proof_missing", template, "review_mode"))
+    return _decide(v, binding_red_flags(facts), policy)
+
+
+def binding_red_flags(facts: BindingFacts) -> list[Finding]:
+    """Return plausibility warnings from the ages and sexes the ID numbers encode."""
+    flags: list[Finding] = []
+    a, b = facts.authorizer, facts.beneficiary
+    relation = RELATIONS.get(facts.relation)
+    if relation is None:
+        return flags
+    gap = _years(b.birth_date, a.birth_date)  # > 0 when the beneficiary is older
+    if relation.sex and b.sex != relation.sex:
+        flags.append(
+            Finding(
+                "sex_mismatch",
+                _(
+                    "The beneficiary's ID number is that of a %(sex)s, "
+                    "which does not fit the relation %(relation)s."
+                ),
+                params={
+                    "sex": _("man") if b.sex == "M" else _("woman"),
+                    "relation": _label(facts.relation),
+                },
+            )
+        )
+    if relation.group == RelationGroup.SPOUSE:
+        if a.sex == b.sex:
+            flags.append(
+                Finding("spouses_same_sex", _("The spouses' ID numbers are of the same sex."))
+            )
+        for person, role in ((a, _("authorizer")), (b, _("beneficiary"))):
+            age = _years(person.birth_date, facts.day)
+            if age < MARRIAGE_AGE.get(person.sex, 20):
+                flags.append(
+                    Finding(
+                        "spouse_under_marriage_age",
+                        _("The %(role)s is %(age)d, under the legal marriage age."),
+                        params={"role": role, "age": age},
+                    )
+                )
+    elif relation.generations == 1 and gap < MIN_PARENT_GAP_YEARS:
+        flags.append(
+            Finding(
+                "parent_too_young",
+                _("The parent is only %(gap)d years older than the child."),
+                params={"gap": gap},
+            )
+        )
+    elif relation.generations == -1 and -gap < MIN_PARENT_GAP_YEARS:
+        flags.append(
+            Finding(
+                "child_too_old",
+                _("The child is only %(gap)d years younger than the parent."),
+                params={"gap": -gap},
+            )
+        )
+    elif relation.generations == 2 and gap < MIN_GRANDPARENT_GAP_YEARS:
+        flags.append(
+            Finding(
+                "grandparent_too_young",
+                _("The grandparent is only %(gap)d years older than the grandchild."),
+                params={"gap": gap},
+            )
+        )
+    elif relation.generations == -2 and -gap < MIN_GRANDPARENT_GAP_YEARS:
+        flags.append(
+            Finding(
+                "grandchild_too_old",
+                _("The grandchild is only %(gap)d years younger than the grandparent."),
+                params={"gap": -gap},
+            )
+        )
+    elif relation.generations == 0 and relation.older is not None:
+        older = b.birth_date < a.birth_date
+        if older != relation.older:
+            flags.append(
+                Finding(
+                    "sibling_order_mismatch",
+                    _("The birth dates do not fit %(relation)s."),
+                    params={"relation": _label(facts.relation)},
+                )
+            )
+    return flags
+
+
+def evaluate_unbinding(facts: UnbindingFacts, policy: PolicyRules) -> Decision:
+    """Judge whether an authorizer may end a binding now."""
+    v: list[Finding] = []
+    days = (facts.day - facts.started_on).days
+    if policy.min_days_before_unbinding is not None and days < policy.min_days_before_unbinding:
+        v.append(
+            Finding(
+                "unbinding_too_soon",
+                _(
+                    "A binding must last %(min)d days before it may be ended; "
+                    "this one began %(days)d days ago."
+                ),
+                "min_days_before_unbinding",
+                {"min": policy.min_days_before_unbinding, "days": days},
+            )
+        )
+    if (
+        policy.max_binding_changes_per_year is not None
+        and facts.authorizer_changes_last_year >= policy.max_binding_changes_per_year
+    ):
+        v.append(
+            Finding(
+                "too_many_changes",
+                _(
+                    "Bindings may change at most %(max)d times a year; "
+                    "%(count)d changes in the last 12 months."
+                ),
+                "max_binding_changes_per_year",
+                {
+                    "max": policy.max_binding_changes_per_year,
+                    "count": facts.authorizer_changes_last_year,
+                },
+            )
+        )
+    return _decide(v, [], policy)
+
+
+# --- transfers ------------------------------------------------------------------------------
+
+
+def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
+    """Judge a proposed wallet transfer or direct payment against ``policy``."""
+    v: list[Finding] = []
+    a, b = facts.authorizer, facts.beneficiary
+    if not facts.binding_active:
+        v.append(Finding("binding_not_active", _("There is no active binding between the two.")))
+    if facts.use not in policy.allowed_uses:
+        v.append(
+            Finding(
+                "use_not_allowed",
+                _("Mutual-aid money may not pay for this under the policy in force."),
+                "allowed_uses",
+            )
+        )
+    if facts.amount <= 0:
+        v.append(Finding("amount_not_positive", _("The amount must be more than zero.")))
+    if a.province_code != b.province_code and not policy.cross_province:
+        v.append(
+            Finding(
+                "cross_province_closed",
+                _("Cross-province mutual aid is not open under the policy in force."),
+                "cross_province",
+            )
+        )
+    usable = facts.balance - policy.retained_balance
+    if facts.amount > facts.balance:
+        v.append(
+            Finding(
+                "insufficient_balance",
+                _("The account holds %(balance)s yuan, less than %(amount)s."),
+                "",
+                {"balance": facts.balance, "amount": facts.amount},
+            )
+        )
+    elif facts.amount > usable:
+        v.append(
+            Finding(
+                "retained_balance",
+                _(
+                    "%(retained)s yuan must stay in the account; at most %(usable)s "
+                    "yuan can be used."
+                ),
+                "retained_balance",
+                {"retained": policy.retained_balance, "usable": max(usable, Decimal(0))},
+            )
+        )
+    if facts.mode == "direct" and facts.bill_amount is not None and policy.max_payment_share:
+        limit = (facts.bill_amount * policy.max_payment_share).quantize(Decimal("0.01"))
+        if facts.amount > limit:
+            v.append(
+                Finding(
+                    "payment_share_exceeded",
+                    _("The account may cover at most %(share)s%% of this bill, %(limit)s yuan."),
+                    "max_payment_share",
+                    {"share": (policy.max_payment_share * 100).normalize(), "limit": limit},
+                )
+            )
+    if facts.mode == "wallet":
+        v.extend(_wallet_findings(facts, policy))
+    return _decide(v, [], policy)
+
+
+def _wallet_findings(facts: TransferFacts, policy: PolicyRules) -> list[Finding]:
+    v: list[Finding] = []
+    if not (facts.authorizer.wallet_open and facts.beneficiary.wallet_open):
+        v.append(
+            Finding(
+                "wallet_not_open",
+                _("Both pooling regions must have opened the medical-insurance wallet."),
+            )
+        )
+    if facts.pending_transfer:
+        v.append(
+            Finding(
+                "transfer_pending",
+                _("A transfer is still waiting to be accepted; no new one until then."),
+            )
+        )
+    if (
+        policy.wallet_max_transfers_per_day is not None
+        and facts.transfers_today >= policy.wallet_max_transfers_per_day
+    ):
+        v.append(
+            Finding(
+                "daily_transfer_limit",
+                _("At most %(max)d wallet transfers a day; %(count)d today already."),
+                "wallet_max_transfers_per_day",
+                {"max": policy.wallet_max_transfers_per_day, "count": facts.transfers_today},
+            )
+        )
+    if (
+        policy.wallet_max_amount_per_transfer is not None
+        and facts.amount > policy.wallet_max_amount_per_transfer
+    ):
+        v.append(
+            Finding(
+                "transfer_amount_limit",
+                _("One wallet transfer may be at most %(max)s yuan."),
+                "wallet_max_amount_per_transfer",
+                {"max": policy.wallet_max_amount_per_transfer},
+            )
+        )
+    if _in_quiet_hours(facts.at.time(), policy.wallet_quiet_from, policy.wallet_quiet_until):
+        v.append(
+            Finding(
+                "quiet_hours",
+                _("No wallet transfers between %(start)s and %(end)s."),
+                "wallet_quiet_from",
+                {
+                    "start": policy.wallet_quiet_from.strftime("%H:%M"),
+                    "end": policy.wallet_quiet_until.strftime("%H:%M"),
+                },
+            )
+        )
+    return v
+
+
+def _in_quiet_hours(now: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
+    """Return whether ``now`` falls in [start, end), which may wrap past midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+def _years(earlier: dt.date, later: dt.date) -> int:
+    """Whole years from ``earlier`` to ``later`` (negative when ``later`` is earlier)."""
+    if later < earlier:
+        return -_years(later, earlier)
+    years = later.year - earlier.year
+    if (later.month, later.day) < (earlier.month, earlier.day):
+        years -= 1
+    return years
+
+
+def _label(relation: str) -> str:
+    from .relations import Relation
+
+    return str(Relation(relation).label)

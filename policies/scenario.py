@@ -1,0 +1,88 @@
+"""Turn a "try a case" scenario into engine facts and judge it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+from .engine import (
+    BindingFacts,
+    PersonFacts,
+    PolicyRules,
+    TransferFacts,
+    evaluate_binding,
+    evaluate_transfer,
+)
+from .relations import RELATIONS, RelationGroup
+from .selectors import policy_for
+
+
+def _wallet_open(region, day) -> bool:
+    return region.wallet_enabled_on is not None and region.wallet_enabled_on <= day
+
+
+def judge_case(data: dict) -> dict:
+    """Return the binding and transfer decisions for a cleaned ``TryCaseForm``."""
+    day: dt.date = data["day"]
+    version = policy_for(data["authorizer_region"], day)
+    if version is None:
+        return {"version": None}
+    rules = PolicyRules.from_version(version)
+    authorizer = PersonFacts(
+        insurance_type=data["authorizer_insurance"],
+        status=data["authorizer_status"],
+        region_code=data["authorizer_region"].code,
+        birth_date=data["authorizer_birth"],
+        sex=data["authorizer_sex"],
+        wallet_open=_wallet_open(data["authorizer_region"], day),
+    )
+    beneficiary = PersonFacts(
+        insurance_type="",
+        status=data["beneficiary_status"],
+        region_code=data["beneficiary_region"].code,
+        birth_date=data["beneficiary_birth"],
+        sex=data["beneficiary_sex"],
+        wallet_open=_wallet_open(data["beneficiary_region"], day),
+    )
+    group = RELATIONS[data["relation"]].group
+    other = next(g for g in RelationGroup.values if g != group)
+    binding = evaluate_binding(
+        BindingFacts(
+            authorizer=authorizer,
+            beneficiary=beneficiary,
+            relation=data["relation"],
+            day=day,
+            authorizer_active_by_group={
+                group: data["active_beneficiaries"],
+                other: data["other_active_beneficiaries"],
+            },
+            authorizer_lifetime_beneficiaries=data["lifetime_beneficiaries"],
+            authorizer_changes_last_year=data["changes_last_year"],
+            beneficiary_active_authorizers=data["beneficiary_authorizers"],
+            beneficiary_is_authorizer=data["beneficiary_is_authorizer"],
+            proof_state=data["proof_state"] or None,
+        ),
+        rules,
+    )
+    transfer = evaluate_transfer(
+        TransferFacts(
+            authorizer=authorizer,
+            beneficiary=beneficiary,
+            binding_active=binding.allowed,
+            mode=data["mode"],
+            use=data["use"],
+            amount=data["amount"],
+            balance=data["balance"],
+            at=dt.datetime.combine(day, data["time"]),
+            bill_amount=data.get("bill_amount"),
+            transfers_today=data["transfers_today"],
+        ),
+        rules,
+    )
+    return {
+        "version": version,
+        "binding": binding,
+        "transfer": transfer,
+        "pairs": [(_("Binding"), binding), (_("Payment"), transfer)],
+    }

@@ -1,0 +1,39 @@
+"""A supervisor compares two versions of the Shandong table and tries a case."""
+
+import re
+
+import pytest
+
+from tests.factories import staff_user
+
+PASSWORD = "pw-for-tests-2026"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_supervisor_compares_versions_and_tries_a_case(live_server, page, screenshot):
+    staff_user("supervisor", provinces=["37"], username="supervisor1")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "supervisor1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+    page.goto(f"{live_server.url}/admin/policies/province/37/policies/")
+    assert page.locator("[data-testid=in-force]").is_visible()
+    page.click("[data-testid=compare]")
+    page.wait_for_load_state("networkidle")
+    differing = page.locator("[data-testid=diff] tr[data-differs]")
+    assert differing.count() >= 2  # the period and cross-province aid at least
+    screenshot("province-policies")
+
+    page.goto(f"{live_server.url}/admin/policies/policyversion/try/")
+    page.fill("#id_beneficiary_region", "440300")
+    page.fill("#id_day", "2025-12-31")
+    page.click("form[data-testid=try-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    # Both the binding and the payment are blocked by the closed cross-province aid.
+    assert page.locator("[data-testid=try-result] [data-code=cross_province_closed]").count() == 2
+    screenshot("try-a-case")

@@ -1,0 +1,364 @@
+"""The rules engine: for each rule, a case it allows and a case it blocks."""
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from policies.engine import (
+    BindingFacts,
+    PersonFacts,
+    PolicyRules,
+    TransferFacts,
+    UnbindingFacts,
+    evaluate_binding,
+    evaluate_transfer,
+    evaluate_unbinding,
+)
+from policies.relations import CLOSE_RELATIVES, FAMILY_MEMBERS, Use
+
+DAY = dt.date(2026, 3, 2)
+OPEN = PolicyRules(
+    version_id=1,
+    label="test",
+    allowed_relations=frozenset(CLOSE_RELATIVES),
+    cross_province=True,
+    allowed_uses=frozenset(Use.values),
+)
+HEAD = PersonFacts("employee", "active", "370100", dt.date(1980, 5, 1), "M", wallet_open=True)
+FATHER = PersonFacts("resident", "active", "370100", dt.date(1952, 2, 1), "M", wallet_open=True)
+WIFE = PersonFacts("employee", "active", "370100", dt.date(1982, 7, 9), "F", wallet_open=True)
+
+
+def binding(**changes):
+    facts = BindingFacts(
+        authorizer=HEAD, beneficiary=FATHER, relation="father", day=DAY, proof_state="approved"
+    )
+    return replace(facts, **changes)
+
+
+def transfer(**changes):
+    facts = TransferFacts(
+        authorizer=HEAD,
+        beneficiary=FATHER,
+        binding_active=True,
+        mode="wallet",
+        use=Use.OUTPATIENT,
+        amount=Decimal("500.00"),
+        balance=Decimal("5000.00"),
+        at=dt.datetime(2026, 3, 2, 10, 30),
+    )
+    return replace(facts, **changes)
+
+
+def codes(decision):
+    return decision.codes
+
+
+# --- bindings ------------------------------------------------------------------------------
+
+
+def test_a_plain_binding_is_allowed_and_names_its_policy():
+    decision = evaluate_binding(binding(), OPEN)
+    assert decision.allowed and decision.violations == ()
+    assert decision.policy.version_id == 1
+
+
+def test_resident_insured_authorizer_is_blocked():
+    decision = evaluate_binding(binding(authorizer=replace(HEAD, insurance_type="resident")), OPEN)
+    assert codes(decision) == ["authorizer_not_employee"]
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [("authorizer", "authorizer_not_active"), ("beneficiary", "beneficiary_not_active")],
+)
+def test_ended_enrolment_blocks_the_binding(who, code):
+    person = HEAD if who == "authorizer" else FATHER
+    decision = evaluate_binding(binding(**{who: replace(person, status="terminated")}), OPEN)
+    assert codes(decision) == [code]
+
+
+def test_relation_outside_the_allowed_set_is_blocked():
+    old_rule = replace(OPEN, allowed_relations=frozenset(FAMILY_MEMBERS))
+    brother = replace(FATHER, birth_date=dt.date(1976, 1, 1))
+    assert evaluate_binding(binding(relation="father"), old_rule).allowed
+    decision = evaluate_binding(binding(relation="elder_brother", beneficiary=brother), old_rule)
+    assert codes(decision) == ["relation_not_allowed"]
+    assert decision.violations[0].field == "allowed_relations"
+
+
+def test_cross_province_binding_needs_cross_province_aid():
+    in_guangdong = replace(FATHER, region_code="440300")
+    assert evaluate_binding(binding(beneficiary=in_guangdong), OPEN).allowed
+    decision = evaluate_binding(
+        binding(beneficiary=in_guangdong), replace(OPEN, cross_province=False)
+    )
+    assert codes(decision) == ["cross_province_closed"]
+
+
+def test_active_beneficiary_cap_allows_below_and_blocks_at_the_cap():
+    hunan = replace(OPEN, max_active_beneficiaries=10)
+    assert evaluate_binding(binding(authorizer_active_by_group={"children": 9}), hunan).allowed
+    decision = evaluate_binding(
+        binding(authorizer_active_by_group={"children": 6, "parents": 4}), hunan
+    )
+    assert codes(decision) == ["too_many_beneficiaries"]
+    assert decision.violations[0].params == {"max": 10, "count": 10}
+
+
+def test_lifetime_cap_allows_below_and_blocks_at_the_cap():
+    hunan = replace(OPEN, max_lifetime_beneficiaries=20)
+    assert evaluate_binding(binding(authorizer_lifetime_beneficiaries=19), hunan).allowed
+    assert codes(evaluate_binding(binding(authorizer_lifetime_beneficiaries=20), hunan)) == [
+        "lifetime_limit_reached"
+    ]
+
+
+def test_group_cap_counts_its_groups_together():
+    tianjin = replace(OPEN, group_caps=((frozenset({"children", "siblings", "grandchildren"}), 4),))
+    son = replace(FATHER, birth_date=dt.date(2008, 1, 1))
+    three = {"children": 1, "siblings": 2, "parents": 5}
+    assert evaluate_binding(
+        binding(relation="son", beneficiary=son, authorizer_active_by_group=three), tianjin
+    ).allowed
+    four = {"children": 2, "siblings": 1, "grandchildren": 1}
+    decision = evaluate_binding(
+        binding(relation="son", beneficiary=son, authorizer_active_by_group=four), tianjin
+    )
+    assert codes(decision) == ["group_cap_reached"]
+
+
+def test_group_cap_does_not_limit_other_groups():
+    tianjin = replace(OPEN, group_caps=((frozenset({"children", "siblings", "grandchildren"}), 4),))
+    full = {"children": 2, "siblings": 2}
+    assert evaluate_binding(binding(authorizer_active_by_group=full), tianjin).allowed
+
+
+def test_exclusive_beneficiary_is_blocked_when_already_bound_by_someone():
+    shandong = replace(OPEN, max_authorizers_per_beneficiary=1)
+    assert evaluate_binding(binding(beneficiary_active_authorizers=0), shandong).allowed
+    assert codes(evaluate_binding(binding(beneficiary_active_authorizers=1), shandong)) == [
+        "beneficiary_has_authorizer"
+    ]
+
+
+def test_several_authorizers_are_allowed_without_a_cap():
+    guangxi = replace(OPEN, max_authorizers_per_beneficiary=None)
+    assert evaluate_binding(binding(beneficiary_active_authorizers=3), guangxi).allowed
+
+
+def test_beneficiary_who_authorizes_others_is_blocked_where_roles_are_exclusive():
+    shandong = replace(OPEN, beneficiary_may_authorize=False)
+    assert evaluate_binding(binding(beneficiary_is_authorizer=True), OPEN).allowed
+    assert codes(evaluate_binding(binding(beneficiary_is_authorizer=True), shandong)) == [
+        "beneficiary_is_authorizer"
+    ]
+
+
+def test_authorizer_who_is_a_beneficiary_is_blocked_where_roles_are_exclusive():
+    shandong = replace(OPEN, beneficiary_may_authorize=False)
+    assert codes(evaluate_binding(binding(authorizer_is_beneficiary=True), shandong)) == [
+        "authorizer_is_beneficiary"
+    ]
+
+
+def test_spouses_authorizing_each_other_depends_on_the_policy():
+    both_ways = binding(relation="spouse", beneficiary=WIFE, reverse_binding_exists=True)
+    assert evaluate_binding(both_ways, OPEN).allowed
+    one_way = replace(OPEN, spouses_may_authorize_each_other=False)
+    assert codes(evaluate_binding(both_ways, one_way)) == ["spouses_one_way"]
+
+
+def test_changes_per_year_allows_below_and_blocks_at_the_limit():
+    once_a_year = replace(OPEN, max_binding_changes_per_year=1)
+    assert evaluate_binding(binding(authorizer_changes_last_year=0), once_a_year).allowed
+    assert codes(evaluate_binding(binding(authorizer_changes_last_year=1), once_a_year)) == [
+        "too_many_changes"
+    ]
+
+
+def test_document_review_needs_an_approved_proof():
+    assert codes(evaluate_binding(binding(proof_state="pending"), OPEN)) == ["proof_missing"]
+    assert codes(evaluate_binding(binding(proof_state="pledged"), OPEN)) == ["proof_missing"]
+
+
+def test_pledge_provinces_accept_a_signed_commitment_letter():
+    pledge = replace(OPEN, review_mode="pledge")
+    assert evaluate_binding(binding(proof_state="pledged"), pledge).allowed
+    assert codes(evaluate_binding(binding(proof_state=None), pledge)) == ["proof_missing"]
+
+
+def test_binding_the_same_relative_twice_is_blocked():
+    assert codes(evaluate_binding(binding(already_bound=True), OPEN)) == ["already_bound"]
+
+
+def test_every_failing_rule_is_reported_not_only_the_first():
+    strict = replace(OPEN, cross_province=False, max_active_beneficiaries=1)
+    decision = evaluate_binding(
+        binding(
+            beneficiary=replace(FATHER, region_code="440300"),
+            authorizer_active_by_group={"children": 1},
+        ),
+        strict,
+    )
+    assert set(codes(decision)) == {"cross_province_closed", "too_many_beneficiaries"}
+
+
+def test_violation_messages_are_chinese_with_their_figures():
+    decision = evaluate_binding(
+        binding(authorizer_active_by_group={"children": 5}),
+        replace(OPEN, max_active_beneficiaries=5),
+    )
+    assert "5" in decision.violations[0].message
+    assert "授权人" in decision.violations[0].message or "共济" in decision.violations[0].message
+
+
+# --- unbinding -------------------------------------------------------------------------
+
+
+def test_unbinding_within_the_minimum_period_is_blocked():
+    three_months = replace(OPEN, min_days_before_unbinding=90)
+    assert evaluate_unbinding(
+        UnbindingFacts(started_on=DAY - dt.timedelta(days=90), day=DAY), three_months
+    ).allowed
+    decision = evaluate_unbinding(
+        UnbindingFacts(started_on=DAY - dt.timedelta(days=30), day=DAY), three_months
+    )
+    assert decision.codes == ["unbinding_too_soon"]
+
+
+# --- red flags -------------------------------------------------------------------------
+
+
+def test_plausible_relation_raises_no_red_flag():
+    assert evaluate_binding(binding(), OPEN).red_flags == ()
+
+
+def test_parent_younger_than_fifteen_years_gap_is_a_red_flag_not_a_violation():
+    young_father = replace(FATHER, birth_date=dt.date(1970, 1, 1))
+    decision = evaluate_binding(binding(beneficiary=young_father), OPEN)
+    assert decision.allowed
+    assert decision.flag_codes == ["parent_too_young"]
+
+
+def test_same_sex_spouses_are_flagged():
+    decision = evaluate_binding(
+        binding(relation="spouse", beneficiary=replace(WIFE, sex="M")), OPEN
+    )
+    assert "spouses_same_sex" in decision.flag_codes
+
+
+def test_spouse_under_marriage_age_is_flagged():
+    teen = replace(WIFE, birth_date=dt.date(2008, 1, 1))
+    decision = evaluate_binding(binding(relation="spouse", beneficiary=teen), OPEN)
+    assert decision.flag_codes == ["spouse_under_marriage_age"]
+
+
+def test_grandparent_less_than_thirty_years_older_is_flagged():
+    grandpa = replace(FATHER, birth_date=dt.date(1960, 1, 1))
+    decision = evaluate_binding(binding(relation="paternal_grandfather", beneficiary=grandpa), OPEN)
+    assert decision.flag_codes == ["grandparent_too_young"]
+
+
+def test_mother_with_a_male_id_number_is_flagged():
+    decision = evaluate_binding(binding(relation="mother"), OPEN)
+    assert decision.flag_codes == ["sex_mismatch"]
+
+
+def test_elder_brother_born_after_the_authorizer_is_flagged():
+    younger = replace(FATHER, birth_date=dt.date(1985, 1, 1))
+    decision = evaluate_binding(binding(relation="elder_brother", beneficiary=younger), OPEN)
+    assert decision.flag_codes == ["sibling_order_mismatch"]
+
+
+# --- transfers -------------------------------------------------------------------------
+
+
+def test_a_plain_wallet_transfer_is_allowed():
+    assert evaluate_transfer(transfer(), OPEN).allowed
+
+
+def test_transfer_without_an_active_binding_is_blocked():
+    assert codes(evaluate_transfer(transfer(binding_active=False), OPEN)) == ["binding_not_active"]
+
+
+def test_use_outside_the_allowed_uses_is_blocked():
+    no_ltc = replace(OPEN, allowed_uses=frozenset({Use.OUTPATIENT}))
+    assert evaluate_transfer(transfer(use=Use.OUTPATIENT), no_ltc).allowed
+    assert codes(evaluate_transfer(transfer(use=Use.LTC_PREMIUM), no_ltc)) == ["use_not_allowed"]
+
+
+def test_retained_balance_limits_what_can_be_used():
+    shanxi = replace(OPEN, retained_balance=Decimal("1000.00"))
+    assert evaluate_transfer(
+        transfer(amount=Decimal("1000.00"), balance=Decimal("2000.00")), shanxi
+    ).allowed
+    decision = evaluate_transfer(
+        transfer(amount=Decimal("1000.01"), balance=Decimal("2000.00")), shanxi
+    )
+    assert codes(decision) == ["retained_balance"]
+    assert decision.violations[0].params["usable"] == Decimal("1000.00")
+
+
+def test_amount_above_the_balance_is_blocked():
+    assert codes(evaluate_transfer(transfer(amount=Decimal("6000")), OPEN)) == [
+        "insufficient_balance"
+    ]
+
+
+def test_zero_amount_is_blocked():
+    assert codes(evaluate_transfer(transfer(amount=Decimal("0")), OPEN)) == ["amount_not_positive"]
+
+
+def test_direct_payment_share_is_capped():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7"))
+    ok = transfer(mode="direct", bill_amount=Decimal("1000"), amount=Decimal("700"))
+    assert evaluate_transfer(ok, seventy).allowed
+    too_much = transfer(mode="direct", bill_amount=Decimal("1000"), amount=Decimal("700.01"))
+    assert codes(evaluate_transfer(too_much, seventy)) == ["payment_share_exceeded"]
+
+
+def test_wallet_transfer_needs_the_wallet_on_both_sides():
+    closed = replace(FATHER, wallet_open=False)
+    assert codes(evaluate_transfer(transfer(beneficiary=closed), OPEN)) == ["wallet_not_open"]
+
+
+def test_direct_payment_does_not_need_the_wallet():
+    closed = replace(FATHER, wallet_open=False)
+    assert evaluate_transfer(transfer(mode="direct", beneficiary=closed), OPEN).allowed
+
+
+def test_daily_transfer_count_is_limited():
+    three = replace(OPEN, wallet_max_transfers_per_day=3)
+    assert evaluate_transfer(transfer(transfers_today=2), three).allowed
+    assert codes(evaluate_transfer(transfer(transfers_today=3), three)) == ["daily_transfer_limit"]
+
+
+def test_single_transfer_amount_is_limited():
+    cap = replace(OPEN, wallet_max_amount_per_transfer=Decimal("2000.00"))
+    assert evaluate_transfer(transfer(amount=Decimal("2000.00")), cap).allowed
+    assert codes(evaluate_transfer(transfer(amount=Decimal("2000.01")), cap)) == [
+        "transfer_amount_limit"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("hour", "blocked"), [(21, False), (22, True), (3, True), (5, True), (6, False)]
+)
+def test_quiet_hours_wrap_past_midnight(hour, blocked):
+    quiet = replace(OPEN, wallet_quiet_from=dt.time(22), wallet_quiet_until=dt.time(6))
+    decision = evaluate_transfer(transfer(at=dt.datetime(2026, 3, 2, hour, 0)), quiet)
+    assert (codes(decision) == ["quiet_hours"]) is blocked
+
+
+def test_no_new_transfer_while_one_is_pending():
+    assert codes(evaluate_transfer(transfer(pending_transfer=True), OPEN)) == ["transfer_pending"]
+
+
+def test_cross_province_transfer_needs_cross_province_aid():
+    in_guangdong = replace(FATHER, region_code="440300")
+    assert codes(
+        evaluate_transfer(transfer(beneficiary=in_guangdong), replace(OPEN, cross_province=False))
+    ) == ["cross_province_closed"]

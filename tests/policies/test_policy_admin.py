@@ -1,0 +1,207 @@
+"""The policy tables in the admin: read by all staff, changed by the province's supervisors."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+
+from policies.models import PolicyChange, PolicyVersion
+from policies.relations import CLOSE_RELATIVES, Use
+from policies.selectors import policy_for
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+def version_in_force(region="370100"):
+    return policy_for(region, dt.date(2026, 6, 1))
+
+
+def form_data(version, **changes):
+    data = {
+        "province": version.province_id,
+        "region": version.region_id or "",
+        "effective_from": version.effective_from.isoformat(),
+        "effective_to": version.effective_to.isoformat() if version.effective_to else "",
+        "allowed_relations": list(version.allowed_relations),
+        "allowed_uses": list(version.allowed_uses),
+        "max_active_beneficiaries": version.max_active_beneficiaries or "",
+        "max_lifetime_beneficiaries": version.max_lifetime_beneficiaries or "",
+        "group_caps": json.dumps(version.group_caps),
+        "max_authorizers_per_beneficiary": version.max_authorizers_per_beneficiary or "",
+        "beneficiary_may_authorize": "on" if version.beneficiary_may_authorize else "",
+        "spouses_may_authorize_each_other": "on",
+        "cross_province": "on" if version.cross_province else "",
+        "retained_balance": str(version.retained_balance),
+        "wallet_max_transfers_per_day": version.wallet_max_transfers_per_day or "",
+        "wallet_max_amount_per_transfer": version.wallet_max_amount_per_transfer or "",
+        "wallet_quiet_from": version.wallet_quiet_from.strftime("%H:%M")
+        if version.wallet_quiet_from
+        else "",
+        "wallet_quiet_until": version.wallet_quiet_until.strftime("%H:%M")
+        if version.wallet_quiet_until
+        else "",
+        "review_mode": version.review_mode,
+        "documents": json.dumps(version.documents),
+        "source_title": version.source_title,
+        "source_issuer": version.source_issuer,
+        "source_note": version.source_note,
+        "change_reason": "鲁医保发〔2026〕1号调整",
+        "changes-TOTAL_FORMS": "0",
+        "changes-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_supervisor_changes_own_province_and_the_change_is_recorded(client, supervisor):
+    version = version_in_force()
+    client.force_login(supervisor)
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    response = client.post(url, form_data(version, retained_balance="2000.00"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    version.refresh_from_db()
+    assert str(version.retained_balance) == "2000.00"
+    change = PolicyChange.objects.get(version=version, action="changed")
+    assert change.actor == supervisor
+    assert change.changes == {"retained_balance": ["0.00", "2000.00"]}
+    assert change.reason == "鲁医保发〔2026〕1号调整"
+
+
+def test_supervisor_cannot_change_another_provinces_table(client, supervisor):
+    version = version_in_force("440300")
+    client.force_login(supervisor)
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    response = client.post(url, form_data(version, retained_balance="2000.00"))
+    version.refresh_from_db()
+    assert response.status_code == 403
+    assert str(version.retained_balance) == "0.00"
+
+
+def test_caseworker_reads_but_cannot_change_a_table(caseworker_client):
+    version = version_in_force()
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    assert caseworker_client.get(url).status_code == 200
+    response = caseworker_client.post(url, form_data(version, retained_balance="1.00"))
+    version.refresh_from_db()
+    assert response.status_code == 403
+    assert str(version.retained_balance) == "0.00"
+
+
+def test_overlapping_version_is_refused_in_the_admin_with_a_message(client, supervisor):
+    version = version_in_force()
+    client.force_login(supervisor)
+    data = form_data(version, effective_from="2026-06-01")
+    data.pop("effective_to", None)
+    response = client.post(reverse("admin:policies_policyversion_add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors().as_data()
+    assert [e.code for e in errors] == ["overlapping_version"]
+    assert PolicyVersion.objects.filter(province_id="37", region=None).count() == 2
+
+
+def test_province_page_shows_the_version_in_force_and_the_differences(caseworker_client):
+    response = caseworker_client.get(reverse("admin:policies_province_policies", args=["37"]))
+    assert response.status_code == 200
+    assert response.context["in_force"] == version_in_force()
+    differing = {row["label"] for row in response.context["diff"] if row["differs"]}
+    assert str(PolicyVersion._meta.get_field("cross_province").verbose_name) in differing
+    assert str(PolicyVersion._meta.get_field("review_mode").verbose_name) not in differing
+
+
+def test_province_page_compares_the_two_chosen_versions(caseworker_client):
+    old, new = PolicyVersion.objects.filter(province_id="43", region=None).order_by(
+        "effective_from"
+    )
+    url = reverse("admin:policies_province_policies", args=["43"])
+    response = caseworker_client.get(url, {"a": new.pk, "b": old.pk})
+    assert (response.context["a"], response.context["b"]) == (new, old)
+
+
+def test_version_of_another_province_cannot_be_compared_on_this_page(caseworker_client):
+    other = version_in_force("440300")
+    url = reverse("admin:policies_province_policies", args=["37"])
+    response = caseworker_client.get(url, {"a": other.pk, "b": version_in_force().pk})
+    assert response.status_code == 404
+
+
+TRY = {
+    "day": "2026-06-01",
+    "authorizer_region": "370100",
+    "authorizer_insurance": "employee",
+    "authorizer_status": "active",
+    "authorizer_birth": "1985-06-14",
+    "authorizer_sex": "M",
+    "beneficiary_region": "370100",
+    "beneficiary_status": "active",
+    "beneficiary_birth": "1957-03-08",
+    "beneficiary_sex": "M",
+    "relation": "father",
+    "proof_state": "pledged",
+    "active_beneficiaries": "0",
+    "other_active_beneficiaries": "0",
+    "lifetime_beneficiaries": "0",
+    "beneficiary_authorizers": "0",
+    "changes_last_year": "0",
+    "mode": "direct",
+    "use": "outpatient",
+    "amount": "300",
+    "balance": "5000",
+    "transfers_today": "0",
+    "time": "10:00",
+}
+
+
+def test_try_a_case_allows_a_plain_shandong_binding(caseworker_client):
+    response = caseworker_client.get(reverse("admin:policies_policyversion_try"), TRY)
+    result = response.context["result"]
+    assert result["version"] == version_in_force()
+    assert result["binding"].allowed and result["transfer"].allowed
+
+
+def test_try_a_case_names_the_rule_that_blocks(caseworker_client):
+    response = caseworker_client.get(
+        reverse("admin:policies_policyversion_try"), {**TRY, "beneficiary_authorizers": "1"}
+    )
+    binding = response.context["result"]["binding"]
+    assert binding.codes == ["beneficiary_has_authorizer"]
+    assert binding.violations[0].field == "max_authorizers_per_beneficiary"
+    assert "beneficiary_has_authorizer" in response.content.decode()
+
+
+def test_try_a_case_judges_by_the_version_in_force_on_the_date(caseworker_client):
+    cross = {**TRY, "beneficiary_region": "440300"}
+    url = reverse("admin:policies_policyversion_try")
+    before = caseworker_client.get(url, {**cross, "day": "2025-12-31"}).context["result"]
+    after = caseworker_client.get(url, {**cross, "day": "2026-01-01"}).context["result"]
+    assert "cross_province_closed" in before["binding"].codes
+    assert "cross_province_closed" not in after["binding"].codes
+
+
+def test_try_a_case_rejects_an_unknown_region_with_its_code(caseworker_client):
+    response = caseworker_client.get(
+        reverse("admin:policies_policyversion_try"), {**TRY, "authorizer_region": "379800"}
+    )
+    assert response.context["result"] is None
+    assert response.context["form"].errors["authorizer_region"]
+
+
+def test_empty_try_page_starts_from_an_example(caseworker_client):
+    response = caseworker_client.get(reverse("admin:policies_policyversion_try"))
+    assert response.status_code == 200
+    assert response.context["form"].initial["authorizer_region"] == "370100"
+
+
+def test_all_relations_and_uses_are_offered_when_editing(client, superuser):
+    client.force_login(superuser)
+    version = version_in_force()
+    response = client.get(reverse("admin:policies_policyversion_change", args=[version.pk]))
+    form = response.context["adminform"].form
+    assert [c for c, _ in form.fields["allowed_relations"].choices] == list(CLOSE_RELATIVES)
+    assert [c for c, _ in form.fields["allowed_uses"].choices] == list(Use.values)
+
+
+def test_auditor_cannot_add_a_version(client):
+    client.force_login(staff_user("auditor", nationwide=True))
+    assert client.get(reverse("admin:policies_policyversion_add")).status_code == 403
