@@ -252,6 +252,19 @@ class PolicyVersionAdmin(PortalModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # versions are history: end one with effective_to instead
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Offer only the provinces (and their regions) whose tables the user may change."""
+        if db_field.name in ("province", "region") and not request.user.is_superuser:
+            editable = [
+                p.code
+                for p in Province.objects.all()
+                if can_edit_province_policy(request.user, p.code)
+            ]
+            model = Province if db_field.name == "province" else Region
+            field = "code" if db_field.name == "province" else "province_id"
+            kwargs["queryset"] = model.objects.filter(**{f"{field}__in": editable})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if not can_edit_province_policy(request.user, obj.province_id):
             raise PermissionDenied

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .relations import RELATIONS, RelationGroup, ReviewMode
+from .relations import RELATIONS, Relation, RelationGroup, ReviewMode
 
 EMPLOYEE = "employee"
 ACTIVE = "active"
@@ -339,24 +339,7 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
                 "spouses_may_authorize_each_other",
             )
         )
-    if (
-        policy.max_binding_changes_per_year is not None
-        and facts.authorizer_changes_last_year >= policy.max_binding_changes_per_year
-    ):
-        v.append(
-            Finding(
-                "too_many_changes",
-                _(
-                    "Bindings may change at most %(max)d times a year; "
-                    "%(count)d changes in the last 12 months."
-                ),
-                "max_binding_changes_per_year",
-                {
-                    "max": policy.max_binding_changes_per_year,
-                    "count": facts.authorizer_changes_last_year,
-                },
-            )
-        )
+    v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
     accepted = (
         {"approved"} if policy.review_mode == ReviewMode.DOCUMENTS else {"approved", "pledged"}
     )
@@ -467,24 +450,7 @@ def evaluate_unbinding(facts: UnbindingFacts, policy: PolicyRules) -> Decision:
                 {"min": policy.min_days_before_unbinding, "days": days},
             )
         )
-    if (
-        policy.max_binding_changes_per_year is not None
-        and facts.authorizer_changes_last_year >= policy.max_binding_changes_per_year
-    ):
-        v.append(
-            Finding(
-                "too_many_changes",
-                _(
-                    "Bindings may change at most %(max)d times a year; "
-                    "%(count)d changes in the last 12 months."
-                ),
-                "max_binding_changes_per_year",
-                {
-                    "max": policy.max_binding_changes_per_year,
-                    "count": facts.authorizer_changes_last_year,
-                },
-            )
-        )
+    v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
     return _decide(v, [], policy)
 
 
@@ -608,6 +574,24 @@ def _wallet_findings(facts: TransferFacts, policy: PolicyRules) -> list[Finding]
     return v
 
 
+def _change_limit_findings(changes_last_year: int, policy: PolicyRules) -> list[Finding]:
+    """Return the violation for an authorizer who has used up this year's binding changes."""
+    limit = policy.max_binding_changes_per_year
+    if limit is None or changes_last_year < limit:
+        return []
+    return [
+        Finding(
+            "too_many_changes",
+            _(
+                "Bindings may change at most %(max)d times a year; "
+                "%(count)d changes in the last 12 months."
+            ),
+            "max_binding_changes_per_year",
+            {"max": limit, "count": changes_last_year},
+        )
+    ]
+
+
 def _in_quiet_hours(now: dt.time, start: dt.time | None, end: dt.time | None) -> bool:
     """Return whether ``now`` falls in [start, end), which may wrap past midnight."""
     if start is None or end is None or start == end:
@@ -628,6 +612,4 @@ def _years(earlier: dt.date, later: dt.date) -> int:
 
 
 def _label(relation: str) -> str:
-    from .relations import Relation
-
     return str(Relation(relation).label)

@@ -205,3 +205,10 @@ def test_all_relations_and_uses_are_offered_when_editing(client, superuser):
 def test_auditor_cannot_add_a_version(client):
     client.force_login(staff_user("auditor", nationwide=True))
     assert client.get(reverse("admin:policies_policyversion_add")).status_code == 403
+
+
+def test_supervisor_may_add_versions_only_for_own_provinces(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get(reverse("admin:policies_policyversion_add"))
+    provinces = response.context["adminform"].form.fields["province"].queryset
+    assert list(provinces.values_list("code", flat=True)) == ["37"]
