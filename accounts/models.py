@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -150,3 +151,74 @@ class PersonalAccount(models.Model):
                 _("Only employee-insured persons have a personal account."),
                 code="no_personal_account",
             )
+
+
+class ImportRun(models.Model):
+    """One enrollment import: the file, who ran it, and what came of each row."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        FAILED = "failed", _("failed (file unreadable)")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self):
+        return f"{self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created={self.created} updated={self.updated} "
+            f"unchanged={self.unchanged} failed={self.failed}"
+        )
+
+
+class ImportRowError(models.Model):
+    """A row of an import that was not written, and why."""
+
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="errors", verbose_name=_("import run")
+    )
+    line = models.PositiveIntegerField(_("line"))
+    column = models.CharField(_("column"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=40)
+    message = models.CharField(_("message"), max_length=500)
+    values = models.JSONField(_("original values"), default=list)
+
+    class Meta:
+        ordering = ["run", "line", "id"]
+        verbose_name = _("import row error")
+        verbose_name_plural = _("import row errors")
+        indexes = [models.Index(fields=["run", "line"], name="import_error_run_line")]
+
+    def __str__(self):
+        return f"{self.line}: {self.code}"

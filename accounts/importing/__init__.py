@@ -1,0 +1,1 @@
+"""Enrollment import: read CSV/XLSX extracts, validate each row, upsert in set-based chunks."""

@@ -1,0 +1,142 @@
+"""Read an enrollment file as a stream of (line number, {header: value}) rows.
+
+CSV in UTF-8, UTF-8 with BOM or GB18030 (detected from the bytes), CRLF or
+LF; XLSX through openpyxl's read-only mode. Nothing holds the whole file in
+memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+SAMPLE_BYTES = 1 << 20
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all (not CSV/XLSX, undecodable, no header)."""
+
+
+@dataclass
+class Source:
+    """An opened enrollment file: its encoding, header and a row iterator."""
+
+    name: str
+    encoding: str
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    kind: str = "csv"
+    close: list = field(default_factory=list)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return "utf-8-sig", "utf-8" or "gb18030" for the first bytes of a CSV file."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)  # a character cut at the end is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            _("The file is neither UTF-8 nor GB18030 text; save it as CSV or XLSX.")
+        ) from None
+    return "gb18030"
+
+
+def open_source(path: Path, name: str | None = None) -> Source:
+    """Open ``path`` as CSV or XLSX, judging by its content, not its name."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    if not head.strip():
+        raise UnreadableFile(_("The file is empty."))
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(path, name or path.name)
+    if b"\x00" in head[:4096]:
+        raise UnreadableFile(_("This is not a CSV or XLSX file."))
+    encoding = detect_encoding(head)
+    text = open(path, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except (StopIteration, UnicodeDecodeError, csv.Error) as error:
+        text.close()
+        raise UnreadableFile(_("The file has no readable header row.")) from error
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for values in reader:
+                if any(v.strip() for v in values):
+                    yield reader.line_num, values
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                _("Line %(line)d is not valid %(encoding)s text.")
+                % {"line": reader.line_num + 1, "encoding": encoding}
+            ) from error
+        finally:
+            text.close()
+
+    return Source(name or path.name, encoding.replace("-sig", " (BOM)"), header, rows(), "csv")
+
+
+def _open_xlsx(path: Path, name: str) -> Source:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise UnreadableFile(_("This is not a readable XLSX file.")) from error
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    try:
+        header = [_cell(v) for v in next(values)]
+    except StopIteration:
+        workbook.close()
+        raise UnreadableFile(_("The file has no readable header row.")) from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, row in enumerate(values, start=2):
+                cells = [_cell(v) for v in row]
+                if any(c.strip() for c in cells):
+                    yield number, cells
+        finally:
+            workbook.close()
+
+    return Source(name, "xlsx", header, rows(), "xlsx")
+
+
+def _cell(value) -> str:
+    """Return an XLSX cell as the text a person typed (dates as YYYY-MM-DD)."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,81 @@
+"""Import an enrollment extract (CSV or XLSX) of insured persons.
+
+    python manage.py import_enrollment PATH [--dry-run] [--report OUT.csv]
+                                            [--user USERNAME] [--force]
+
+Prints ``created=N updated=N unchanged=N failed=N``. Exit status 0 when the
+file was read (row errors included), 2 when it could not be read at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.importing.reader import sha256_of
+from accounts.importing.report import write_report_csv
+from accounts.importing.run import earlier_imports, import_enrollment
+from accounts.models import ImportRun
+
+
+class Command(BaseCommand):
+    help = "Import insured persons from a CSV (UTF-8, UTF-8 BOM, GB18030) or XLSX file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Validate and count; write nothing."
+        )
+        parser.add_argument("--report", type=Path, help="Write the row errors to this CSV file.")
+        parser.add_argument("--user", help="Import as this staff user, limited to their regions.")
+        parser.add_argument(
+            "--force", action="store_true", help="Import even if this file was imported before."
+        )
+
+    def handle(self, *args, path: Path, dry_run=False, report=None, user=None, force=False, **opts):
+        if not path.is_file():
+            self.stderr.write(f"{path}: no such file")
+            sys.exit(2)
+        actor = None
+        if user:
+            actor = get_user_model().objects.filter(username=user, is_staff=True).first()
+            if actor is None:
+                raise CommandError(f"No staff user {user!r}.")
+        sha256 = sha256_of(path)
+        earlier = earlier_imports(sha256).first()
+        if earlier and not (force or dry_run):
+            question = (
+                f"{path.name} (SHA-256 {sha256[:12]}…) was already imported on "
+                f"{earlier.started_at:%Y-%m-%d %H:%M}. Import it again? [y/N] "
+            )
+            if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+                raise CommandError("Already imported; not imported again (use --force).")
+
+        tty = self.stdout.isatty()
+
+        def progress(run: ImportRun):
+            if tty:
+                self.stdout.write(f"\r{run.rows:>12,} rows  {run.summary}", ending="")
+                self.stdout.flush()
+
+        run = import_enrollment(
+            path=path, user=actor, dry_run=dry_run, progress=progress, sha256=sha256
+        )
+        if tty:
+            self.stdout.write("")
+        if run.status == ImportRun.Status.FAILED and run.rows == 0:
+            self.stderr.write(f"{path.name}: {run.message}")
+            sys.exit(2)
+        for warning in run.warnings:
+            self.stderr.write(f"warning: {warning}")
+        if run.message:
+            self.stderr.write(f"error: {run.message}")
+        if report:
+            with report.open("w", encoding="utf-8-sig", newline="") as stream:
+                write_report_csv(run, stream)
+        prefix = "dry run: " if dry_run else ""
+        self.stdout.write(f"{prefix}encoding={run.encoding} rows={run.rows}")
+        self.stdout.write(run.summary)

@@ -1,0 +1,326 @@
+"""The enrollment import, through its management command."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts import idnumbers
+from accounts.importing import run as import_run
+from accounts.models import ImportRowError, ImportRun, InsuredPerson, PersonalAccount
+from tests.factories import InsuredPersonFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+HEADER = [
+    "身份证号",
+    "姓名",
+    "参保类型",
+    "统筹区编码",
+    "参保日期",
+    "个人账户余额",
+    "手机号",
+    "参保状态",
+]
+
+
+def nid(seq, birth=dt.date(1980, 1, 1), area="370102"):
+    return idnumbers.make(area, birth, seq)
+
+
+def row(seq, **over):
+    values = {
+        "身份证号": nid(seq),
+        "姓名": f"张{seq}",
+        "参保类型": "职工",
+        "统筹区编码": "370100",
+        "参保日期": "2020-01-01",
+        "个人账户余额": "100.00",
+        "手机号": "13912345678",
+        "参保状态": "正常",
+    }
+    values.update(over)
+    return values
+
+
+def write_csv(tmp_path, rows, *, header=HEADER, encoding="utf-8", newline="\n", name="in.csv"):
+    path = Path(tmp_path) / name
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator=newline)
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([r.get(h, "") for h in header])
+    return path
+
+
+def run_command(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_enrollment", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def last_run():
+    return ImportRun.objects.latest("started_at")
+
+
+def error_codes():
+    return [(e.line, e.code) for e in last_run().errors.order_by("line")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_each_encoding_is_detected_and_recorded(tmp_path, encoding):
+    path = write_csv(tmp_path, [row(1, 姓名="欧阳娜娜")], encoding=encoding)
+    out, _ = run_command(path)
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+    assert InsuredPerson.objects.get(national_id=nid(1)).name == "欧阳娜娜"
+    assert (
+        last_run().encoding
+        == {"utf-8": "utf-8", "utf-8-sig": "utf-8 (BOM)", "gb18030": "gb18030"}[encoding]
+    )
+
+
+def test_crlf_line_endings_are_read(tmp_path):
+    path = write_csv(tmp_path, [row(1), row(2)], newline="\r\n")
+    out, _ = run_command(path)
+    assert "created=2" in out
+
+
+def test_english_headers_in_any_order_are_mapped(tmp_path):
+    header = [
+        "status",
+        "mobile",
+        "region_code",
+        "name",
+        "national_id",
+        "insurance_type",
+        "enrolled_on",
+    ]
+    rows = [
+        {
+            "status": "active",
+            "mobile": "",
+            "region_code": "440300",
+            "name": "Li",
+            "national_id": nid(3),
+            "insurance_type": "resident",
+            "enrolled_on": "2019-05-06",
+        }
+    ]
+    out, _ = run_command(write_csv(tmp_path, rows, header=header))
+    person = InsuredPerson.objects.get(national_id=nid(3))
+    assert (person.region_id, person.insurance_type, person.enrolled_on) == (
+        "440300",
+        "resident",
+        dt.date(2019, 5, 6),
+    )
+
+
+def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
+    header = [*HEADER, "备注"]
+    _, err = run_command(write_csv(tmp_path, [row(1, 备注="hello")], header=header))
+    assert "备注" in err
+    assert InsuredPerson.objects.filter(national_id=nid(1)).exists()
+
+
+def test_missing_required_column_stops_the_run_and_names_it(tmp_path):
+    header = [h for h in HEADER if h != "参保日期"]
+    with pytest.raises(SystemExit) as exit_info:
+        run_command(write_csv(tmp_path, [row(1)], header=header))
+    assert exit_info.value.code == 2
+    assert "参保日期" in last_run().message
+    assert not InsuredPerson.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("职工", "employee"),
+        ("职工医保", "employee"),
+        ("居民", "resident"),
+        ("城乡居民", "resident"),
+    ],
+)
+def test_insurance_type_as_people_type_it(tmp_path, typed, stored):
+    balance = "" if stored == "resident" else "1"
+    run_command(write_csv(tmp_path, [row(1, 参保类型=typed, 个人账户余额=balance)]))
+    assert InsuredPerson.objects.get(national_id=nid(1)).insurance_type == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("正常", "active"), ("暂停", "suspended"), ("终止", "terminated"), ("死亡", "deceased")],
+)
+def test_status_as_people_type_it(tmp_path, typed, stored):
+    run_command(write_csv(tmp_path, [row(1, 参保状态=typed)]))
+    assert InsuredPerson.objects.get(national_id=nid(1)).status == stored
+
+
+@pytest.mark.parametrize("typed", ["2021-02-03", "2021/2/3", "20210203"])
+def test_dates_as_people_type_them(tmp_path, typed):
+    run_command(write_csv(tmp_path, [row(1, 参保日期=typed)]))
+    assert InsuredPerson.objects.get(national_id=nid(1)).enrolled_on == dt.date(2021, 2, 3)
+
+
+def test_amount_with_thousands_separator_sets_the_balance(tmp_path):
+    run_command(write_csv(tmp_path, [row(1, 个人账户余额="12,345.60")]))
+    assert PersonalAccount.objects.get(person__national_id=nid(1)).balance == Decimal("12345.60")
+
+
+def test_resident_with_empty_balance_gets_no_account(tmp_path):
+    run_command(write_csv(tmp_path, [row(1, 参保类型="居民", 个人账户余额="")]))
+    assert not PersonalAccount.objects.filter(person__national_id=nid(1)).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"身份证号": "37010219800101"}, "bad_length"),
+        ({"身份证号": nid(1)[:-1] + ("0" if nid(1)[-1] != "0" else "1")}, "bad_checksum"),
+        ({"身份证号": "370102198002300011"}, "bad_birth_date"),
+        ({"姓名": ""}, "missing_name"),
+        ({"参保类型": "商业保险"}, "bad_insurance_type"),
+        ({"统筹区编码": "379800"}, "unknown_region"),
+        ({"参保日期": "2021-13-01"}, "bad_date"),
+        ({"参保日期": "2999-01-01"}, "future_date"),
+        ({"个人账户余额": "-5"}, "negative_amount"),
+        ({"个人账户余额": "1.234"}, "too_many_decimals"),
+        ({"参保类型": "居民", "个人账户余额": "10"}, "balance_for_resident"),
+        ({"手机号": "12345"}, "bad_phone"),
+        ({"参保状态": "休眠"}, "bad_status"),
+    ],
+)
+def test_each_row_fault_is_reported_with_line_column_and_code(tmp_path, changes, code):
+    path = write_csv(tmp_path, [row(5), row(6, **changes), row(7)])
+    out, _ = run_command(path)
+    assert "created=2 updated=0 unchanged=0 failed=1" in out
+    (error,) = ImportRowError.objects.filter(run=last_run())
+    assert (error.line, error.code) == (3, code)
+    assert error.values[1] == row(6, **changes)["姓名"]
+
+
+def test_duplicate_identity_number_uses_the_first_and_reports_the_later(tmp_path):
+    path = write_csv(tmp_path, [row(1, 姓名="第一"), row(2), row(1, 姓名="第二")])
+    out, _ = run_command(path)
+    assert "created=2" in out and "failed=1" in out
+    assert InsuredPerson.objects.get(national_id=nid(1)).name == "第一"
+    error = last_run().errors.get()
+    assert (error.line, error.code) == (4, "duplicate_in_file")
+    assert "2" in error.message
+
+
+def test_file_with_no_good_rows_writes_nothing_and_reports_every_row(tmp_path):
+    path = write_csv(tmp_path, [row(1, 统筹区编码="999999"), row(2, 姓名="")])
+    out, _ = run_command(path)
+    assert "created=0 updated=0 unchanged=0 failed=2" in out
+    assert not InsuredPerson.objects.exists()
+
+
+def test_file_that_is_not_csv_exits_with_status_2(tmp_path):
+    path = Path(tmp_path) / "scan.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(SystemExit) as exit_info:
+        run_command(path)
+    assert exit_info.value.code == 2
+    assert last_run().status == ImportRun.Status.FAILED
+
+
+def test_xlsx_is_imported(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(
+        [nid(9), "王五", "职工", 370100, dt.datetime(2020, 5, 6), 88.5, 13800000000, "正常"]
+    )
+    path = Path(tmp_path) / "in.xlsx"
+    book.save(path)
+    out, _ = run_command(path)
+    person = InsuredPerson.objects.get(national_id=nid(9))
+    assert (person.enrolled_on, person.account.balance) == (dt.date(2020, 5, 6), Decimal("88.50"))
+    assert last_run().encoding == "xlsx"
+
+
+def test_reimporting_an_unchanged_file_changes_nothing(tmp_path):
+    path = write_csv(tmp_path, [row(1), row(2)])
+    run_command(path)
+    out, _ = run_command(path, "--force")
+    assert "created=0 updated=0 unchanged=2 failed=0" in out
+
+
+def test_changed_rows_are_updated_and_only_they(tmp_path):
+    run_command(write_csv(tmp_path, [row(1), row(2), row(3)], name="a.csv"))
+    out, _ = run_command(
+        write_csv(
+            tmp_path, [row(1, 参保状态="终止"), row(2, 个人账户余额="200.00"), row(3)], name="b.csv"
+        )
+    )
+    assert "created=0 updated=2 unchanged=1 failed=0" in out
+    assert InsuredPerson.objects.get(national_id=nid(1)).status == "terminated"
+    assert PersonalAccount.objects.get(person__national_id=nid(2)).balance == Decimal("200.00")
+
+
+def test_dry_run_counts_but_writes_nothing(tmp_path):
+    out, _ = run_command(write_csv(tmp_path, [row(1), row(2, 姓名="")]), "--dry-run")
+    assert "created=1 updated=0 unchanged=0 failed=1" in out
+    assert not InsuredPerson.objects.exists()
+    assert last_run().errors.count() == 1
+
+
+def test_same_file_again_needs_force(tmp_path):
+    path = write_csv(tmp_path, [row(1)])
+    run_command(path)
+    with pytest.raises(CommandError, match="Already imported"):
+        run_command(path)
+
+
+def test_caseworker_imports_only_rows_of_their_regions(tmp_path):
+    staff_user("caseworker", regions=["370100"], username="cw")
+    path = write_csv(tmp_path, [row(1), row(2, 统筹区编码="440300")])
+    out, _ = run_command(path, "--user", "cw")
+    assert "created=1" in out and "failed=1" in out
+    assert error_codes() == [(3, "region_not_allowed")]
+    assert not InsuredPerson.objects.filter(region_id="440300").exists()
+
+
+def test_interrupted_run_is_finished_by_running_again(tmp_path, monkeypatch):
+    path = write_csv(tmp_path, [row(i) for i in range(1, 8)])
+    real_write = import_run.write_chunk
+    calls = {"n": 0}
+
+    def crash_on_third_chunk(rows):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return real_write(rows)
+
+    monkeypatch.setattr(import_run, "write_chunk", crash_on_third_chunk)
+    monkeypatch.setattr(import_run, "CHUNK_SIZE", 2)
+    with pytest.raises(RuntimeError):
+        import_run.import_enrollment(path=path, chunk_size=2)
+    assert InsuredPerson.objects.count() == 4  # two chunks committed, the third lost
+    monkeypatch.setattr(import_run, "write_chunk", real_write)
+    out, _ = run_command(path, "--force")
+    assert "created=3 updated=0 unchanged=4 failed=0" in out
+    assert InsuredPerson.objects.count() == 7
+
+
+def test_report_lists_line_column_code_message_and_original_values(tmp_path):
+    path = write_csv(tmp_path, [row(1), row(2, 手机号="=cmd|' /C calc'!A0")])
+    report = Path(tmp_path) / "report.csv"
+    run_command(path, "--report", str(report))
+    lines = list(csv.reader(report.open(encoding="utf-8-sig")))
+    assert lines[1][:3] == ["3", "手机号", "bad_phone"]
+    assert lines[1][4] == nid(2)
+    assert "'=cmd|' /C calc'!A0" in lines[1]  # a formula never runs in Excel
+
+
+def test_existing_person_outside_the_file_is_left_alone(tmp_path):
+    kept = InsuredPersonFactory(name="原有")
+    run_command(write_csv(tmp_path, [row(1)]))
+    kept.refresh_from_db()
+    assert kept.name == "原有"
