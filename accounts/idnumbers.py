@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -22,14 +23,22 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 
+_WEIGHT_SUM_OF_ZEROS = sum(WEIGHTS) * ord("0")
+
+
 def normalize(raw: str) -> str:
     """Return ``raw`` without surrounding spaces, full-width forms folded, ``x`` as ``X``."""
-    return unicodedata.normalize("NFKC", raw or "").strip().upper()
+    if not raw:
+        return ""
+    if raw.isascii():
+        return raw.strip().upper()
+    return unicodedata.normalize("NFKC", raw).strip().upper()
 
 
 def check_char(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character for 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    # Weighted sum of the ASCII codes, less the weighted sum of "0"s: no int() per digit.
+    total = sum(map(mul, first17.encode("ascii"), WEIGHTS)) - _WEIGHT_SUM_OF_ZEROS
     return CHECK_CHARS[total % 11]
 
 

@@ -27,6 +27,14 @@ def clean_national_id(value: str) -> str:
     Codes: ``bad_length``, ``bad_characters``, ``unknown_province``,
     ``bad_birth_date``, ``bad_checksum``.
     """
+    return national_id_facts(value).number
+
+
+def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdFacts:
+    """Validate an identity number as :func:`clean_national_id` does; return what it encodes.
+
+    ``today`` may be given by callers that validate many numbers (the import).
+    """
     number = idnumbers.normalize(value)
     if len(number) != 18:
         raise ValidationError(
@@ -46,11 +54,11 @@ def clean_national_id(value: str) -> str:
             params={"prefix": number[:2]},
         )
     try:
-        birth = idnumbers.facts(number).birth_date
+        facts = idnumbers.facts(number)
     except ValueError:
-        birth = None
-    today = timezone.localdate()
-    if birth is None or birth > today or birth < EARLIEST_BIRTH:
+        facts = None
+    today = today or timezone.localdate()
+    if facts is None or facts.birth_date > today or facts.birth_date < EARLIEST_BIRTH:
         raise ValidationError(
             _("%(digits)s is not a real birth date."),
             code="bad_birth_date",
@@ -63,7 +71,7 @@ def clean_national_id(value: str) -> str:
             code="bad_checksum",
             params={"expected": expected, "actual": number[17]},
         )
-    return number
+    return facts
 
 
 def validate_national_id(value: str) -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
-from accounts.validators import clean_amount, clean_mobile, clean_national_id
+from accounts.validators import clean_amount, clean_mobile, national_id_facts
 
 FIELDS = {
     "national_id": (
@@ -148,23 +148,27 @@ class RowValidator:
         self.regions = region_codes  # any accepted code (incl. aliases) -> region code
         self.allowed = allowed_regions  # None: all
         self.today = timezone.localdate()
+        self.width = max(columns.index.values()) + 1
+        self.positions = {name: columns.index.get(name) for name in FIELDS}
 
     def _get(self, values: list[str], name: str) -> str:
-        i = self.columns.index.get(name)
-        return values[i].strip() if i is not None and i < len(values) else ""
+        i = self.positions[name]
+        return "" if i is None else values[i].strip()
 
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         errors: list[RowError] = []
         title = self.columns.title
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
 
         def fail(name, error: ValidationError):
             message = error.messages[0] if error.messages else str(error)
             errors.append(RowError(line, title(name), error.code or "invalid", message, values))
 
-        national_id = name_ = insurance = region = status = mobile = None
+        facts = insurance = region = status = mobile = None
         enrolled = balance = None
         try:
-            national_id = clean_national_id(self._get(values, "national_id"))
+            facts = national_id_facts(self._get(values, "national_id"), self.today)
         except ValidationError as e:
             fail("national_id", e)
         name_ = self._get(values, "name")
@@ -241,10 +245,9 @@ class RowValidator:
                     fail("balance", e)
         if errors:
             return errors
-        facts = idnumbers.facts(national_id)
         return CleanRow(
             line,
-            national_id,
+            facts.number,
             name_,
             facts.sex,
             facts.birth_date,

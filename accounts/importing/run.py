@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,21 +72,26 @@ def import_enrollment(
     validator = RowValidator(columns, region_code_map(), allowed)
     first_line: dict[int, int] = {}  # identity number as an int -> first line
     good, errors = [], []
+    counts = {"rows": 0, "failed": 0}
+    writer = (
+        _ThreadedWriter(run, dry_run, progress)
+        if _may_commit()
+        else _InlineWriter(run, dry_run, progress)
+    )
 
     def flush():
-        _write(run, good, errors, dry_run)
-        good.clear()
-        errors.clear()
-        if progress:
-            progress(run)
+        nonlocal good, errors
+        writer.submit(good, errors, counts["rows"], counts["failed"])
+        good, errors = [], []
+        counts["rows"] = counts["failed"] = 0
 
     try:
         for line, values in source.rows:
-            run.rows += 1
+            counts["rows"] += 1
             result = validator.validate(line, values)
             if isinstance(result, list):
                 errors.extend(result)
-                run.failed += 1
+                counts["failed"] += 1
             else:
                 key = _id_key(result.national_id)
                 if key in first_line:
@@ -98,7 +105,7 @@ def import_enrollment(
                             values,
                         )
                     )
-                    run.failed += 1
+                    counts["failed"] += 1
                 else:
                     first_line[key] = line
                     good.append(result)
@@ -107,8 +114,78 @@ def import_enrollment(
         flush()
     except UnreadableFile as error:
         flush()
+        writer.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))
+    except BaseException:
+        writer.close(abandon=True)
+        raise
+    writer.close()
     return _finish(run, ImportRun.Status.FINISHED, "")
+
+
+def _may_commit() -> bool:
+    """Return whether chunks may be committed on their own (no caller's transaction open)."""
+    return not connection.in_atomic_block
+
+
+class _InlineWriter:
+    """Write each chunk at once, in this thread's connection."""
+
+    def __init__(self, run: ImportRun, dry_run: bool, progress):
+        self.run, self.dry_run, self.progress = run, dry_run, progress
+
+    def submit(self, good, errors, rows, failed):
+        self.run.rows += rows
+        self.run.failed += failed
+        _write(self.run, good, errors, self.dry_run)
+        if self.progress:
+            self.progress(self.run)
+
+    def close(self, abandon: bool = False):
+        pass
+
+
+class _ThreadedWriter(_InlineWriter):
+    """Write chunks in a second thread, so PostgreSQL writes one chunk while Python reads the next.
+
+    The queue holds at most two chunks, which bounds memory. A failure in the
+    writer stops the import at the next chunk and is raised in the caller.
+    """
+
+    def __init__(self, run: ImportRun, dry_run: bool, progress):
+        super().__init__(run, dry_run, progress)
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _work(self):
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.failure is None:
+                    try:
+                        super().submit(*item)
+                    except BaseException as error:  # noqa: BLE001 - re-raised in the caller
+                        self.failure = error
+        finally:
+            connection.close()
+
+    def submit(self, good, errors, rows, failed):
+        if self.failure is not None:
+            self._raise()
+        self.queue.put((good, errors, rows, failed))
+
+    def close(self, abandon: bool = False):
+        self.queue.put(None)
+        self.thread.join()
+        if self.failure is not None and not abandon:
+            self._raise()
+
+    def _raise(self):
+        failure, self.failure = self.failure, None
+        self.queue.put(None)
+        self.thread.join()
+        raise failure
 
 
 def _id_key(national_id: str) -> int:

@@ -324,3 +324,30 @@ def test_existing_person_outside_the_file_is_left_alone(tmp_path):
     run_command(write_csv(tmp_path, [row(1)]))
     kept.refresh_from_db()
     assert kept.name == "原有"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pipelined_import_commits_each_chunk_from_the_writer_thread(tmp_path):
+    path = write_csv(tmp_path, [row(i) for i in range(1, 8)] + [row(99, 姓名="")])
+    run = import_run.import_enrollment(path=path, chunk_size=3)
+    assert (run.created, run.failed, run.rows, run.status) == (7, 1, 8, ImportRun.Status.FINISHED)
+    assert InsuredPerson.objects.count() == 7
+    assert ImportRun.objects.get(pk=run.pk).summary == "created=7 updated=0 unchanged=0 failed=1"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pipelined_import_raises_a_writer_failure_and_keeps_committed_chunks(tmp_path, monkeypatch):
+    path = write_csv(tmp_path, [row(i) for i in range(1, 10)])
+    real_write = import_run.write_chunk
+    calls = {"n": 0}
+
+    def crash_on_second_chunk(rows):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real_write(rows)
+
+    monkeypatch.setattr(import_run, "write_chunk", crash_on_second_chunk)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_run.import_enrollment(path=path, chunk_size=3)
+    assert InsuredPerson.objects.count() == 3

@@ -1,0 +1,151 @@
+"""Benchmark: import a 1,000,000-row GB18030 enrollment file, fresh and unchanged.
+
+    .venv/bin/python bench/import_enrollment.py [ROWS]    (default 1,000,000)
+
+Generates the file (with about 0.5% bad rows) under var/bench/, imports it
+into an emptied ``portal_bench_import`` database, imports it again unchanged,
+and measures a raw PostgreSQL COPY of the same file into a scratch table of
+text columns with a primary key on the ID column. Prints rows/s for each,
+the ratios to raw COPY, and the peak memory of this process.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+os.environ["PORTAL_DB_NAME"] = "portal_bench_import"
+if os.environ.get("DATABASE_URL"):
+    base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
+    os.environ["DATABASE_URL"] = f"{base}/portal_bench_import"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts import idnumbers  # noqa: E402
+from accounts.importing.run import import_enrollment  # noqa: E402
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+HEADER = [
+    "身份证号",
+    "姓名",
+    "参保类型",
+    "统筹区编码",
+    "参保日期",
+    "个人账户余额",
+    "手机号",
+    "参保状态",
+]
+
+
+def generate(path: Path, rows: int) -> int:
+    """Write the test file; return how many rows are deliberately bad."""
+    rnd = random.Random(11)
+    regions = ["370100", "370200", "440300", "440100", "110000", "430100", "510100", "320100"]
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+    bad = 0
+    with open(path, "w", encoding="gb18030", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for i in range(rows):
+            region = regions[i % len(regions)]
+            birth = dt.date(1940, 1, 1) + dt.timedelta(days=i % 29000)
+            number = idnumbers.make(region[:4] + "02", birth, i // 29000 % 1000)
+            employee = i % 3 != 0
+            values = [
+                number,
+                rnd.choice(surnames) + rnd.choice(given) + rnd.choice(given),
+                "职工" if employee else "城乡居民",
+                region,
+                f"{2000 + i % 25}/{1 + i % 12}/{1 + i % 28}",
+                f"{(i * 7919) % 5_000_000 / 100:,.2f}" if employee else "",
+                f"13{i:09d}",
+                "正常",
+            ]
+            if i % 200 == 199:  # 0.5% bad rows, of several kinds
+                bad += 1
+                kind = (i // 200) % 4
+                if kind == 0:
+                    values[0] = values[0][:-1] + ("0" if values[0][-1] != "0" else "1")
+                elif kind == 1:
+                    values[3] = "999999"
+                elif kind == 2:
+                    values[4] = "2021-13-40"
+                else:
+                    values[6] = "12345"
+            writer.writerow(values)
+    return bad
+
+
+def raw_copy(path: Path) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        cursor.execute(
+            "CREATE TABLE bench_raw_copy (national_id text PRIMARY KEY, name text, "
+            "insurance_type text, region text, enrolled_on text, balance text, mobile text, "
+            "status text)"
+        )
+        start = time.perf_counter()
+        with (
+            cursor.copy(
+                "COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'GB18030')"
+            ) as copy,
+            open(path, "rb") as fh,
+        ):
+            # The bad-checksum rows share no key with good ones, so the PK holds.
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                copy.write(block)
+        elapsed = time.perf_counter() - start
+        cursor.execute("DROP TABLE bench_raw_copy")
+    return elapsed
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    out_dir = ROOT / "var" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"enrollment_{ROWS}.csv"
+    start = time.perf_counter()
+    bad = generate(path, ROWS)
+    print(
+        f"generated {ROWS:,} rows ({bad:,} bad) in {time.perf_counter() - start:.1f} s, "
+        f"{path.stat().st_size / 1e6:.0f} MB, GB18030"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE accounts_personalaccount, accounts_insuredperson, "
+            "accounts_importrowerror, accounts_importrun RESTART IDENTITY CASCADE"
+        )
+
+    results = {}
+    for label in ("fresh import", "unchanged re-import"):
+        start = time.perf_counter()
+        run = import_enrollment(path=path)
+        elapsed = time.perf_counter() - start
+        results[label] = ROWS / elapsed
+        print(f"{label:<22} {elapsed:7.1f} s  {ROWS / elapsed:>9,.0f} rows/s  {run.summary}")
+    elapsed = raw_copy(path)
+    results["raw COPY"] = ROWS / elapsed
+    print(f"{'raw COPY (PK on id)':<22} {elapsed:7.1f} s  {ROWS / elapsed:>9,.0f} rows/s")
+    for label in ("fresh import", "unchanged re-import"):
+        print(f"{label} / raw COPY = {results[label] / results['raw COPY']:.2f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
