@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from portal.scoping import ALL, region_codes
 
 from .reader import UnreadableFile, open_source, sha256_of
 from .rows import Columns, MissingColumns, RowError, RowValidator, region_code_map
-from .writer import write_chunk
+from .writer import copy_payload, write_chunk
 
 CHUNK_SIZE = 20_000
 ERROR_BATCH = 5_000
@@ -81,7 +82,7 @@ def import_enrollment(
 
     def flush():
         nonlocal good, errors
-        writer.submit(good, errors, counts["rows"], counts["failed"])
+        writer.submit(good, errors, counts["rows"], counts["failed"], copy_payload(good))
         good, errors = [], []
         counts["rows"] = counts["failed"] = 0
 
@@ -134,10 +135,10 @@ class _InlineWriter:
     def __init__(self, run: ImportRun, dry_run: bool, progress):
         self.run, self.dry_run, self.progress = run, dry_run, progress
 
-    def submit(self, good, errors, rows, failed):
+    def submit(self, good, errors, rows, failed, payload):
         self.run.rows += rows
         self.run.failed += failed
-        _write(self.run, good, errors, self.dry_run)
+        _write(self.run, good, errors, self.dry_run, payload)
         if self.progress:
             self.progress(self.run)
 
@@ -156,6 +157,10 @@ class _ThreadedWriter(_InlineWriter):
         super().__init__(run, dry_run, progress)
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.failure: BaseException | None = None
+        # A shorter switch interval lets the writer take the GIL back quickly
+        # after each wait on PostgreSQL while the reader thread is busy.
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
         self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
         self.thread.start()
 
@@ -170,14 +175,15 @@ class _ThreadedWriter(_InlineWriter):
         finally:
             connection.close()
 
-    def submit(self, good, errors, rows, failed):
+    def submit(self, good, errors, rows, failed, payload):
         if self.failure is not None:
             self._raise()
-        self.queue.put((good, errors, rows, failed))
+        self.queue.put((good, errors, rows, failed, payload))
 
     def close(self, abandon: bool = False):
         self.queue.put(None)
         self.thread.join()
+        sys.setswitchinterval(self.switch_interval)
         if self.failure is not None and not abandon:
             self._raise()
 
@@ -193,11 +199,11 @@ def _id_key(national_id: str) -> int:
     return int(national_id[:17]) * 11 + (10 if national_id[17] == "X" else int(national_id[17]))
 
 
-def _write(run: ImportRun, good, errors, dry_run: bool) -> None:
+def _write(run: ImportRun, good, errors, dry_run: bool, payload: str) -> None:
     with transaction.atomic():
         if good:
             with transaction.atomic():
-                result = write_chunk(good)
+                result = write_chunk(good, payload)
                 if dry_run:
                     transaction.set_rollback(True)
             run.created += result.created
