@@ -29,7 +29,7 @@ def caseworker_client(client, caseworker):
 _serialized_contents: dict[str, str] = {}
 
 
-def _keep_serialized_contents():
+def keep_serialized_contents():
     """Keep the serialized test-database contents on whichever connection object is current.
 
     Transactional browser tests restore the reference data (regions, roles,
@@ -51,11 +51,11 @@ def _keep_serialized_contents():
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    _keep_serialized_contents()
+    keep_serialized_contents()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
     # The flush after a transactional test must see the attribute too, or it
     # re-creates content types and permissions that the restore then duplicates.
-    _keep_serialized_contents()
+    keep_serialized_contents()
