@@ -13,6 +13,7 @@ from unfold.contrib.import_export.forms import ExportForm
 
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
+from portal.exports import EXPORT_FORMATS
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
 
@@ -64,6 +65,7 @@ class PersonalAccountInline(admin.StackedInline):
 class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
     resource_classes = [InsuredPersonExportResource]
     export_form_class = ExportForm
+    export_formats = EXPORT_FORMATS
     list_display = (
         "national_id",
         "name",

@@ -5,15 +5,9 @@ from __future__ import annotations
 import csv
 
 from accounts.models import ImportRun
+from portal.exports import safe_cell
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """Return ``value`` as text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def report_rows(run: ImportRun):
@@ -28,6 +22,6 @@ def write_report_csv(run: ImportRun, stream) -> int:
     writer.writerow(REPORT_HEADER + ["原始数据 original values →"])
     count = 0
     for row in report_rows(run):
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([safe_cell("" if v is None else str(v)) for v in row])
         count += 1
     return count

