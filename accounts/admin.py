@@ -164,3 +164,6 @@ class PersonalAccountAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_imports  # noqa: E402,F401 - registers the import-run admin

@@ -43,6 +43,12 @@ SIDEBAR = {
                     "link": reverse_lazy("admin:accounts_personalaccount_changelist"),
                     "permission": _perm("accounts.view_personalaccount"),
                 },
+                {
+                    "title": _("import runs"),
+                    "icon": "upload_file",
+                    "link": reverse_lazy("admin:accounts_importrun_changelist"),
+                    "permission": _perm("accounts.add_insuredperson"),
+                },
             ],
         },
         {

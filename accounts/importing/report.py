@@ -25,3 +25,19 @@ def write_report_csv(run: ImportRun, stream) -> int:
         writer.writerow([safe_cell("" if v is None else str(v)) for v in row])
         count += 1
     return count
+
+
+def report_xlsx(run: ImportRun) -> bytes:
+    """Return the report as an XLSX workbook (streamed row by row in write-only mode)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("导入错误")
+    sheet.append(REPORT_HEADER + ["原始数据 original values →"])
+    for row in report_rows(run):
+        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

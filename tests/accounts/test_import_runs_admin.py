@@ -1,0 +1,60 @@
+"""Import runs in the admin: who sees which run, and the error report downloads."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.importing.run import import_enrollment
+from accounts.models import ImportRun
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run_with_errors(tmp_path, caseworker):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "身份证号,姓名,参保类型,统筹区编码,参保日期\n"
+        "11010519491231002X,张三,职工,370100,2021-01-01\n"
+        "110105194912310021,=HYPERLINK(1),职工,370100,2021-01-01\n",
+        encoding="utf-8",
+    )
+    return import_enrollment(path=path, user=caseworker)
+
+
+def test_caseworker_sees_own_runs_only(caseworker_client, run_with_errors):
+    other = ImportRun.objects.create(file_name="other.csv", sha256="0" * 64)
+    response = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
+    shown = {r.pk for r in response.context["cl"].result_list}
+    assert run_with_errors.pk in shown and other.pk not in shown
+
+
+def test_csv_report_lists_the_faults_with_formulae_made_inert(caseworker_client, run_with_errors):
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
+    response = caseworker_client.get(url)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][:3] == ["3", "身份证号", "bad_checksum"]
+    assert "'=HYPERLINK(1)" in rows[1]
+
+
+def test_xlsx_report_opens_in_a_spreadsheet(caseworker_client, run_with_errors):
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "xlsx"])
+    sheet = load_workbook(io.BytesIO(caseworker_client.get(url).content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:3] == (3, "身份证号", "bad_checksum")
+
+
+def test_another_users_report_is_not_found(client, run_with_errors):
+    client.force_login(staff_user("caseworker", regions=["370100"]))
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
+    assert client.get(url).status_code == 404
+
+
+def test_auditor_without_import_rights_cannot_open_reports(client, run_with_errors):
+    client.force_login(staff_user("auditor", nationwide=True))
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
+    assert client.get(url).status_code == 403
