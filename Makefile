@@ -20,10 +20,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 browser:
 	@sh scripts/install-browser.sh
 
+# The web server and, beside it, the background worker that runs long imports.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
+
+worker: install
+	$(PY) manage.py db_worker
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,20 +3,84 @@
 from __future__ import annotations
 
 import io
+import uuid
+from pathlib import Path
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
 from portal.admin_base import PortalModelAdmin
 from portal.scoping import ALL, region_codes
 
+from .importing.reader import UnreadableFile, open_source, sha256_of
 from .importing.report import report_xlsx, write_report_csv
+from .importing.rows import Columns, MissingColumns
+from .importing.run import earlier_imports
 from .models import ImportRowError, ImportRun
+from .tasks import run_enrollment_import
+
+
+def can_import(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.add_insuredperson")
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("enrollment file"),
+        help_text=_("CSV (UTF-8 or GB18030, as Excel saves it) or XLSX, with a header row."),
+        widget=UnfoldAdminFileFieldWidget,
+    )
+    dry_run = forms.BooleanField(
+        label=_("dry run: check and count, write nothing"),
+        required=False,
+        widget=UnfoldBooleanSwitchWidget,
+    )
+    import_again = forms.BooleanField(
+        label=_("import again even if this file was imported before"),
+        required=False,
+        widget=UnfoldBooleanSwitchWidget,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(max)d MB."),
+                code="too_large",
+                params={"max": settings.IMPORT_UPLOAD_MAX_BYTES // 1024**2},
+            )
+        return upload
+
+
+def store_upload(upload) -> Path:
+    """Save an uploaded file in private storage (never served directly); return its path."""
+    folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name).suffix.lower()[:10]
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+def check_header(path: Path) -> None:
+    """Raise ``UnreadableFile`` or ``MissingColumns`` unless the file's header is usable."""
+    source = open_source(path)
+    try:
+        Columns.from_header(source.header)
+    finally:
+        source.rows.close()
 
 
 def visible_runs(user, queryset):
@@ -97,11 +161,110 @@ class ImportRunAdmin(PortalModelAdmin):
         )
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.report_view)
+        wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/report.<str:fmt>", view, name="accounts_importrun_report"),
+            path("upload/", wrap(self.upload_view), name="accounts_importrun_upload"),
+            path(
+                "<int:pk>/progress/", wrap(self.progress_view), name="accounts_importrun_progress"
+            ),
+            path("<int:pk>/status.json", wrap(self.status_view), name="accounts_importrun_status"),
+            path(
+                "<int:pk>/report.<str:fmt>",
+                wrap(self.report_view),
+                name="accounts_importrun_report",
+            ),
             *super().get_urls(),
         ]
+
+    def upload_view(self, request):
+        """Accept an enrollment file, check its header now, and import it in the background."""
+        if not can_import(request.user):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        earlier = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            stored = store_upload(upload)
+            try:
+                check_header(stored)
+            except (UnreadableFile, MissingColumns) as error:
+                stored.unlink(missing_ok=True)
+                form.add_error("file", str(error))
+            else:
+                sha256 = sha256_of(stored)
+                earlier = earlier_imports(sha256).first()
+                if (
+                    earlier
+                    and not form.cleaned_data["import_again"]
+                    and not form.cleaned_data["dry_run"]
+                ):
+                    stored.unlink(missing_ok=True)
+                    form.add_error(
+                        "import_again",
+                        _(
+                            "This file was already imported on %(when)s by %(who)s. "
+                            "Tick the box to import it again."
+                        )
+                        % {
+                            "when": timezone.localtime(earlier.started_at).strftime(
+                                "%Y-%m-%d %H:%M"
+                            ),
+                            "who": earlier.user or "—",
+                        },
+                    )
+                else:
+                    run = ImportRun.objects.create(
+                        file_name=upload.name[:255],
+                        sha256=sha256,
+                        user=request.user,
+                        dry_run=form.cleaned_data["dry_run"],
+                        stored_file=str(stored),
+                    )
+                    run_enrollment_import.enqueue(run.pk)
+                    return redirect("admin:accounts_importrun_progress", run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import enrollment data"),
+            "form": form,
+            "earlier": earlier,
+            "opts": self.opts,
+            "max_mb": settings.IMPORT_UPLOAD_MAX_BYTES // 1024**2,
+        }
+        return TemplateResponse(request, "admin/accounts/import_upload.html", context)
+
+    def progress_view(self, request, pk):
+        """Show a run's progress bar, counts and, once finished, its error report."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import of %(name)s") % {"name": run.file_name},
+            "run": run,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/accounts/import_progress.html", context)
+
+    def status_view(self, request, pk):
+        """Return a run's state as JSON for the progress page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        return JsonResponse(
+            {
+                "status": run.status,
+                "status_label": str(run.get_status_display()),
+                "progress": run.progress,
+                "rows": run.rows,
+                "created": run.created,
+                "updated": run.updated,
+                "unchanged": run.unchanged,
+                "failed": run.failed,
+                "message": run.message,
+                "warnings": run.warnings,
+                "done": run.finished_at is not None,
+            }
+        )
 
     def report_view(self, request, pk, fmt):
         """Download the error report of a run the user may see, as CSV or XLSX."""

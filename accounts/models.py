@@ -185,6 +185,8 @@ class ImportRun(models.Model):
     failed = models.PositiveIntegerField(_("failed"), default=0)
     message = models.TextField(_("message"), blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stored_file = models.CharField(_("stored file"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

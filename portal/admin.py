@@ -65,3 +65,18 @@ class UserAdmin(SuperuserOnlyMixin, BaseUserAdmin, PortalModelAdmin):
 @admin.register(Group)
 class GroupAdmin(SuperuserOnlyMixin, BaseGroupAdmin, PortalModelAdmin):
     pass
+
+
+# Background task results (django-tasks-db): for superusers who look after the worker.
+from django_tasks_db.admin import DBTaskResultAdmin as BaseDBTaskResultAdmin  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class DBTaskResultAdmin(SuperuserOnlyMixin, BaseDBTaskResultAdmin):
+    scope_exempt = "background task records: superusers only"
+
+    def has_add_permission(self, request):
+        return False

@@ -44,6 +44,12 @@ SIDEBAR = {
                     "permission": _perm("accounts.view_personalaccount"),
                 },
                 {
+                    "title": _("Import enrollment data"),
+                    "icon": "upload",
+                    "link": reverse_lazy("admin:accounts_importrun_upload"),
+                    "permission": _perm("accounts.add_insuredperson"),
+                },
+                {
                     "title": _("import runs"),
                     "icon": "upload_file",
                     "link": reverse_lazy("admin:accounts_importrun_changelist"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -32,7 +33,8 @@ class Source:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     kind: str = "csv"
-    close: list = field(default_factory=list)
+    #: share of the file read so far, 0.0 – 1.0
+    fraction: Callable[[], float] = lambda: 0.0
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -66,7 +68,9 @@ def open_source(path: Path, name: str | None = None) -> Source:
     if b"\x00" in head[:4096]:
         raise UnreadableFile(_("This is not a CSV or XLSX file."))
     encoding = detect_encoding(head)
-    text = open(path, encoding=encoding, newline="")
+    size = path.stat().st_size
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -87,7 +91,12 @@ def open_source(path: Path, name: str | None = None) -> Source:
         finally:
             text.close()
 
-    return Source(name or path.name, encoding.replace("-sig", " (BOM)"), header, rows(), "csv")
+    def fraction() -> float:
+        return 1.0 if raw.closed else min(raw.tell() / size, 1.0)
+
+    return Source(
+        name or path.name, encoding.replace("-sig", " (BOM)"), header, rows(), "csv", fraction
+    )
 
 
 def _open_xlsx(path: Path, name: str) -> Source:
@@ -98,7 +107,9 @@ def _open_xlsx(path: Path, name: str) -> Source:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
     sheet = workbook.worksheets[0]
+    total = sheet.max_row or 0
     values = sheet.iter_rows(values_only=True)
+    done = {"row": 1}
     try:
         header = [_cell(v) for v in next(values)]
     except StopIteration:
@@ -108,13 +119,17 @@ def _open_xlsx(path: Path, name: str) -> Source:
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, row in enumerate(values, start=2):
+                done["row"] = number
                 cells = [_cell(v) for v in row]
                 if any(c.strip() for c in cells):
                     yield number, cells
         finally:
             workbook.close()
 
-    return Source(name, "xlsx", header, rows(), "xlsx")
+    def fraction() -> float:
+        return min(done["row"] / total, 1.0) if total else 0.0
+
+    return Source(name, "xlsx", header, rows(), "xlsx", fraction)
 
 
 def _cell(value) -> str:

@@ -39,6 +39,7 @@ def import_enrollment(
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[ImportRun], None] | None = None,
     sha256: str | None = None,
+    run: ImportRun | None = None,
 ) -> ImportRun:
     """Import the enrollment file at ``path`` and return its run record.
 
@@ -48,12 +49,13 @@ def import_enrollment(
     to the user's regions (``None``: a system import, every region).
     """
     path = Path(path)
-    run = ImportRun.objects.create(
-        file_name=file_name or path.name,
-        sha256=sha256 or sha256_of(path),
-        user=user,
-        dry_run=dry_run,
-    )
+    if run is None:
+        run = ImportRun.objects.create(
+            file_name=file_name or path.name,
+            sha256=sha256 or sha256_of(path),
+            user=user,
+            dry_run=dry_run,
+        )
     try:
         source = open_source(path, run.file_name)
         columns = Columns.from_header(source.header)
@@ -82,7 +84,9 @@ def import_enrollment(
 
     def flush():
         nonlocal good, errors
-        writer.submit(good, errors, counts["rows"], counts["failed"], copy_payload(good))
+        writer.submit(
+            good, errors, counts["rows"], counts["failed"], copy_payload(good), source.fraction()
+        )
         good, errors = [], []
         counts["rows"] = counts["failed"] = 0
 
@@ -135,9 +139,10 @@ class _InlineWriter:
     def __init__(self, run: ImportRun, dry_run: bool, progress):
         self.run, self.dry_run, self.progress = run, dry_run, progress
 
-    def submit(self, good, errors, rows, failed, payload):
+    def submit(self, good, errors, rows, failed, payload, fraction):
         self.run.rows += rows
         self.run.failed += failed
+        self.run.progress = min(int(fraction * 100), 99)
         _write(self.run, good, errors, self.dry_run, payload)
         if self.progress:
             self.progress(self.run)
@@ -175,10 +180,10 @@ class _ThreadedWriter(_InlineWriter):
         finally:
             connection.close()
 
-    def submit(self, good, errors, rows, failed, payload):
+    def submit(self, good, errors, rows, failed, payload, fraction):
         if self.failure is not None:
             self._raise()
-        self.queue.put((good, errors, rows, failed, payload))
+        self.queue.put((good, errors, rows, failed, payload, fraction))
 
     def close(self, abandon: bool = False):
         self.queue.put(None)
@@ -223,11 +228,13 @@ def _write(run: ImportRun, good, errors, dry_run: bool, payload: str) -> None:
             ],
             batch_size=2000,
         )
-        run.save(update_fields=["rows", "created", "updated", "unchanged", "failed"])
+        run.save(update_fields=["rows", "created", "updated", "unchanged", "failed", "progress"])
 
 
 def _finish(run: ImportRun, status: str, message: str) -> ImportRun:
     run.status = status
+    if status == ImportRun.Status.FINISHED:
+        run.progress = 100
     run.message = message
     run.finished_at = timezone.now()
     run.save()

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "policies",
     "accounts",
@@ -152,3 +154,9 @@ LOGGING = {
 # portal.exports (import-export's own escaping strips only a leading "=").
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Long imports run as background tasks stored in PostgreSQL; `make run` starts
+# the worker (`manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Largest enrollment file accepted through the admin (a province's extract).
+IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3

@@ -1,0 +1,110 @@
+"""Uploading an enrollment file in the admin; the import runs as a background task."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from accounts.models import ImportRun, InsuredPerson
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+# The worker closes database connections between tasks, as a long-running
+# process should; tests that run it commit for real and are flushed after.
+with_worker = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+UPLOAD = reverse("admin:accounts_importrun_upload")
+GOOD = (
+    "身份证号,姓名,参保类型,统筹区编码,参保日期\n"
+    "11010519491231002X,张三,职工,370100,2021-01-01\n"
+    "110105194912310021,李四,职工,370100,2021-01-01\n"
+).encode("gb18030")
+
+
+def upload(client, content=GOOD, name="extract.csv", **fields):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content), **fields})
+
+
+def run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+
+@with_worker
+def test_upload_queues_the_import_and_the_worker_runs_it(caseworker_client):
+    response = upload(caseworker_client)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:accounts_importrun_progress", args=[run.pk])
+    assert DBTaskResult.objects.count() == 1
+    assert not InsuredPerson.objects.exists()  # nothing happens in the request itself
+
+    run_worker()
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.encoding) == ("finished", 100, "gb18030")
+    assert run.summary == "created=1 updated=0 unchanged=0 failed=1"
+    assert InsuredPerson.objects.get().name == "张三"
+
+
+@with_worker
+def test_progress_status_reports_counts_as_json(caseworker_client):
+    upload(caseworker_client)
+    run_worker()
+    run = ImportRun.objects.get()
+    status = caseworker_client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
+    assert status["done"] is True
+    assert (status["created"], status["failed"], status["progress"]) == (1, 1, 100)
+
+
+def test_missing_column_is_refused_at_upload_and_named(caseworker_client):
+    content = "身份证号,姓名,参保类型,统筹区编码\n11010519491231002X,张三,职工,370100\n".encode()
+    response = upload(caseworker_client, content)
+    assert response.status_code == 200
+    assert "参保日期" in str(response.context["form"].errors["file"])
+    assert not ImportRun.objects.exists()
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_at_upload(caseworker_client):
+    response = upload(caseworker_client, b"%PDF-1.7\x00\x01binary", name="scan.csv")
+    assert response.context["form"].errors["file"]
+    assert not ImportRun.objects.exists()
+
+
+@with_worker
+def test_same_file_again_asks_for_confirmation(caseworker_client):
+    upload(caseworker_client)
+    run_worker()
+    response = upload(caseworker_client)
+    assert "import_again" in response.context["form"].errors
+    assert ImportRun.objects.count() == 1
+    response = upload(caseworker_client, import_again="on")
+    assert response.status_code == 302
+    assert ImportRun.objects.count() == 2
+
+
+def test_staff_without_import_rights_cannot_upload(client):
+    client.force_login(staff_user("auditor", nationwide=True))
+    assert client.get(UPLOAD).status_code == 403
+
+
+def test_another_users_progress_page_is_not_found(client, caseworker_client):
+    upload(caseworker_client)
+    run = ImportRun.objects.get()
+    client.force_login(staff_user("caseworker", regions=["370100"]))
+    assert (
+        client.get(reverse("admin:accounts_importrun_progress", args=[run.pk])).status_code == 404
+    )
+
+
+@with_worker
+def test_upload_rows_outside_the_caseworkers_regions_are_reported(caseworker_client):
+    content = (
+        "身份证号,姓名,参保类型,统筹区编码,参保日期\n"
+        "11010519491231002X,张三,职工,440300,2021-01-01\n"
+    ).encode()
+    upload(caseworker_client, content)
+    run_worker()
+    run = ImportRun.objects.get()
+    assert run.errors.get().code == "region_not_allowed"
+    assert not InsuredPerson.objects.exists()
