@@ -262,6 +262,7 @@ class ImportRunAdmin(PortalModelAdmin):
                 "failed": run.failed,
                 "message": run.message,
                 "warnings": run.warnings,
+                "encoding": run.encoding,
                 "done": run.finished_at is not None,
             }
         )

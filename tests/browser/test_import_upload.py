@@ -1,0 +1,61 @@
+"""A caseworker uploads an enrollment file, watches its progress and downloads the error report."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import InsuredPerson
+from tests.factories import staff_user
+
+PASSWORD = "pw-for-tests-2026"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_caseworker_uploads_a_file_and_gets_the_error_report(
+    live_server, page, screenshot, tmp_path
+):
+    staff_user("caseworker", regions=["370100"], username="caseworker1")
+    rows = ["身份证号,姓名,参保类型,统筹区编码,参保日期,个人账户余额"]
+    rows += [f"{n},张{i},职工,370100,2021-01-01,100" for i, n in enumerate(_ids(30))]
+    rows.append("110105194912310021,坏号,职工,370100,2021-01-01,1")
+    path = tmp_path / "济南参保.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "caseworker1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+    page.goto(f"{live_server.url}/admin/accounts/importrun/upload/")
+    page.set_input_files("input[type=file]", str(path))
+    screenshot("import-upload")
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/progress/$"))
+
+    # The page is polling; the worker (as `make run` starts it) picks the job up.
+    assert page.locator("#status").inner_text() == "进行中"
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    page.wait_for_selector("[data-testid=import-progress][data-done='1']", timeout=20_000)
+    assert page.locator("#percent").inner_text() == "100"
+    assert page.locator("#created").inner_text() == "30"
+    assert page.locator("#failed").inner_text() == "1"
+    screenshot("import-progress")
+
+    with page.expect_download() as download:
+        page.click("[data-testid=report-links] >> text=CSV")
+    report = download.value.path().read_text(encoding="utf-8-sig")
+    assert "bad_checksum" in report and "坏号" in report
+    assert InsuredPerson.objects.count() == 30
+
+
+def _ids(count):
+    import datetime as dt
+
+    from accounts import idnumbers
+
+    return [idnumbers.make("370102", dt.date(1980, 1, 1), seq) for seq in range(count)]
