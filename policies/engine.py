@@ -352,6 +352,31 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
     return _decide(v, binding_red_flags(facts), policy)
 
 
+#: generations -> (code, message, least plausible age gap in years)
+GENERATION_GAP_FLAGS = {
+    1: (
+        "parent_too_young",
+        _("The parent is only %(gap)d years older than the child."),
+        MIN_PARENT_GAP_YEARS,
+    ),
+    -1: (
+        "child_too_old",
+        _("The child is only %(gap)d years younger than the parent."),
+        MIN_PARENT_GAP_YEARS,
+    ),
+    2: (
+        "grandparent_too_young",
+        _("The grandparent is only %(gap)d years older than the grandchild."),
+        MIN_GRANDPARENT_GAP_YEARS,
+    ),
+    -2: (
+        "grandchild_too_old",
+        _("The grandchild is only %(gap)d years younger than the grandparent."),
+        MIN_GRANDPARENT_GAP_YEARS,
+    ),
+}
+
+
 def binding_red_flags(facts: BindingFacts) -> list[Finding]:
     """Return plausibility warnings from the ages and sexes the ID numbers encode."""
     flags: list[Finding] = []
@@ -389,38 +414,11 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
                         params={"role": role, "age": age},
                     )
                 )
-    elif relation.generations == 1 and gap < MIN_PARENT_GAP_YEARS:
-        flags.append(
-            Finding(
-                "parent_too_young",
-                _("The parent is only %(gap)d years older than the child."),
-                params={"gap": gap},
-            )
-        )
-    elif relation.generations == -1 and -gap < MIN_PARENT_GAP_YEARS:
-        flags.append(
-            Finding(
-                "child_too_old",
-                _("The child is only %(gap)d years younger than the parent."),
-                params={"gap": -gap},
-            )
-        )
-    elif relation.generations == 2 and gap < MIN_GRANDPARENT_GAP_YEARS:
-        flags.append(
-            Finding(
-                "grandparent_too_young",
-                _("The grandparent is only %(gap)d years older than the grandchild."),
-                params={"gap": gap},
-            )
-        )
-    elif relation.generations == -2 and -gap < MIN_GRANDPARENT_GAP_YEARS:
-        flags.append(
-            Finding(
-                "grandchild_too_old",
-                _("The grandchild is only %(gap)d years younger than the grandparent."),
-                params={"gap": -gap},
-            )
-        )
+    elif relation.generations in GENERATION_GAP_FLAGS:
+        code, template, minimum = GENERATION_GAP_FLAGS[relation.generations]
+        years = gap if relation.generations > 0 else -gap  # how much older the elder is
+        if years < minimum:
+            flags.append(Finding(code, template, params={"gap": years}))
     elif relation.generations == 0 and relation.older is not None:
         older = b.birth_date < a.birth_date
         if older != relation.older:

@@ -362,3 +362,16 @@ def test_cross_province_transfer_needs_cross_province_aid():
     assert codes(
         evaluate_transfer(transfer(beneficiary=in_guangdong), replace(OPEN, cross_province=False))
     ) == ["cross_province_closed"]
+
+
+def test_child_less_than_fifteen_years_younger_is_flagged():
+    son = replace(FATHER, birth_date=dt.date(1990, 1, 1))
+    decision = evaluate_binding(binding(relation="son", beneficiary=son), OPEN)
+    assert decision.flag_codes == ["child_too_old"]
+    assert decision.red_flags[0].params == {"gap": 9}
+
+
+def test_grandchild_less_than_thirty_years_younger_is_flagged():
+    grandson = replace(FATHER, birth_date=dt.date(2000, 1, 1))
+    decision = evaluate_binding(binding(relation="paternal_grandson", beneficiary=grandson), OPEN)
+    assert decision.flag_codes == ["grandchild_too_old"]
