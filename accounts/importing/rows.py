@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
-from accounts.validators import clean_amount, clean_mobile, national_id_facts
+from accounts.validators import (
+    EARLIEST_BIRTH,
+    clean_amount,
+    clean_mobile,
+    national_id_facts,
+)
 
 FIELDS = {
     "national_id": (
@@ -110,7 +115,7 @@ class RowError:
     values: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     line: int
     national_id: str
@@ -123,6 +128,29 @@ class CleanRow:
     status: str
     mobile: str
     balance: Decimal | None
+
+
+_ID_CHARS = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+
+
+def _fast_date(text: str) -> dt.date | None:
+    """Parse 2021-02-03, 2021/2/3 or 20210203 quickly; None for anything else."""
+    try:
+        if len(text) == 8 and text.isdigit():
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        parts = text.replace("/", "-").split("-")
+        if (
+            len(parts) == 3
+            and len(parts[0]) == 4
+            and all(p.isdigit() and p.isascii() for p in parts)
+        ):
+            if len(parts[1]) <= 2 and len(parts[2]) <= 2:
+                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+    return None
 
 
 def parse_date(text: str) -> dt.date:
@@ -156,6 +184,72 @@ class RowValidator:
         return "" if i is None else values[i].strip()
 
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
+        """Return the cleaned row, or every fault of the row."""
+        if len(values) >= self.width:
+            row = self._fast(line, values)
+            if row is not None:
+                return row
+        return self._full(line, values)
+
+    def _fast(self, line: int, values: list[str]) -> CleanRow | None:
+        """Clean a row that has no fault with as few calls as possible; None for any doubt.
+
+        It accepts only what :meth:`_full` accepts (the tests run both on the
+        same rows); anything unusual goes to :meth:`_full`, which says why.
+        """
+        pos = self.positions
+        number = values[pos["national_id"]].strip()
+        if len(number) != 18 or not number.isascii():
+            return None
+        number = number.upper()
+        if not _ID_CHARS.fullmatch(number) or number[:2] not in idnumbers.PROVINCE_PREFIXES:
+            return None
+        try:
+            birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return None
+        if birth > self.today or birth < EARLIEST_BIRTH:
+            return None
+        if idnumbers.check_char(number[:17]) != number[17]:
+            return None
+        name = values[pos["name"]].strip()
+        insurance = INSURANCE.get(values[pos["insurance_type"]].strip())
+        region = self.regions.get(values[pos["region"]].strip())
+        if not name or insurance is None or region is None:
+            return None
+        if self.allowed is not None and region not in self.allowed:
+            return None
+        enrolled = _fast_date(values[pos["enrolled_on"]].strip())
+        if enrolled is None or enrolled > self.today:
+            return None
+        i = pos["status"]
+        status = STATUS.get(values[i].strip()) if i is not None else PersonStatus.ACTIVE
+        i = pos["mobile"]
+        mobile = values[i].strip() if i is not None else ""
+        if status is None or (mobile and not _MOBILE.fullmatch(mobile)):
+            return None
+        i = pos["balance"]
+        balance = None
+        raw = values[i].strip() if i is not None else ""
+        if raw:
+            if insurance != InsuranceType.EMPLOYEE or not _AMOUNT.fullmatch(raw):
+                return None
+            balance = Decimal(raw.replace(",", ""))
+        return CleanRow(
+            line,
+            number,
+            name,
+            "M" if int(number[16]) % 2 else "F",
+            birth,
+            insurance,
+            region,
+            enrolled,
+            status,
+            mobile,
+            balance,
+        )
+
+    def _full(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         errors: list[RowError] = []
         title = self.columns.title
         if len(values) < self.width:
