@@ -80,7 +80,7 @@ def check_header(path: Path) -> None:
     try:
         Columns.from_header(source.header)
     finally:
-        source.rows.close()
+        source.close()
 
 
 def visible_runs(user, queryset):

@@ -35,6 +35,8 @@ class Source:
     kind: str = "csv"
     #: share of the file read so far, 0.0 – 1.0
     fraction: Callable[[], float] = lambda: 0.0
+    #: release the file early (reading all rows also releases it)
+    close: Callable[[], None] = lambda: None
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -95,7 +97,13 @@ def open_source(path: Path, name: str | None = None) -> Source:
         return 1.0 if raw.closed else min(raw.tell() / size, 1.0)
 
     return Source(
-        name or path.name, encoding.replace("-sig", " (BOM)"), header, rows(), "csv", fraction
+        name or path.name,
+        encoding.replace("-sig", " (BOM)"),
+        header,
+        rows(),
+        "csv",
+        fraction,
+        text.close,
     )
 
 
@@ -129,7 +137,7 @@ def _open_xlsx(path: Path, name: str) -> Source:
     def fraction() -> float:
         return min(done["row"] / total, 1.0) if total else 0.0
 
-    return Source(name, "xlsx", header, rows(), "xlsx", fraction)
+    return Source(name, "xlsx", header, rows(), "xlsx", fraction, workbook.close)
 
 
 def _cell(value) -> str:

@@ -58,8 +58,12 @@ def import_enrollment(
         )
     try:
         source = open_source(path, run.file_name)
+    except (UnreadableFile, OSError) as error:
+        return _finish(run, ImportRun.Status.FAILED, str(error))
+    try:
         columns = Columns.from_header(source.header)
-    except (UnreadableFile, MissingColumns) as error:
+    except MissingColumns as error:
+        source.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))
     run.encoding = source.encoding
     if columns.ignored:

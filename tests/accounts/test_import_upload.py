@@ -108,3 +108,16 @@ def test_upload_rows_outside_the_caseworkers_regions_are_reported(caseworker_cli
     run = ImportRun.objects.get()
     assert run.errors.get().code == "region_not_allowed"
     assert not InsuredPerson.objects.exists()
+
+
+@with_worker
+def test_a_run_whose_file_vanished_is_marked_failed_not_left_running(caseworker_client):
+    from pathlib import Path
+
+    upload(caseworker_client)
+    run = ImportRun.objects.get()
+    Path(run.stored_file).unlink()
+    run_worker()
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.FAILED
+    assert run.finished_at is not None and run.message
