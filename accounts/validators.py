@@ -19,6 +19,8 @@ from . import idnumbers
 _FIRST17 = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
+# numeric(14, 2) holds twelve integer digits.
+AMOUNT_LIMIT = Decimal(10) ** 12
 
 
 def clean_national_id(value: str) -> str:
@@ -134,6 +136,12 @@ def clean_amount(value) -> Decimal:
             _("An amount cannot be negative: %(value)s."),
             code="negative_amount",
             params={"value": value},
+        )
+    if amount >= AMOUNT_LIMIT:
+        raise ValidationError(
+            _("An amount must be less than %(limit)s yuan: %(value)s."),
+            code="amount_too_large",
+            params={"value": value, "limit": f"{AMOUNT_LIMIT:,}"},
         )
     if amount.as_tuple().exponent < -2:
         raise ValidationError(

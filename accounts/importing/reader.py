@@ -13,6 +13,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import compress, islice
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -24,14 +25,18 @@ class UnreadableFile(Exception):
     """The file cannot be read at all (not CSV/XLSX, undecodable, no header)."""
 
 
+Chunk = tuple[list[int], list[list[str]]]  # line numbers, and the values of those rows
+
+
 @dataclass
 class Source:
-    """An opened enrollment file: its encoding, header and a row iterator."""
+    """An opened enrollment file: its encoding, header and its rows in chunks."""
 
     name: str
     encoding: str
     header: list[str]
-    rows: Iterator[tuple[int, list[str]]]
+    #: ``chunks(size)`` yields (line numbers, rows) of at most ``size`` non-blank rows
+    chunks: Callable[[int], Iterator[Chunk]]
     kind: str = "csv"
     #: share of the file read so far, 0.0 – 1.0
     fraction: Callable[[], float] = lambda: 0.0
@@ -80,12 +85,19 @@ def open_source(path: Path, name: str | None = None) -> Source:
         text.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+    def chunks(size: int) -> Iterator[Chunk]:
+        rows: list[list[str]] = []
+        start = reader.line_num
         try:
-            for values in reader:
-                if any(v.strip() for v in values):
-                    yield reader.line_num, values
+            while True:
+                start, rows = reader.line_num, []
+                rows.extend(islice(reader, size))  # on an error, the rows before it stay
+                if not rows:
+                    return
+                yield _numbered(rows, start, reader.line_num)
         except UnicodeDecodeError as error:
+            if rows:  # the rows before the undecodable line are still imported
+                yield _numbered(rows, start, -1)
             raise UnreadableFile(
                 _("Line %(line)d is not valid %(encoding)s text.")
                 % {"line": reader.line_num + 1, "encoding": encoding}
@@ -100,11 +112,31 @@ def open_source(path: Path, name: str | None = None) -> Source:
         name or path.name,
         encoding.replace("-sig", " (BOM)"),
         header,
-        rows(),
+        chunks,
         "csv",
         fraction,
         text.close,
     )
+
+
+def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:
+    """Return ``rows`` (read from after line ``start`` to ``end``) with their line numbers.
+
+    Blank rows (also ",,,") are dropped. A row is one line unless a quoted
+    value holds line breaks; only then are the lines counted row by row.
+    """
+    if end - start == len(rows):
+        lines = list(range(start + 1, end + 1))
+    else:
+        lines, line = [], start + 1
+        for values in rows:
+            lines.append(line)
+            line += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values)
+    filled = list(map(str.strip, map("".join, rows)))
+    if not all(filled):
+        lines = list(compress(lines, filled))
+        rows = list(compress(rows, filled))
+    return lines, rows
 
 
 def _open_xlsx(path: Path, name: str) -> Source:
@@ -124,20 +156,28 @@ def _open_xlsx(path: Path, name: str) -> Source:
         workbook.close()
         raise UnreadableFile(_("The file has no readable header row.")) from None
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+    def chunks(size: int) -> Iterator[Chunk]:
+        lines: list[int] = []
+        rows: list[list[str]] = []
         try:
             for number, row in enumerate(values, start=2):
                 done["row"] = number
                 cells = [_cell(v) for v in row]
                 if any(c.strip() for c in cells):
-                    yield number, cells
+                    lines.append(number)
+                    rows.append(cells)
+                    if len(rows) >= size:
+                        yield lines, rows
+                        lines, rows = [], []
+            if rows:
+                yield lines, rows
         finally:
             workbook.close()
 
     def fraction() -> float:
         return min(done["row"] / total, 1.0) if total else 0.0
 
-    return Source(name, "xlsx", header, rows(), "xlsx", fraction, workbook.close)
+    return Source(name, "xlsx", header, chunks, "xlsx", fraction, workbook.close)
 
 
 def _cell(value) -> str:

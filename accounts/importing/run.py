@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+import operator
 import queue
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import methodcaller
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,11 +24,12 @@ from accounts.models import ImportRowError, ImportRun
 from portal.scoping import ALL, region_codes
 
 from .reader import UnreadableFile, open_source, sha256_of
-from .rows import Columns, MissingColumns, RowError, RowValidator, region_code_map
-from .writer import copy_payload, write_chunk
+from .rows import Checked, Columns, MissingColumns, RowError, RowValidator, region_code_map
+from .writer import ChunkResult, write_chunk
 
 CHUNK_SIZE = 20_000
-ERROR_BATCH = 5_000
+# Two writers keep both cores of a small server busy with a fresh load.
+WRITER_THREADS = 2
 
 
 def earlier_imports(sha256: str):
@@ -78,51 +87,24 @@ def import_enrollment(
         allowed = None if codes is ALL else set(codes)
     validator = RowValidator(columns, region_code_map(), allowed)
     first_line: dict[int, int] = {}  # identity number as an int -> first line
-    good, errors = [], []
-    counts = {"rows": 0, "failed": 0}
-    writer = (
-        _ThreadedWriter(run, dry_run, progress)
-        if _may_commit()
-        else _InlineWriter(run, dry_run, progress)
-    )
-
-    def flush():
-        nonlocal good, errors
-        writer.submit(
-            good, errors, counts["rows"], counts["failed"], copy_payload(good), source.fraction()
-        )
-        good, errors = [], []
-        counts["rows"] = counts["failed"] = 0
-
+    writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
     try:
-        for line, values in source.rows:
-            counts["rows"] += 1
-            result = validator.validate(line, values)
-            if isinstance(result, list):
-                errors.extend(result)
-                counts["failed"] += 1
-            else:
-                key = _id_key(result.national_id)
-                if key in first_line:
-                    errors.append(
-                        RowError(
-                            line,
-                            columns.title("national_id"),
-                            "duplicate_in_file",
-                            _("The same identity number is on line %(line)d; that row was used.")
-                            % {"line": first_line[key]},
-                            values,
-                        )
+        with _fewer_collections():
+            for lines, rows in source.chunks(chunk_size):
+                checked = validator.validate_chunk(lines, rows)
+                duplicates = _drop_duplicates(checked, first_line, lines, rows, columns)
+                payload = "\n".join(checked.records) + "\n" if checked.records else ""
+                writer.submit(
+                    _Chunk(
+                        payload,
+                        len(checked.records),
+                        checked.errors + duplicates,
+                        len(rows),
+                        checked.failed + len(duplicates),
+                        source.fraction(),
                     )
-                    counts["failed"] += 1
-                else:
-                    first_line[key] = line
-                    good.append(result)
-            if len(good) >= chunk_size or len(errors) >= ERROR_BATCH:
-                flush()
-        flush()
+                )
     except UnreadableFile as error:
-        flush()
         writer.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))
     except BaseException:
@@ -137,102 +119,161 @@ def _may_commit() -> bool:
     return not connection.in_atomic_block
 
 
-class _InlineWriter:
-    """Write each chunk at once, in this thread's connection."""
+@contextmanager
+def _fewer_collections():
+    """Run the cyclic garbage collector rarely: an import makes millions of acyclic objects.
 
-    def __init__(self, run: ImportRun, dry_run: bool, progress):
-        self.run, self.dry_run, self.progress = run, dry_run, progress
-
-    def submit(self, good, errors, rows, failed, payload, fraction):
-        self.run.rows += rows
-        self.run.failed += failed
-        self.run.progress = min(int(fraction * 100), 99)
-        _write(self.run, good, errors, self.dry_run, payload)
-        if self.progress:
-            self.progress(self.run)
-
-    def close(self, abandon: bool = False):
-        pass
+    With the default thresholds, full collections over the chunks in memory
+    cost more than validating them.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
-class _ThreadedWriter(_InlineWriter):
-    """Write chunks in a second thread, so PostgreSQL writes one chunk while Python reads the next.
+def _drop_duplicates(checked: Checked, first_line, lines, rows, columns) -> list[RowError]:
+    """Keep the first row of each identity number in the file; report the later ones."""
+    keys = list(map(int, map(methodcaller("replace", "X", "A"), checked.national_ids), repeat(11)))
+    firsts = list(map(first_line.setdefault, keys, checked.lines))
+    if firsts == checked.lines:
+        return []
+    position = dict(zip(lines, range(len(lines)), strict=True))
+    errors = [
+        RowError(
+            line,
+            columns.title("national_id"),
+            "duplicate_in_file",
+            _("The same identity number is on line %(line)d; that row was used.") % {"line": first},
+            rows[position[line]],
+        )
+        for first, line in zip(firsts, checked.lines, strict=True)
+        if first != line
+    ]
+    keep = list(map(operator.eq, firsts, checked.lines))
+    checked.records = list(compress(checked.records, keep))
+    checked.national_ids = list(compress(checked.national_ids, keep))
+    checked.lines = list(compress(checked.lines, keep))
+    return errors
 
-    The queue holds at most two chunks, which bounds memory. A failure in the
-    writer stops the import at the next chunk and is raised in the caller.
+
+@dataclass
+class _Chunk:
+    payload: str  # the good rows in text COPY format
+    good: int
+    errors: list[RowError]
+    rows: int
+    failed: int
+    fraction: float
+
+
+class _Writers:
+    """Write chunks, in ``threads`` writer threads (each with its own connection) or inline.
+
+    With threads, PostgreSQL writes earlier chunks while Python validates the
+    next one; chunks hold distinct identity numbers, so two writers never
+    touch the same person. The queue holds a few chunks, which bounds memory.
+    A failure in a writer stops the import at the next chunk and is raised in
+    the caller.
     """
 
-    def __init__(self, run: ImportRun, dry_run: bool, progress):
-        super().__init__(run, dry_run, progress)
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
+    def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int):
+        self.run, self.dry_run, self.progress = run, dry_run, progress
+        self.lock = threading.Lock()
         self.failure: BaseException | None = None
-        # A shorter switch interval lets the writer take the GIL back quickly
-        # after each wait on PostgreSQL while the reader thread is busy.
-        self.switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
-        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
-        self.thread.start()
+        self.queue: queue.Queue = queue.Queue(maxsize=threads + 1)
+        self.threads = [
+            threading.Thread(target=self._work, name=f"import-writer-{n}", daemon=True)
+            for n in range(threads)
+        ]
+        if self.threads:
+            # A shorter switch interval lets a writer take the GIL back quickly
+            # after each wait on PostgreSQL while the reader thread is busy.
+            self.switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(0.001)
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, chunk: _Chunk) -> None:
+        if not self.threads:
+            self._write(chunk)
+            return
+        if self.failure is not None:
+            self._stop()
+            failure, self.failure = self.failure, None
+            raise failure
+        self.queue.put(chunk)
 
     def _work(self):
         try:
-            while (item := self.queue.get()) is not None:
+            while (chunk := self.queue.get()) is not None:
                 if self.failure is None:
                     try:
-                        super().submit(*item)
+                        self._write(chunk)
                     except BaseException as error:  # noqa: BLE001 - re-raised in the caller
                         self.failure = error
         finally:
             connection.close()
 
-    def submit(self, good, errors, rows, failed, payload, fraction):
-        if self.failure is not None:
-            self._raise()
-        self.queue.put((good, errors, rows, failed, payload, fraction))
-
-    def close(self, abandon: bool = False):
-        self.queue.put(None)
-        self.thread.join()
-        sys.setswitchinterval(self.switch_interval)
-        if self.failure is not None and not abandon:
-            self._raise()
-
-    def _raise(self):
-        failure, self.failure = self.failure, None
-        self.queue.put(None)
-        self.thread.join()
-        raise failure
-
-
-def _id_key(national_id: str) -> int:
-    """Return a compact integer for an identity number (the X check digit as 10)."""
-    return int(national_id[:17]) * 11 + (10 if national_id[17] == "X" else int(national_id[17]))
-
-
-def _write(run: ImportRun, good, errors, dry_run: bool, payload: str) -> None:
-    with transaction.atomic():
-        if good:
-            with transaction.atomic():
-                result = write_chunk(good, payload)
-                if dry_run:
-                    transaction.set_rollback(True)
+    def _write(self, chunk: _Chunk) -> None:
+        run = self.run
+        with transaction.atomic():
+            result = ChunkResult(0, 0, 0)
+            if chunk.good:
+                with transaction.atomic():
+                    result = write_chunk(chunk.payload, chunk.good)
+                    if self.dry_run:
+                        transaction.set_rollback(True)
+            ImportRowError.objects.bulk_create(
+                [
+                    ImportRowError(
+                        run=run,
+                        line=e.line,
+                        column=e.column[:100],
+                        code=e.code,
+                        message=str(e.message)[:500],
+                        values=e.values,
+                    )
+                    for e in chunk.errors
+                ],
+                batch_size=2000,
+            )
+            # Counters are added in SQL, in the chunk's transaction: what the
+            # run record says is written is exactly what was committed.
+            ImportRun.objects.filter(pk=run.pk).update(
+                rows=F("rows") + chunk.rows,
+                failed=F("failed") + chunk.failed,
+                created=F("created") + result.created,
+                updated=F("updated") + result.updated,
+                unchanged=F("unchanged") + result.unchanged,
+                progress=Greatest(F("progress"), min(int(chunk.fraction * 100), 99)),
+            )
+        with self.lock:
+            run.rows += chunk.rows
+            run.failed += chunk.failed
             run.created += result.created
             run.updated += result.updated
             run.unchanged += result.unchanged
-        ImportRowError.objects.bulk_create(
-            [
-                ImportRowError(
-                    run=run,
-                    line=e.line,
-                    column=e.column[:100],
-                    code=e.code,
-                    message=str(e.message)[:500],
-                    values=e.values,
-                )
-                for e in errors
-            ],
-            batch_size=2000,
-        )
-        run.save(update_fields=["rows", "created", "updated", "unchanged", "failed", "progress"])
+            run.progress = max(run.progress, min(int(chunk.fraction * 100), 99))
+            if self.progress:
+                self.progress(run)
+
+    def _stop(self):
+        for _thread in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.threads:
+            sys.setswitchinterval(self.switch_interval)
+        self.threads = []
+
+    def close(self, abandon: bool = False):
+        self._stop()
+        if self.failure is not None and not abandon:
+            failure, self.failure = self.failure, None
+            raise failure
 
 
 def _finish(run: ImportRun, status: str, message: str) -> ImportRun:

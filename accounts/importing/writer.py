@@ -1,24 +1,35 @@
-"""Write validated rows in one set-based step per chunk: COPY, then upsert.
+"""Write validated rows in set-based steps per chunk: COPY to a staging table, then SQL.
 
-Persons are upserted by identity number (``INSERT … ON CONFLICT … DO
-UPDATE … WHERE … IS DISTINCT FROM``): only rows that changed are written,
-so an unchanged re-import writes nothing. Employee-insured persons get their
-personal account; a balance in the file sets it (the ledger issue will turn
-a changed balance into an adjustment entry here, inside the same chunk).
+A chunk's good rows (distinct identity numbers) are COPYed into a temporary
+staging table. Then, in the chunk's transaction:
+
+1. rows whose person and account already hold the same values are removed
+   from the stage and counted as unchanged: nothing is written or locked for
+   them, which is what makes an unchanged re-import cheap;
+2. persons that changed are updated (only those);
+3. new persons are inserted, with the personal accounts of the employee-insured;
+4. accounts of existing persons are created or their balance set.
+
+Each probe of the large tables is an index lookup per staged row (hash and
+merge joins are switched off for the chunk: a chunk is small, the tables are
+not). Steps 2–3 assume no other session writes the same persons at the same
+moment; if one does (a unique violation or a deadlock), the chunk is rolled
+back to its savepoint and written again with ``INSERT … ON CONFLICT … DO
+UPDATE``, which is safe under concurrency but slower. The ledger issue will
+turn a changed balance into an adjustment entry in step 4, inside the same
+transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-
-from .rows import CleanRow
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 STAGE = "enrollment_stage"
 CREATE_STAGE = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-    national_id varchar(18) NOT NULL,
+    national_id varchar(18) PRIMARY KEY,
     name varchar(50) NOT NULL,
     sex varchar(1) NOT NULL,
     birth_date date NOT NULL,
@@ -34,6 +45,56 @@ COLUMNS = (
     "national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status, "
     "mobile, balance"
 )
+PERSON_FIELDS = "name, insurance_type, region_id, enrolled_on, status, mobile"
+NESTED_LOOPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
+
+DROP_UNCHANGED = f"""
+DELETE FROM {STAGE} s
+USING accounts_insuredperson p
+WHERE p.national_id = s.national_id
+  AND ({", ".join(f"p.{f}" for f in PERSON_FIELDS.split(", "))})
+      = ({", ".join(f"s.{f}" for f in PERSON_FIELDS.split(", "))})
+  AND (s.insurance_type <> 'employee'
+       OR EXISTS (SELECT 1 FROM accounts_personalaccount a
+                  WHERE a.person_id = p.id AND (s.balance IS NULL OR a.balance = s.balance)))
+"""
+UPDATE_CHANGED = f"""
+UPDATE accounts_insuredperson p SET
+    name = s.name,
+    insurance_type = s.insurance_type,
+    region_id = s.region_id,
+    enrolled_on = s.enrolled_on,
+    status = s.status,
+    mobile = s.mobile,
+    updated_at = now()
+FROM {STAGE} s
+WHERE p.national_id = s.national_id
+  AND (p.name, p.insurance_type, p.region_id, p.enrolled_on, p.status, p.mobile)
+      IS DISTINCT FROM (s.name, s.insurance_type, s.region_id, s.enrolled_on, s.status, s.mobile)
+RETURNING p.id
+"""
+INSERT_NEW = f"""
+WITH created AS (
+    INSERT INTO accounts_insuredperson
+        (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
+         mobile, created_at, updated_at)
+    SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
+           mobile, now(), now()
+    FROM {STAGE} s
+    WHERE NOT EXISTS (SELECT 1 FROM accounts_insuredperson p WHERE p.national_id = s.national_id)
+    RETURNING id, national_id, insurance_type
+), accounts AS (
+    INSERT INTO accounts_personalaccount (person_id, balance, updated_at)
+    SELECT c.id, COALESCE(s.balance, 0), now()
+    FROM created c JOIN {STAGE} s ON s.national_id = c.national_id
+    WHERE c.insurance_type = 'employee'
+), done AS (
+    DELETE FROM {STAGE} s USING created c WHERE s.national_id = c.national_id
+)
+SELECT count(*) FROM created
+"""
+# Persons created concurrently by someone else land here, on the safe path.
 UPSERT_PERSONS = f"""
 INSERT INTO accounts_insuredperson AS p
     (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
@@ -41,6 +102,7 @@ INSERT INTO accounts_insuredperson AS p
 SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
        mobile, now(), now()
 FROM {STAGE}
+ORDER BY national_id
 ON CONFLICT (national_id) DO UPDATE SET
     name = EXCLUDED.name,
     insurance_type = EXCLUDED.insurance_type,
@@ -62,6 +124,7 @@ FROM {STAGE} s JOIN accounts_insuredperson p ON p.national_id = s.national_id
 WHERE s.insurance_type = 'employee'
   AND (s.balance IS NOT NULL
        OR NOT EXISTS (SELECT 1 FROM accounts_personalaccount x WHERE x.person_id = p.id))
+ORDER BY p.id
 ON CONFLICT (person_id) DO UPDATE SET balance = EXCLUDED.balance, updated_at = now()
 WHERE a.balance IS DISTINCT FROM EXCLUDED.balance
 RETURNING a.person_id
@@ -75,40 +138,52 @@ class ChunkResult:
     unchanged: int
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def write_chunk(payload: str, count: int) -> ChunkResult:
+    """Write ``count`` rows given as text COPY ``payload`` (one row per line, distinct numbers).
 
-
-def copy_payload(rows: list[CleanRow]) -> str:
-    """Return ``rows`` in PostgreSQL's text COPY format, ready to send in one write.
-
-    Built by the reading thread, so the writing thread only sends it: one
-    call instead of one per row, which keeps the two threads from queueing
-    for the GIL.
+    Runs in the caller's transaction; the chunk itself is a savepoint, so a
+    retry on the safe path starts from a clean state.
     """
-    lines = []
-    for r in rows:
-        balance = "\\N" if r.balance is None else str(r.balance)
-        lines.append(
-            f"{r.national_id}\t{r.name.translate(_ESCAPES)}\t{r.sex}\t{r.birth_date}\t"
-            f"{r.insurance_type}\t{r.region_id}\t{r.enrolled_on}\t{r.status}\t{r.mobile}\t"
-            f"{balance}\n"
-        )
-    return "".join(lines)
-
-
-def write_chunk(rows: list[CleanRow], payload: str | None = None) -> ChunkResult:
-    """Upsert ``rows`` (distinct identity numbers) in the current transaction."""
-    if not rows:
+    if not count:
         return ChunkResult(0, 0, 0)
+    try:
+        with transaction.atomic():
+            return _write(payload, count, safe=False)
+    except (IntegrityError, DatabaseError) as error:
+        if not _is_race(error):
+            raise
+    with transaction.atomic():
+        return _write(payload, count, safe=True)
+
+
+def _is_race(error: Exception) -> bool:
+    """Whether ``error`` is a unique violation or a deadlock: another session wrote these rows."""
+    return getattr(getattr(error, "__cause__", None), "sqlstate", None) in ("23505", "40P01")
+
+
+def _write(payload: str, count: int, *, safe: bool) -> ChunkResult:
     with connection.cursor() as cursor:
         cursor.execute(CREATE_STAGE)
         cursor.execute(f"DELETE FROM {STAGE}")
         with cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
-            copy.write(payload if payload is not None else copy_payload(rows))
-        cursor.execute(UPSERT_PERSONS)
-        inserted, changed = set(), set()
-        for person_id, was_inserted in cursor.fetchall():
-            (inserted if was_inserted else changed).add(person_id)
+            copy.write(payload)
+        cursor.execute(NESTED_LOOPS_ONLY)
+        if safe:
+            cursor.execute(UPSERT_PERSONS)
+            created, changed = set(), set()
+            for person_id, was_inserted in cursor.fetchall():
+                (created if was_inserted else changed).add(person_id)
+            # The accounts of the persons just created are among those upserted here.
+            cursor.execute(UPSERT_ACCOUNTS)
+            changed.update(pid for (pid,) in cursor.fetchall() if pid not in created)
+            cursor.execute(ANY_JOIN)
+            return ChunkResult(len(created), len(changed), count - len(created) - len(changed))
+        cursor.execute(DROP_UNCHANGED)
+        cursor.execute(UPDATE_CHANGED)
+        changed = {pid for (pid,) in cursor.fetchall()}
+        cursor.execute(INSERT_NEW)
+        created = cursor.fetchone()[0]
         cursor.execute(UPSERT_ACCOUNTS)
-        changed.update(pid for (pid,) in cursor.fetchall() if pid not in inserted)
-    return ChunkResult(len(inserted), len(changed), len(rows) - len(inserted) - len(changed))
+        changed.update(pid for (pid,) in cursor.fetchall())
+        cursor.execute(ANY_JOIN)
+    return ChunkResult(created, len(changed), count - created - len(changed))

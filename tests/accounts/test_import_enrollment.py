@@ -378,17 +378,49 @@ FAST_PATH_CASES = [
     {"参保日期": "2999-01-01"},
     {"参保日期": "2021-02-30"},
     {"姓名": "  "},
+    {"姓名": "欧阳" * 26},
+    {"姓名": "王\\五"},
+    {"姓名": "王\t五"},
+    {"个人账户余额": "999,999,999,999.99"},
+    {"个人账户余额": "1,000,000,000,000"},
+    {"个人账户余额": "1e20"},
+    {"个人账户余额": "12."},
+    {"身份证号": "３７" + nid(1)[2:]},
+    {"参保类型": "EMPLOYEE"},
 ]
 
 
 @pytest.mark.parametrize("changes", FAST_PATH_CASES, ids=[str(c) for c in FAST_PATH_CASES])
-def test_fast_path_agrees_with_the_full_validation(changes):
-    from accounts.importing.rows import Columns, RowValidator, region_code_map
+def test_chunk_validation_agrees_with_the_full_validation(changes):
+    from accounts.importing.rows import Columns, RowValidator, copy_record, region_code_map
 
     validator = RowValidator(Columns.from_header(HEADER), region_code_map())
     values = [row(1, **changes).get(h, "") for h in HEADER]
-    fast = validator._fast(2, values)
+    checked = validator.validate_chunk([2], [values])
     full = validator._full(2, values)
-    if fast is None:
-        return  # the full path decides, and says why
-    assert fast == full
+    if isinstance(full, list):
+        assert (checked.records, checked.errors) == ([], full)
+    else:
+        assert (checked.records, checked.errors) == ([copy_record(full)], [])
+
+
+def test_chunk_validation_keeps_file_order_when_rows_need_the_full_check():
+    from accounts.importing.rows import Columns, RowValidator, region_code_map
+
+    validator = RowValidator(Columns.from_header(HEADER), region_code_map())
+    plain = [row(1).get(h, "") for h in HEADER]
+    unusual = [row(2, 手机号="+86 139 1234 5678").get(h, "") for h in HEADER]
+    checked = validator.validate_chunk([2, 3, 4], [unusual, plain, unusual])
+    assert checked.lines == [2, 3, 4]
+    assert checked.national_ids == [nid(2), nid(1), nid(2)]
+
+
+def test_weighted_checksum_shortcut_matches_the_standard():
+    import random
+
+    from accounts import idnumbers
+
+    rnd = random.Random(5)
+    for _ in range(5000):
+        digits = "".join(rnd.choice("0123456789") for _ in range(17))
+        assert idnumbers.CHECK_CHARS[int(digits, 13) * 2 % 11] == idnumbers.check_char(digits)
