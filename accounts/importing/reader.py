@@ -77,8 +77,8 @@ def open_source(path: Path, name: str | None = None) -> Source:
     encoding = detect_encoding(head)
     size = path.stat().st_size
     raw = path.open("rb")
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    reader = csv.reader(text)
+    text = raw  # closing it closes the file
+    reader = csv.reader(_decoded_lines(raw, encoding))
     try:
         header = next(reader)
     except (StopIteration, UnicodeDecodeError, csv.Error) as error:
@@ -102,6 +102,13 @@ def open_source(path: Path, name: str | None = None) -> Source:
                 _("Line %(line)d is not valid %(encoding)s text.")
                 % {"line": reader.line_num + 1, "encoding": encoding}
             ) from error
+        except csv.Error as error:  # a NUL, or a value longer than the csv module takes
+            if rows:
+                yield _numbered(rows, start, -1)
+            raise UnreadableFile(
+                _("Line %(line)d cannot be read as CSV: %(error)s")
+                % {"line": reader.line_num, "error": error}
+            ) from error
         finally:
             text.close()
 
@@ -117,6 +124,44 @@ def open_source(path: Path, name: str | None = None) -> Source:
         fraction,
         text.close,
     )
+
+
+BLOCK_BYTES = 1 << 20
+
+
+def _decoded_lines(raw, encoding: str) -> Iterator[str]:
+    """Yield the lines of the binary file ``raw`` decoded, for the csv module.
+
+    Lines end at CR LF, LF or a lone CR, as with ``newline=""``. The file is
+    read and decoded in blocks cut after a line break, which is never part of
+    a multi-byte character in UTF-8 or GB18030. When a block does not decode,
+    its lines are decoded one by one: every line before the bad one is still
+    yielded, and then the error is raised, so the csv reader's line count
+    names the bad line exactly.
+    """
+    carry = b""
+    while True:
+        data = raw.read(BLOCK_BYTES)
+        block = carry + data
+        if not data:
+            cut = len(block)
+        else:
+            cut = max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1)) + 1
+            if not cut:  # one line longer than a block: read on
+                carry = block
+                continue
+        block, carry = block[:cut], block[cut:]
+        try:
+            text = block.decode(encoding)
+        except UnicodeDecodeError:
+            for line in block.splitlines(keepends=True):
+                yield line.decode(encoding)  # raises at the first bad line
+                encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+            raise  # not reached: some line failed above
+        encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        yield from io.StringIO(text, newline="")
+        if not data:
+            return
 
 
 def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:

@@ -366,6 +366,14 @@ class RowValidator:
                     params={"max": NAME_MAX},
                 ),
             )
+        elif not name_.isprintable():
+            fail(
+                "name",
+                ValidationError(
+                    _("The name contains a control character (a tab, line break or NUL)."),
+                    code="bad_name",
+                ),
+            )
         raw = self._get(values, "insurance_type")
         insurance = INSURANCE.get(raw) or INSURANCE.get(raw.lower())
         if insurance is None:

@@ -1,0 +1,97 @@
+"""The streaming CSV reader: the csv module's rows, each with the line it starts on."""
+
+import csv
+import io
+
+import pytest
+
+from accounts.importing import reader
+from accounts.importing.reader import UnreadableFile, open_source
+
+
+def reference(text: str) -> list[tuple[int, list[str]]]:
+    """Every non-blank row after the header with the line it starts on, by the csv module."""
+    rows = []
+    parsed = csv.reader(io.StringIO(text, newline=""))
+    next(parsed)
+    start = parsed.line_num
+    for values in parsed:
+        if "".join(values).strip():
+            rows.append((start + 1, values))
+        start = parsed.line_num
+    return rows
+
+
+def read_all(path, rows_per_chunk=7):
+    source = open_source(path)
+    got = []
+    for lines, rows in source.chunks(rows_per_chunk):
+        got.extend(zip(lines, rows, strict=True))
+    return source.header, got
+
+
+PLAIN = "".join(f"{n:018d},张{n},职工,370100,2020-01-01,1.00\n" for n in range(60))
+FILES = {
+    "plain LF": "id,name,type,region,date,balance\n" + PLAIN,
+    "plain CRLF": ("id,name,type,region,date,balance\n" + PLAIN).replace("\n", "\r\n"),
+    "no final line break": "id,name,type,region,date,balance\n" + PLAIN.rstrip("\n"),
+    "blank lines and empty rows": "id,name\n\n1,a\n,,\n \n2,b\n\n\n3,c\n",
+    "quoted values with commas and line breaks": (
+        'id,name,type\n1,"Li, Na",x\n2,"two\nlines",y\n'
+        + "".join(f'{n},"a ""q"" {n}",z\n' for n in range(3, 40))
+        + '40,"three\r\nline\nvalue",w\n41,plain,v\n'
+    ),
+    "lone carriage returns": "id,name\r1,a\r2,b\r\r3,c\r",
+    "quoted header": '"身份证号","姓名"\n1,a\n',
+    "amounts quoted for their separators": (
+        "id,balance,name\n"
+        + "".join(f'{n},"{n},{n:03d}.5{n % 10}",名{n}\n' for n in range(1, 30))
+        + '30,"1,234,567,890,123.00",x\n31,"12,34",y\n32,x"1,234",z\n33,"1,234"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 7, 1000])
+@pytest.mark.parametrize("label", list(FILES))
+def test_reader_gives_the_csv_modules_rows_with_their_first_line(tmp_path, label, rows_per_chunk):
+    text = FILES[label]
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode("gb18030"))
+    header, got = read_all(path, rows_per_chunk)
+    assert header == next(csv.reader(io.StringIO(text, newline="")))
+    assert got == reference(text)
+
+
+def test_bad_bytes_after_good_lines_keep_the_rows_before_them_and_name_the_line(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(reader, "SAMPLE_BYTES", 100)  # the bad bytes come after the sample
+    good = "".join(f"{n},名{n}\n" for n in range(1, 21))
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"id,name\n" + good.encode() + b"21,\xff\xfe\n22,x\n")
+    source = open_source(path)
+    got = []
+    with pytest.raises(UnreadableFile, match="第22行"):
+        for lines, _rows in source.chunks(5):
+            got.extend(lines)
+    assert got == list(range(2, 22))
+
+
+def test_a_row_the_csv_module_refuses_is_named_and_earlier_rows_are_kept(tmp_path):
+    huge = "x" * (csv.field_size_limit() + 1)
+    path = tmp_path / "in.csv"
+    path.write_text(f'id,name\n1,a\n2,b\n3,"{huge}"\n4,d\n', encoding="utf-8")
+    source = open_source(path)
+    got = []
+    with pytest.raises(UnreadableFile, match="第4行"):
+        for lines, _rows in source.chunks(100):
+            got.extend(lines)
+    assert got == [2, 3]
+
+
+def test_progress_reaches_the_end_of_the_file(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,name\n" + "".join(f"{n},a\n" for n in range(100)), encoding="utf-8")
+    source = open_source(path)
+    fractions = [source.fraction() for _ in source.chunks(10)]
+    assert fractions[-1] == 1.0
