@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_import_progress'),
-        ('policies', '0004_seed_policies'),
+        ("accounts", "0004_import_progress"),
+        ("policies", "0004_seed_policies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='insuredperson',
-            name='region',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='policies.region', verbose_name='pooling region'),
+            model_name="insuredperson",
+            name="region",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="persons",
+                to="policies.region",
+                verbose_name="pooling region",
+            ),
         ),
     ]
