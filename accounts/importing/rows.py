@@ -347,6 +347,11 @@ class RowValidator:
         def fail(name, error: ValidationError):
             message = error.messages[0] if error.messages else str(error)
             errors.append(RowError(line, title(name), error.code or "invalid", message, values))
+            # A ValidationError is in a reference cycle with itself (its error_list), so
+            # it lives until a full collection, which an import runs rarely; its
+            # traceback would keep this chunk's frames, and all the chunk's rows, alive
+            # with it.
+            error.__traceback__ = error.__context__ = error.__cause__ = None
 
         facts = insurance = region = status = mobile = None
         enrolled = balance = None
