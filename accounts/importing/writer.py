@@ -53,8 +53,11 @@ DROP_UNCHANGED = f"""
 DELETE FROM {STAGE} s
 USING accounts_insuredperson p
 WHERE p.national_id = s.national_id
+  -- Compared as whole rows with IS NOT DISTINCT FROM, which no index serves: on a table
+  -- not yet analysed, equality on region and type would tempt the planner to probe by
+  -- person_region_type (a whole region per staged row) instead of by identity number.
   AND ({", ".join(f"p.{f}" for f in PERSON_FIELDS.split(", "))})
-      = ({", ".join(f"s.{f}" for f in PERSON_FIELDS.split(", "))})
+      IS NOT DISTINCT FROM ({", ".join(f"s.{f}" for f in PERSON_FIELDS.split(", "))})
   AND (s.insurance_type <> 'employee'
        OR EXISTS (SELECT 1 FROM accounts_personalaccount a
                   WHERE a.person_id = p.id AND (s.balance IS NULL OR a.balance = s.balance)))
