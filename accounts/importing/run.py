@@ -7,11 +7,12 @@ import operator
 import queue
 import sys
 import threading
+from array import array
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -86,7 +87,7 @@ def import_enrollment(
         codes = region_codes(user)
         allowed = None if codes is ALL else set(codes)
     validator = RowValidator(columns, region_code_map(), allowed)
-    first_line: dict[int, int] = {}  # identity number as an int -> first line
+    first_line = FirstLines()
     writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
     try:
         with _fewer_collections():
@@ -134,10 +135,53 @@ def _fewer_collections():
         gc.set_threshold(*thresholds)
 
 
-def _drop_duplicates(checked: Checked, first_line, lines, rows, columns) -> list[RowError]:
+class FirstLines:
+    """The line on which each identity number was first seen in the file, kept compact.
+
+    A dict from number to line would take about 110 MB per million rows. Here
+    the dict maps each number only to its chunk (the same int object for a
+    whole chunk), and each chunk keeps its numbers and lines in two arrays
+    (12 bytes a row), searched only when a duplicate turns up.
+    """
+
+    def __init__(self):
+        self.chunk_of: dict[int, int] = {}
+        self.chunks: list[tuple[array, array]] = []
+        self._index: tuple[int, dict[int, int]] | None = None  # the chunk last searched
+
+    def add(self, keys: list[int], lines: list[int]) -> list[int]:
+        """Record a chunk's numbers (in file order) and return the first line of each."""
+        number = len(self.chunks)
+        local: dict[int, int] = {}
+        firsts = list(map(local.setdefault, keys, lines))  # the first line within the chunk
+        chunks = list(map(self.chunk_of.setdefault, local, repeat(number)))
+        new = [c == number for c in chunks]
+        kept = list(compress(local.items(), new))
+        self.chunks.append(
+            (array("q", map(itemgetter(0), kept)), array("i", map(itemgetter(1), kept)))
+        )
+        if all(new):
+            return firsts
+        earlier = dict(
+            (key, self._line(chunk, key))
+            for key, chunk in zip(local, chunks, strict=True)
+            if chunk != number
+        )
+        return [earlier.get(key, first) for key, first in zip(keys, firsts, strict=True)]
+
+    def _line(self, chunk: int, key: int) -> int:
+        if self._index is None or self._index[0] != chunk:
+            keys, lines = self.chunks[chunk]
+            self._index = (chunk, dict(zip(keys, lines, strict=True)))
+        return self._index[1][key]
+
+
+def _drop_duplicates(
+    checked: Checked, first_line: FirstLines, lines, rows, columns
+) -> list[RowError]:
     """Keep the first row of each identity number in the file; report the later ones."""
     keys = list(map(int, map(methodcaller("replace", "X", "A"), checked.national_ids), repeat(11)))
-    firsts = list(map(first_line.setdefault, keys, checked.lines))
+    firsts = first_line.add(keys, checked.lines)
     if firsts == checked.lines:
         return []
     position = dict(zip(lines, range(len(lines)), strict=True))
@@ -220,6 +264,11 @@ class _Writers:
     def _write(self, chunk: _Chunk) -> None:
         run = self.run
         with transaction.atomic():
+            # Foreign keys are checked as each statement ends rather than at commit, so
+            # the run row below is locked only for the commit itself: two writers
+            # would otherwise wait on each other's checks.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             result = ChunkResult(0, 0, 0)
             if chunk.good:
                 with transaction.atomic():

@@ -215,6 +215,24 @@ def test_duplicate_identity_number_uses_the_first_and_reports_the_later(tmp_path
     assert "2" in error.message
 
 
+def test_duplicates_in_later_chunks_name_the_first_line_and_keep_the_first_row(tmp_path):
+    rows = [row(n, 姓名=f"首{n}") for n in range(1, 7)]
+    rows += [row(n, 姓名=f"重{n}") for n in (5, 2, 6, 2)] + [row(7)]
+    import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=3)
+    run = last_run()
+    assert (run.created, run.failed) == (7, 4)
+    assert [(e.line, e.message) for e in run.errors.order_by("line")] == [
+        (8, "与第6行的身份证号重复，已采用第6行。"),
+        (9, "与第3行的身份证号重复，已采用第3行。"),
+        (10, "与第7行的身份证号重复，已采用第7行。"),
+        (11, "与第3行的身份证号重复，已采用第3行。"),
+    ]
+    assert set(InsuredPerson.objects.values_list("name", flat=True)) == {
+        *(f"首{n}" for n in range(1, 7)),
+        "张7",
+    }
+
+
 def test_file_with_no_good_rows_writes_nothing_and_reports_every_row(tmp_path):
     path = write_csv(tmp_path, [row(1, 统筹区编码="999999"), row(2, 姓名="")])
     out, _ = run_command(path)
