@@ -425,6 +425,34 @@ def test_chunk_validation_agrees_with_the_full_validation(changes):
         assert (checked.records, checked.errors) == ([copy_record(full)], [])
 
 
+def test_chunk_validation_agrees_with_the_full_validation_row_by_row_in_mixed_chunks():
+    import random
+
+    from accounts.importing.rows import Columns, RowValidator, copy_record, region_code_map
+
+    rnd = random.Random(2026)
+    validator = RowValidator(Columns.from_header(HEADER), region_code_map(), {"370100", "440300"})
+    # Each case changes one or two fields; a chunk mixes them with faultless rows, so the
+    # column-wide checks see good and bad values side by side.
+    cases = [*FAST_PATH_CASES, {"统筹区编码": "440300"}, {"统筹区编码": "110000"}]
+    cases += [{"姓名": "李\n四"}, {"手机号": "139\n12345678"}, {"参保状态": "暂停"}]
+    rows, expected = [], []
+    for n in range(600):
+        changes = rnd.choice(cases) if n % 3 else {}
+        if rnd.random() < 0.2:
+            changes = {**changes, **rnd.choice(cases)}
+        values = [row(n, **changes).get(h, "") for h in HEADER]
+        rows.append(values)
+        full = validator._full(n + 2, values)
+        expected.append(full)
+    checked = validator.validate_chunk(list(range(2, 602)), rows)
+    want_records = [copy_record(f) for f in expected if not isinstance(f, list)]
+    want_errors = [e for f in expected if isinstance(f, list) for e in f]
+    assert checked.records == want_records
+    assert checked.errors == want_errors
+    assert checked.failed == sum(isinstance(f, list) for f in expected)
+
+
 def test_chunk_validation_keeps_file_order_when_rows_need_the_full_check():
     from accounts.importing.rows import Columns, RowValidator, region_code_map
 
