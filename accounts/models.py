@@ -163,6 +163,8 @@ class ImportRun(models.Model):
         RUNNING = "running", _("running")
         FINISHED = "finished", _("finished")
         FAILED = "failed", _("failed (file unreadable)")
+        PREVIEW = "preview", _("awaiting confirmation")
+        CANCELLED = "cancelled", _("cancelled")
 
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
