@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -87,6 +88,28 @@ def test_crlf_line_endings_are_read(tmp_path):
     path = write_csv(tmp_path, [row(1), row(2)], newline="\r\n")
     out, _ = run_command(path)
     assert "created=2" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_command_on_a_terminal_shows_a_progress_bar_then_the_summary(tmp_path):
+    out = Terminal()
+    call_command("import_enrollment", str(write_csv(tmp_path, [row(1), row(2)])), stdout=out)
+    text = out.getvalue()
+    assert re.search(r"\r\[#{29}-\]  99%\s+2 rows\s+[\d,]+ rows/s", text)
+    assert text.rstrip().endswith("created=2 updated=0 unchanged=0 failed=0")
+
+
+def test_progress_line_shows_share_rate_and_time_left():
+    from accounts.management.commands.import_enrollment import progress_line
+
+    run = ImportRun(rows=5000, progress=50, created=4990, failed=10)
+    line = progress_line(run, elapsed=10.0, width=10)
+    assert line.startswith("[#####-----]  50%        5,000 rows       500 rows/s  0:10 left")
+    assert line.endswith("created=4990 updated=0 unchanged=0 failed=10")
 
 
 def test_english_headers_in_any_order_are_mapped(tmp_path):

@@ -10,6 +10,7 @@ file was read (row errors included), 2 when it could not be read at all.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -55,10 +56,12 @@ class Command(BaseCommand):
                 raise CommandError("Already imported; not imported again (use --force).")
 
         tty = self.stdout.isatty()
+        started = time.monotonic()
 
         def progress(run: ImportRun):
             if tty:
-                self.stdout.write(f"\r{run.rows:>12,} rows  {run.summary}", ending="")
+                line = progress_line(run, time.monotonic() - started)
+                self.stdout.write(f"\r{line}", ending="")
                 self.stdout.flush()
 
         run = import_enrollment(
@@ -79,3 +82,19 @@ class Command(BaseCommand):
         prefix = "dry run: " if dry_run else ""
         self.stdout.write(f"{prefix}encoding={run.encoding} rows={run.rows}")
         self.stdout.write(run.summary)
+
+
+def progress_line(run: ImportRun, elapsed: float, width: int = 30) -> str:
+    """Return the terminal progress bar: bar, percent, rows, rate, time left, counts."""
+    done = min(max(run.progress, 0), 100)
+    filled = width * done // 100
+    rate = run.rows / elapsed if elapsed > 0 else 0.0
+    if 0 < done < 100 and elapsed > 0:
+        left = elapsed * (100 - done) / done
+        eta = f"{int(left) // 60:d}:{int(left) % 60:02d} left"
+    else:
+        eta = "--:-- left"
+    return (
+        f"[{'#' * filled}{'-' * (width - filled)}] {done:3d}%  {run.rows:>11,} rows  "
+        f"{rate:>8,.0f} rows/s  {eta}  {run.summary}"
+    )
