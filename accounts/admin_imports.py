@@ -8,20 +8,23 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
 from portal.admin_base import PortalModelAdmin
 from portal.scoping import ALL, region_codes
 
+from .importing import preview as import_preview
+from .importing.preview import Outcome
 from .importing.reader import UnreadableFile, open_source, sha256_of
 from .importing.report import report_xlsx, write_report_csv
 from .importing.rows import Columns, MissingColumns
@@ -113,7 +116,7 @@ class ImportRunAdmin(PortalModelAdmin):
         "file_name",
         "started_at",
         "user",
-        "status",
+        "status_link",
         "dry_run",
         "encoding",
         "rows",
@@ -147,6 +150,17 @@ class ImportRunAdmin(PortalModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=pgettext_lazy("import run", "status"), ordering="status")
+    def status_link(self, obj):
+        """Show the status; a run awaiting confirmation links to its preview."""
+        if obj.status != ImportRun.Status.PREVIEW:
+            return obj.get_status_display()
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>',
+            reverse("admin:accounts_importrun_preview", args=[obj.pk]),
+            obj.get_status_display(),
+        )
+
     @admin.display(description=_("error report"))
     def report_links(self, obj):
         if not obj.failed:
@@ -164,6 +178,9 @@ class ImportRunAdmin(PortalModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("upload/", wrap(self.upload_view), name="accounts_importrun_upload"),
+            path("<int:pk>/preview/", wrap(self.preview_view), name="accounts_importrun_preview"),
+            path("<int:pk>/confirm/", wrap(self.confirm_view), name="accounts_importrun_confirm"),
+            path("<int:pk>/cancel/", wrap(self.cancel_view), name="accounts_importrun_cancel"),
             path(
                 "<int:pk>/progress/", wrap(self.progress_view), name="accounts_importrun_progress"
             ),
@@ -177,66 +194,149 @@ class ImportRunAdmin(PortalModelAdmin):
         ]
 
     def upload_view(self, request):
-        """Accept an enrollment file, check its header now, and import it in the background."""
+        """Accept an enrollment file and check its header now.
+
+        A small file is shown as a preview to confirm; a large one (or a dry
+        run) is imported in the background straight away.
+        """
         if not can_import(request.user):
             raise PermissionDenied
         form = ImportUploadForm(request.POST or None, request.FILES or None)
-        earlier = None
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            stored = store_upload(upload)
-            try:
-                check_header(stored)
-            except (UnreadableFile, MissingColumns) as error:
-                stored.unlink(missing_ok=True)
-                form.add_error("file", str(error))
-            else:
-                sha256 = sha256_of(stored)
-                earlier = earlier_imports(sha256).first()
-                if (
-                    earlier
-                    and not form.cleaned_data["import_again"]
-                    and not form.cleaned_data["dry_run"]
-                ):
-                    stored.unlink(missing_ok=True)
-                    form.add_error(
-                        "import_again",
-                        _(
-                            "This file was already imported on %(when)s by %(who)s. "
-                            "Tick the box to import it again."
-                        )
-                        % {
-                            "when": timezone.localtime(earlier.started_at).strftime(
-                                "%Y-%m-%d %H:%M"
-                            ),
-                            "who": earlier.user or "—",
-                        },
-                    )
-                else:
-                    run = ImportRun.objects.create(
-                        file_name=upload.name[:255],
-                        sha256=sha256,
-                        user=request.user,
-                        dry_run=form.cleaned_data["dry_run"],
-                        stored_file=str(stored),
-                    )
-                    run_enrollment_import.enqueue(run.pk)
-                    return redirect("admin:accounts_importrun_progress", run.pk)
+            response = self._accept_upload(request, form)
+            if response is not None:
+                return response
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import enrollment data"),
             "form": form,
-            "earlier": earlier,
             "opts": self.opts,
             "max_mb": settings.IMPORT_UPLOAD_MAX_BYTES // 1024**2,
+            "preview_max_rows": f"{import_preview.PREVIEW_MAX_ROWS:,}",
         }
         return TemplateResponse(request, "admin/accounts/import_upload.html", context)
+
+    def _accept_upload(self, request, form):
+        """Store and check the uploaded file; return where to go next, or None with form errors."""
+        upload = form.cleaned_data["file"]
+        dry_run = form.cleaned_data["dry_run"]
+        stored = store_upload(upload)
+        try:
+            check_header(stored)
+            sha256 = sha256_of(stored)
+            earlier = earlier_imports(sha256).first()
+            if earlier and not form.cleaned_data["import_again"] and not dry_run:
+                stored.unlink(missing_ok=True)
+                form.add_error(
+                    "import_again",
+                    _(
+                        "This file was already imported on %(when)s by %(who)s. "
+                        "Tick the box to import it again."
+                    )
+                    % {
+                        "when": timezone.localtime(earlier.started_at).strftime("%Y-%m-%d %H:%M"),
+                        "who": earlier.user or "—",
+                    },
+                )
+                return None
+            preview = (
+                None
+                if dry_run
+                else import_preview.preview_enrollment(path=stored, user=request.user)
+            )
+        except (UnreadableFile, MissingColumns) as error:
+            stored.unlink(missing_ok=True)
+            form.add_error("file", str(error))
+            return None
+        run = ImportRun.objects.create(
+            file_name=upload.name[:255],
+            sha256=sha256,
+            user=request.user,
+            dry_run=dry_run,
+            stored_file=str(stored),
+            status=ImportRun.Status.RUNNING if preview is None else ImportRun.Status.PREVIEW,
+        )
+        if preview is not None:
+            return redirect("admin:accounts_importrun_preview", run.pk)
+        run_enrollment_import.enqueue(run.pk)  # a large file, or a dry run
+        return redirect("admin:accounts_importrun_progress", run.pk)
+
+    def _run_to_import(self, request, pk) -> ImportRun:
+        """Return run ``pk`` if the user may see it and import; 404 or 403 otherwise."""
+        if not can_import(request.user):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request).select_related("user"), pk=pk)
+
+    def preview_view(self, request, pk):
+        """Show what importing a run's file would do now, with buttons to confirm or cancel."""
+        run = self._run_to_import(request, pk)
+        if run.status != ImportRun.Status.PREVIEW:
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        problem = ""
+        preview = None
+        try:
+            # As the import will: with the regions of the user who uploaded the file.
+            preview = import_preview.preview_enrollment(path=Path(run.stored_file), user=run.user)
+        except (UnreadableFile, MissingColumns) as error:
+            problem = str(error)
+        except OSError:
+            problem = _("The uploaded file is no longer stored. Cancel, and upload it again.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Preview of %(name)s") % {"name": run.file_name},
+            "run": run,
+            "preview": preview,
+            "counts": [
+                (outcome.value, outcome.label, count)
+                for outcome, count in (
+                    (Outcome.NEW, preview.created),
+                    (Outcome.CHANGED, preview.updated),
+                    (Outcome.UNCHANGED, preview.unchanged),
+                    (Outcome.ERROR, preview.failed),
+                )
+            ]
+            if preview
+            else [],
+            "groups": preview.groups() if preview else [],
+            "shown_per_outcome": import_preview.SHOWN_PER_OUTCOME,
+            "problem": problem,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/accounts/import_preview.html", context)
+
+    def confirm_view(self, request, pk):
+        """Start the import of a previewed run in the background (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        if import_preview.import_preview_confirm(run=run):
+            self.log_change(request, run, _("Import confirmed."))
+        else:
+            messages.warning(request, _("This import was no longer awaiting confirmation."))
+        return redirect("admin:accounts_importrun_progress", run.pk)
+
+    def cancel_view(self, request, pk):
+        """Cancel a previewed run and delete its stored file (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        if not import_preview.import_preview_cancel(run=run):
+            messages.warning(request, _("This import was no longer awaiting confirmation."))
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        self.log_change(request, run, _("Import cancelled."))
+        messages.success(
+            request,
+            _("Import of %(name)s cancelled; nothing was written.") % {"name": run.file_name},
+        )
+        return redirect("admin:accounts_importrun_upload")
 
     def progress_view(self, request, pk):
         """Show a run's progress bar, counts and, once finished, its error report."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         run = get_object_or_404(self.get_queryset(request), pk=pk)
+        if run.status == ImportRun.Status.PREVIEW:
+            return redirect("admin:accounts_importrun_preview", run.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": run.file_name},

@@ -1,4 +1,8 @@
-"""Uploading an enrollment file in the admin; the import runs as a background task."""
+"""Uploading an enrollment file in the admin; the import runs as a background task.
+
+A small file is previewed first (tests/accounts/test_import_preview.py); these
+tests confirm it and follow the background job.
+"""
 
 import io
 
@@ -27,13 +31,21 @@ def upload(client, content=GOOD, name="extract.csv", **fields):
     return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content), **fields})
 
 
+def upload_and_confirm(client, content=GOOD, **fields):
+    """Upload a small file and confirm its preview; return the confirmation's response."""
+    response = upload(client, content, **fields)
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+    run = ImportRun.objects.latest("started_at")
+    return client.post(reverse("admin:accounts_importrun_confirm", args=[run.pk]))
+
+
 def run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
 
 
 @with_worker
-def test_upload_queues_the_import_and_the_worker_runs_it(caseworker_client):
-    response = upload(caseworker_client)
+def test_confirmed_upload_queues_the_import_and_the_worker_runs_it(caseworker_client):
+    response = upload_and_confirm(caseworker_client)
     run = ImportRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:accounts_importrun_progress", args=[run.pk])
@@ -49,7 +61,7 @@ def test_upload_queues_the_import_and_the_worker_runs_it(caseworker_client):
 
 @with_worker
 def test_progress_status_reports_counts_as_json(caseworker_client):
-    upload(caseworker_client)
+    upload_and_confirm(caseworker_client)
     run_worker()
     run = ImportRun.objects.get()
     status = caseworker_client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
@@ -73,7 +85,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_at_upload(caseworker_client
 
 @with_worker
 def test_same_file_again_asks_for_confirmation(caseworker_client):
-    upload(caseworker_client)
+    upload_and_confirm(caseworker_client)
     run_worker()
     response = upload(caseworker_client)
     assert "import_again" in response.context["form"].errors
@@ -103,7 +115,7 @@ def test_upload_rows_outside_the_caseworkers_regions_are_reported(caseworker_cli
         "身份证号,姓名,参保类型,统筹区编码,参保日期\n"
         "11010519491231002X,张三,职工,440300,2021-01-01\n"
     ).encode()
-    upload(caseworker_client, content)
+    upload_and_confirm(caseworker_client, content)
     run_worker()
     run = ImportRun.objects.get()
     assert run.errors.get().code == "region_not_allowed"
@@ -114,7 +126,7 @@ def test_upload_rows_outside_the_caseworkers_regions_are_reported(caseworker_cli
 def test_a_run_whose_file_vanished_is_marked_failed_not_left_running(caseworker_client):
     from pathlib import Path
 
-    upload(caseworker_client)
+    upload_and_confirm(caseworker_client)
     run = ImportRun.objects.get()
     Path(run.stored_file).unlink()
     run_worker()

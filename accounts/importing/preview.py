@@ -1,0 +1,325 @@
+"""Preview a small enrollment file before importing it, and confirm or cancel the import.
+
+:func:`preview_enrollment` reads the file, validates every row with the
+import's own validator and compares the good rows with the database, writing
+nothing. Its counts are those the import would record now: persons are
+matched by identity number, and a person counts as changed exactly when
+``writer.write_chunk`` would update the person or their personal account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from accounts import idnumbers
+from accounts.choices import InsuranceType, PersonStatus
+from accounts.models import ImportRun, InsuredPerson, PersonalAccount
+from portal.scoping import ALL, region_codes
+
+from .reader import open_source
+from .rows import CleanRow, Columns, RowError, RowValidator, region_code_map
+
+#: Files with more non-blank data rows than this are imported in the background, unpreviewed.
+PREVIEW_MAX_ROWS = 10_000
+#: Identity numbers looked up per query.
+LOOKUP_BATCH = 2_000
+#: Rows of each outcome shown on the preview page.
+SHOWN_PER_OUTCOME = 500
+
+
+class Outcome(models.TextChoices):
+    """What the import would do with a row; declared in the order the page lists them."""
+
+    ERROR = "error", pgettext_lazy("import outcome", "error")
+    CHANGED = "changed", pgettext_lazy("import outcome", "changed")
+    NEW = "new", pgettext_lazy("import outcome", "new")
+    UNCHANGED = "unchanged", pgettext_lazy("import outcome", "unchanged")
+
+
+@dataclass
+class Change:
+    """One field the import would change: its name and both values as a person reads them."""
+
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    outcome: Outcome
+    national_id: str
+    name: str
+    region: str
+    changes: list[Change] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class OutcomeGroup:
+    outcome: Outcome
+    rows: list[PreviewRow]  # at most ``shown`` of them
+    more: int  # rows of this outcome not in ``rows``
+
+
+@dataclass
+class Preview:
+    """What importing a file would do now, row by row, in file order."""
+
+    encoding: str
+    warnings: list[str]
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    items: list[PreviewRow]
+
+    @property
+    def writes(self) -> int:
+        """Return how many persons the import would create or update."""
+        return self.created + self.updated
+
+    def groups(self, shown: int | None = None) -> list[OutcomeGroup]:
+        """Return the rows by outcome (errors first), at most ``shown`` of each.
+
+        ``shown`` defaults to :data:`SHOWN_PER_OUTCOME`.
+        """
+        shown = SHOWN_PER_OUTCOME if shown is None else shown
+        by_outcome: dict[Outcome, list[PreviewRow]] = {o: [] for o in Outcome}
+        for item in self.items:
+            by_outcome[item.outcome].append(item)
+        return [
+            OutcomeGroup(outcome, rows[:shown], max(len(rows) - shown, 0))
+            for outcome, rows in by_outcome.items()
+            if rows
+        ]
+
+
+def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview | None:
+    """Return what importing the file at ``path`` as ``user`` would do; write nothing.
+
+    Return None when the file has more than ``limit`` non-blank data rows
+    (default :data:`PREVIEW_MAX_ROWS`): such a file is imported in the
+    background without a preview. Raise ``UnreadableFile`` or
+    ``MissingColumns`` when the import would stop on the file itself, and
+    ``OSError`` when the file cannot be opened.
+    """
+    limit = PREVIEW_MAX_ROWS if limit is None else limit
+    source = open_source(Path(path))
+    try:
+        columns = Columns.from_header(source.header)
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        for chunk_lines, chunk_rows in source.chunks(limit + 1):
+            lines += chunk_lines
+            rows += chunk_rows
+            if len(rows) > limit:
+                return None
+    finally:
+        source.close()
+
+    allowed = None
+    if user is not None:
+        codes = region_codes(user)
+        allowed = None if codes is ALL else set(codes)
+    code_map = region_code_map()
+    validator = RowValidator(columns, code_map, allowed)
+    first_line: dict[str, int] = {}
+    checked: list[CleanRow | list[RowError]] = []
+    for line, values in zip(lines, rows, strict=True):
+        result = validator.validate(line, values)
+        if isinstance(result, CleanRow):
+            first = first_line.setdefault(result.national_id, line)
+            if first != line:  # as the import does: the first good row of a number is used
+                result = [
+                    RowError(
+                        line,
+                        columns.title("national_id"),
+                        "duplicate_in_file",
+                        _("The same identity number is on line %(line)d; that row was used.")
+                        % {"line": first},
+                        values,
+                    )
+                ]
+        checked.append(result)
+
+    good = [r for r in checked if isinstance(r, CleanRow)]
+    persons = _persons([r.national_id for r in good])
+    # A row with errors shows its region by name too when the code it gives is known.
+    error_codes = {
+        code_map.get(idnumbers.normalize(_typed(values, columns, "region")))
+        for result, values in zip(checked, rows, strict=True)
+        if isinstance(result, list)
+    }
+    regions = _region_names(
+        {r.region_id for r in good} | {p.region_id for p in persons.values()} | error_codes
+    )
+
+    def shown_region(typed: str) -> str:
+        return regions.get(code_map.get(idnumbers.normalize(typed)), typed)
+
+    items = [
+        _error_row(result, values, columns, shown_region)
+        if isinstance(result, list)
+        else _clean_row(result, persons.get(result.national_id), regions)
+        for result, values in zip(checked, rows, strict=True)
+    ]
+    count = {o: 0 for o in Outcome}
+    for item in items:
+        count[item.outcome] += 1
+    warnings = []
+    if columns.ignored:
+        warnings.append(
+            _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(columns.ignored)}
+        )
+    return Preview(
+        encoding=source.encoding,
+        warnings=warnings,
+        rows=len(rows),
+        created=count[Outcome.NEW],
+        updated=count[Outcome.CHANGED],
+        unchanged=count[Outcome.UNCHANGED],
+        failed=count[Outcome.ERROR],
+        items=items,
+    )
+
+
+def import_preview_confirm(*, run: ImportRun) -> bool:
+    """Start the import of a run awaiting confirmation; return False if it no longer awaits it.
+
+    The status changes in one conditional UPDATE, so a confirmation sent twice
+    queues the import once; the task is queued when the change commits.
+    """
+    from accounts.tasks import run_enrollment_import
+
+    started = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
+        status=ImportRun.Status.RUNNING, started_at=timezone.now()
+    )
+    if started:
+        transaction.on_commit(partial(run_enrollment_import.enqueue, run.pk))
+    return bool(started)
+
+
+def import_preview_cancel(*, run: ImportRun) -> bool:
+    """Cancel a run awaiting confirmation and delete its file; False if it no longer awaits it."""
+    cancelled = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
+        status=ImportRun.Status.CANCELLED, finished_at=timezone.now()
+    )
+    if cancelled and run.stored_file:
+        stored = Path(run.stored_file)
+        transaction.on_commit(partial(stored.unlink, missing_ok=True))
+    return bool(cancelled)
+
+
+def _persons(national_ids: list[str]) -> dict[str, InsuredPerson]:
+    """Return the stored persons with these numbers (and their accounts), by number."""
+    found: dict[str, InsuredPerson] = {}
+    for start in range(0, len(national_ids), LOOKUP_BATCH):
+        batch = national_ids[start : start + LOOKUP_BATCH]
+        for person in InsuredPerson.objects.filter(national_id__in=batch).select_related("account"):
+            found[person.national_id] = person
+    return found
+
+
+def _region_names(codes: set[str]) -> dict[str, str]:
+    """Return "code name" of each of these pooling regions, by code."""
+    from policies.models import Region
+
+    codes = [c for c in codes if c]
+    return {code: str(region) for code, region in Region.objects.in_bulk(codes).items()}
+
+
+def _clean_row(row: CleanRow, person: InsuredPerson | None, regions: dict[str, str]) -> PreviewRow:
+    region = regions.get(row.region_id, row.region_id)
+    if person is None:
+        return PreviewRow(row.line, Outcome.NEW, row.national_id, row.name, region)
+    changes = _changes(row, person, regions)
+    outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
+    return PreviewRow(row.line, outcome, row.national_id, row.name, region, changes)
+
+
+def _changes(row: CleanRow, person: InsuredPerson, regions: dict[str, str]) -> list[Change]:
+    """Return what the import would change for an existing person, as ``writer`` decides it."""
+    # The six person fields the writer compares and writes, stored and new.
+    compared = {
+        "name": (person.name, row.name),
+        "insurance_type": (person.insurance_type, row.insurance_type),
+        "region": (person.region_id, row.region_id),
+        "enrolled_on": (person.enrolled_on, row.enrolled_on),
+        "status": (person.status, row.status),
+        "mobile": (person.mobile, row.mobile),
+    }
+    changes = [
+        Change(
+            _verbose_name(InsuredPerson, name),
+            _shown(name, old, regions),
+            _shown(name, new, regions),
+        )
+        for name, (old, new) in compared.items()
+        if old != new
+    ]
+    if row.insurance_type == InsuranceType.EMPLOYEE:
+        # The writer gives an employee-insured person without an account one (with
+        # the file's balance, or 0), and sets an existing account's balance only
+        # when the file gives one.
+        try:
+            balance: Decimal | None = person.account.balance
+        except ObjectDoesNotExist:
+            balance = None
+        title = _verbose_name(PersonalAccount, "balance")
+        if balance is None:
+            changes.append(Change(title, "—", _money(row.balance or Decimal(0))))
+        elif row.balance is not None and row.balance != balance:
+            changes.append(Change(title, _money(balance), _money(row.balance)))
+    return changes
+
+
+def _verbose_name(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _shown(name: str, value, regions: dict[str, str]) -> str:
+    """Return the value of person field ``name`` as the admin shows it."""
+    if name == "insurance_type":
+        return str(InsuranceType(value).label)
+    if name == "status":
+        return str(PersonStatus(value).label)
+    if name == "region":
+        return regions.get(value, value)
+    if name == "enrolled_on":
+        return value.isoformat()
+    return value or "—"
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _typed(values: list[str], columns: Columns, name: str) -> str:
+    """Return the value of column ``name`` as typed in the file ("" if the row is short)."""
+    position = columns.index.get(name)
+    return values[position].strip() if position is not None and position < len(values) else ""
+
+
+def _error_row(
+    errors: list[RowError], values: list[str], columns: Columns, shown_region
+) -> PreviewRow:
+    return PreviewRow(
+        errors[0].line,
+        Outcome.ERROR,
+        _typed(values, columns, "national_id"),
+        _typed(values, columns, "name"),
+        shown_region(_typed(values, columns, "region")),
+        errors=errors,
+    )
