@@ -1,4 +1,5 @@
-"""A caseworker uploads an enrollment file, watches its progress and downloads the error report."""
+"""A caseworker uploads an enrollment file, checks its preview, confirms, watches the progress
+and downloads the error report."""
 
 import re
 
@@ -35,6 +36,18 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     page.set_input_files("input[type=file]", str(path))
     screenshot("import-upload")
     page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_url(re.compile(r"/preview/$"))
+
+    # Nothing is written before the caseworker confirms what the preview shows.
+    assert page.locator("[data-testid=count-new]").inner_text() == "30"
+    assert page.locator("[data-testid=count-changed]").inner_text() == "0"
+    assert page.locator("[data-testid=count-unchanged]").inner_text() == "0"
+    assert page.locator("[data-testid=count-error]").inner_text() == "1"
+    first = page.locator("[data-testid=preview-rows] tbody tr").first
+    assert first.get_attribute("data-line") == "32" and "校验码" in first.inner_text()
+    assert not InsuredPerson.objects.exists()
+    screenshot("import-preview")
+    page.get_by_role("button", name="确认导入").click()
     page.wait_for_url(re.compile(r"/progress/$"))
 
     # The page is polling; the worker (as `make run` starts it) picks the job up.
