@@ -1,13 +1,14 @@
 """A caseworker uploads an enrollment file, checks its preview, confirms, watches the progress
 and downloads the error report."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import InsuredPerson
-from tests.factories import staff_user
+from tests.factories import InsuredPersonFactory, staff_user
 
 PASSWORD = "pw-for-tests-2026"
 pytestmark = [
@@ -25,6 +26,15 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     rows.append("110105194912310021,坏号,职工,370100,2021-01-01,1")
     path = tmp_path / "济南参保.csv"
     path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
+    # Two of the persons are known already: one as the file has them, one under
+    # another name and balance.
+    ids = _ids(2)
+    InsuredPersonFactory(
+        national_id=ids[0], name="张0", enrolled_on=dt.date(2021, 1, 1), mobile="", account=100
+    )
+    InsuredPersonFactory(
+        national_id=ids[1], name="张一", enrolled_on=dt.date(2021, 1, 1), mobile="", account=80
+    )
 
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("input[name=username]", "caseworker1")
@@ -39,13 +49,16 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     page.wait_for_url(re.compile(r"/preview/$"))
 
     # Nothing is written before the caseworker confirms what the preview shows.
-    assert page.locator("[data-testid=count-new]").inner_text() == "30"
-    assert page.locator("[data-testid=count-changed]").inner_text() == "0"
-    assert page.locator("[data-testid=count-unchanged]").inner_text() == "0"
+    assert page.locator("[data-testid=count-new]").inner_text() == "28"
+    assert page.locator("[data-testid=count-changed]").inner_text() == "1"
+    assert page.locator("[data-testid=count-unchanged]").inner_text() == "1"
     assert page.locator("[data-testid=count-error]").inner_text() == "1"
-    first = page.locator("[data-testid=preview-rows] tbody tr").first
-    assert first.get_attribute("data-line") == "32" and "校验码" in first.inner_text()
-    assert not InsuredPerson.objects.exists()
+    table = page.locator("[data-testid=preview-rows] tbody tr")
+    assert table.nth(0).get_attribute("data-line") == "32" and "校验码" in table.nth(0).inner_text()
+    assert (
+        table.nth(1).get_attribute("data-line") == "3" and "张一 → 张1" in table.nth(1).inner_text()
+    )
+    assert InsuredPerson.objects.count() == 2
     screenshot("import-preview")
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_url(re.compile(r"/progress/$"))
@@ -55,7 +68,8 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     call_command("db_worker", "--batch", "--no-startup-delay")
     page.wait_for_selector("[data-testid=import-progress][data-done='1']", timeout=20_000)
     assert page.locator("#percent").inner_text() == "100"
-    assert page.locator("#created").inner_text() == "30"
+    assert page.locator("#created").inner_text() == "28"
+    assert page.locator("#updated").inner_text() == "1"
     assert page.locator("#failed").inner_text() == "1"
     screenshot("import-progress")
 
