@@ -160,3 +160,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Largest enrollment file accepted through the admin (a province's extract).
 IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3
+# Uploaded files hold personal data: an unconfirmed preview expires after this many hours,
+# and a run's file is deleted this many days after the run ended (manage.py
+# purge_import_files, run daily). The run records themselves are kept.
+IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))

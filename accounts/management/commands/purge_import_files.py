@@ -1,0 +1,21 @@
+"""Expire unconfirmed import previews and delete uploaded files past their retention.
+
+    python manage.py purge_import_files
+
+Run it daily (cron or a systemd timer). Settings: ``IMPORT_PREVIEW_HOURS``
+(default 24) and ``IMPORT_FILE_RETENTION_DAYS`` (default 30).
+"""
+
+from django.core.management.base import BaseCommand
+
+from accounts.importing.retention import purge_import_files
+
+
+class Command(BaseCommand):
+    help = "Expire unconfirmed import previews and delete old uploaded enrollment files."
+
+    def handle(self, *args, **options):
+        purged = purge_import_files()
+        self.stdout.write(
+            f"previews expired={purged.previews_expired} files deleted={purged.files_deleted}"
+        )

@@ -1,0 +1,62 @@
+"""Uploaded enrollment files are not kept longer than their purpose needs."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import ImportRun
+
+pytestmark = pytest.mark.django_db(transaction=True)  # files go when the purge commits
+
+
+def make_run(tmp_path, name, status, started_hours_ago=0, ended_days_ago=None):
+    stored = tmp_path / name
+    stored.write_text("身份证号,姓名\n", encoding="utf-8")
+    now = timezone.now()
+    run = ImportRun.objects.create(file_name=name, sha256="0" * 64, status=status)
+    ImportRun.objects.filter(pk=run.pk).update(
+        started_at=now - dt.timedelta(hours=started_hours_ago),
+        finished_at=None if ended_days_ago is None else now - dt.timedelta(days=ended_days_ago),
+        stored_file=str(stored),
+    )
+    return ImportRun.objects.get(pk=run.pk), stored
+
+
+def purge():
+    out = io.StringIO()
+    call_command("purge_import_files", stdout=out)
+    return out.getvalue().strip()
+
+
+def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tmp_path):
+    run, stored = make_run(tmp_path, "stale.csv", ImportRun.Status.PREVIEW, started_hours_ago=25)
+    assert purge() == "previews expired=1 files deleted=1"
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.CANCELLED
+    assert "24" in run.message and run.finished_at is not None
+    assert not stored.exists()
+
+
+def test_recent_preview_is_left_for_the_caseworker(tmp_path):
+    run, stored = make_run(tmp_path, "fresh.csv", ImportRun.Status.PREVIEW, started_hours_ago=2)
+    assert purge() == "previews expired=0 files deleted=0"
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEW and stored.exists()
+
+
+def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept(tmp_path):
+    run, stored = make_run(tmp_path, "old.csv", ImportRun.Status.FINISHED, ended_days_ago=31)
+    assert purge() == "previews expired=0 files deleted=1"
+    run.refresh_from_db()
+    assert (run.status, run.stored_file, run.file_name) == ("finished", "", "old.csv")
+    assert not stored.exists()
+
+
+def test_file_of_a_recent_or_running_import_is_kept(tmp_path):
+    _, recent = make_run(tmp_path, "recent.csv", ImportRun.Status.FINISHED, ended_days_ago=3)
+    _, running = make_run(tmp_path, "running.csv", ImportRun.Status.RUNNING, started_hours_ago=99)
+    assert purge() == "previews expired=0 files deleted=0"
+    assert recent.exists() and running.exists()
