@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ImportRun
 
-pytestmark = pytest.mark.django_db(transaction=True)  # files go when the purge commits
+pytestmark = pytest.mark.django_db
 
 
 def make_run(tmp_path, name, status, started_hours_ago=0, ended_days_ago=None):
@@ -25,13 +25,19 @@ def make_run(tmp_path, name, status, started_hours_ago=0, ended_days_ago=None):
     return ImportRun.objects.get(pk=run.pk), stored
 
 
-def purge():
-    out = io.StringIO()
-    call_command("purge_import_files", stdout=out)
-    return out.getvalue().strip()
+@pytest.fixture
+def purge(django_capture_on_commit_callbacks):
+    def run_command():
+        out = io.StringIO()
+        # The files go when the purge commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("purge_import_files", stdout=out)
+        return out.getvalue().strip()
+
+    return run_command
 
 
-def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tmp_path):
+def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tmp_path, purge):
     run, stored = make_run(tmp_path, "stale.csv", ImportRun.Status.PREVIEW, started_hours_ago=25)
     assert purge() == "previews expired=1 files deleted=1"
     run.refresh_from_db()
@@ -40,14 +46,14 @@ def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tm
     assert not stored.exists()
 
 
-def test_recent_preview_is_left_for_the_caseworker(tmp_path):
+def test_recent_preview_is_left_for_the_caseworker(tmp_path, purge):
     run, stored = make_run(tmp_path, "fresh.csv", ImportRun.Status.PREVIEW, started_hours_ago=2)
     assert purge() == "previews expired=0 files deleted=0"
     run.refresh_from_db()
     assert run.status == ImportRun.Status.PREVIEW and stored.exists()
 
 
-def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept(tmp_path):
+def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept(tmp_path, purge):
     run, stored = make_run(tmp_path, "old.csv", ImportRun.Status.FINISHED, ended_days_ago=31)
     assert purge() == "previews expired=0 files deleted=1"
     run.refresh_from_db()
@@ -55,7 +61,7 @@ def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept
     assert not stored.exists()
 
 
-def test_file_of_a_recent_or_running_import_is_kept(tmp_path):
+def test_file_of_a_recent_or_running_import_is_kept(tmp_path, purge):
     _, recent = make_run(tmp_path, "recent.csv", ImportRun.Status.FINISHED, ended_days_ago=3)
     _, running = make_run(tmp_path, "running.csv", ImportRun.Status.RUNNING, started_hours_ago=99)
     assert purge() == "previews expired=0 files deleted=0"
