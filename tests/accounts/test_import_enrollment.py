@@ -100,6 +100,7 @@ def test_command_on_a_terminal_shows_a_progress_bar_then_the_summary(tmp_path):
     call_command("import_enrollment", str(write_csv(tmp_path, [row(1), row(2)])), stdout=out)
     text = out.getvalue()
     assert re.search(r"\r\[#{29}-\]  99%\s+2 rows\s+[\d,]+ rows/s", text)
+    assert re.search(r"\r\[#{30}\] 100%\s+2 rows", text)
     assert text.rstrip().endswith("created=2 updated=0 unchanged=0 failed=0")
 
 

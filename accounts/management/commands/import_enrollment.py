@@ -68,6 +68,8 @@ class Command(BaseCommand):
             path=path, user=actor, dry_run=dry_run, progress=progress, sha256=sha256
         )
         if tty:
+            if run.status == ImportRun.Status.FINISHED:  # the bar ends full
+                self.stdout.write(f"\r{progress_line(run, time.monotonic() - started)}", ending="")
             self.stdout.write("")
         if run.status == ImportRun.Status.FAILED and run.rows == 0:
             self.stderr.write(f"{path.name}: {run.message}")
