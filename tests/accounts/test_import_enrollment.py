@@ -14,48 +14,10 @@ from django.core.management.base import CommandError
 from accounts import idnumbers
 from accounts.importing import run as import_run
 from accounts.models import ImportRowError, ImportRun, InsuredPerson, PersonalAccount
+from tests.accounts.enrollment_files import HEADER, nid, row, write_csv
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
-HEADER = [
-    "身份证号",
-    "姓名",
-    "参保类型",
-    "统筹区编码",
-    "参保日期",
-    "个人账户余额",
-    "手机号",
-    "参保状态",
-]
-
-
-def nid(seq, birth=dt.date(1980, 1, 1), area="370102"):
-    return idnumbers.make(area, birth, seq)
-
-
-def row(seq, **over):
-    values = {
-        "身份证号": nid(seq),
-        "姓名": f"张{seq}",
-        "参保类型": "职工",
-        "统筹区编码": "370100",
-        "参保日期": "2020-01-01",
-        "个人账户余额": "100.00",
-        "手机号": "13912345678",
-        "参保状态": "正常",
-    }
-    values.update(over)
-    return values
-
-
-def write_csv(tmp_path, rows, *, header=HEADER, encoding="utf-8", newline="\n", name="in.csv"):
-    path = Path(tmp_path) / name
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh, lineterminator=newline)
-        writer.writerow(header)
-        for r in rows:
-            writer.writerow([r.get(h, "") for h in header])
-    return path
 
 
 def run_command(path, *args):
@@ -490,8 +452,6 @@ def test_chunk_validation_keeps_file_order_when_rows_need_the_full_check():
 
 def test_weighted_checksum_shortcut_matches_the_standard():
     import random
-
-    from accounts import idnumbers
 
     rnd = random.Random(5)
     for _ in range(5000):

@@ -15,46 +15,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.importing import preview as import_preview
 from accounts.importing.preview import Change, Outcome, preview_enrollment
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
+from tests.accounts.enrollment_files import HEADER, nid, row
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 with_worker = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 UPLOAD = reverse("admin:accounts_importrun_upload")
-HEADER = [
-    "身份证号",
-    "姓名",
-    "参保类型",
-    "统筹区编码",
-    "参保日期",
-    "个人账户余额",
-    "手机号",
-    "参保状态",
-]
-
-
-def nid(seq):
-    return idnumbers.make("370102", dt.date(1980, 1, 1), seq)
-
-
-def row(seq, **over):
-    values = {
-        "身份证号": nid(seq),
-        "姓名": f"张{seq}",
-        "参保类型": "职工",
-        "统筹区编码": "370100",
-        "参保日期": "2020-01-01",
-        "个人账户余额": "100.00",
-        "手机号": "13912345678",
-        "参保状态": "正常",
-    }
-    values.update(over)
-    return values
 
 
 def csv_bytes(rows, header=HEADER):
