@@ -6,7 +6,10 @@ Generates the file (with about 0.5% bad rows) under var/bench/, imports it
 into an emptied ``portal_bench_import`` database, imports it again unchanged,
 and measures a raw PostgreSQL COPY of the same file into a scratch table of
 text columns with a primary key on the ID column. Prints rows/s for each,
-the ratios to raw COPY, and the peak memory of this process.
+the ratios to raw COPY, and the peak memory of this process. Last, the write
+floor: the imported persons copied by PostgreSQL alone (one ``INSERT …
+SELECT``, no Python) into scratch tables shaped like ours, with and without
+the secondary indexes and the region foreign key.
 """
 
 from __future__ import annotations
@@ -114,6 +117,78 @@ def raw_copy(path: Path) -> float:
     return elapsed
 
 
+FLOOR_FIELDS = (
+    "id, national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status, "
+    "mobile, created_at, updated_at"
+)
+SECONDARY = [
+    "CREATE INDEX ON floor_persons (region_id, id DESC)",
+    "CREATE INDEX ON floor_persons (region_id, insurance_type)",
+    "CREATE INDEX ON floor_persons (name varchar_pattern_ops)",
+    "CREATE INDEX ON floor_persons (mobile) WHERE mobile <> ''",
+]
+REGION_FK = (
+    "ALTER TABLE floor_persons ADD FOREIGN KEY (region_id) REFERENCES policies_region (code)"
+)
+
+
+def timed(cursor, sql: str) -> float:
+    start = time.perf_counter()
+    cursor.execute(sql)
+    return time.perf_counter() - start
+
+
+def persons_table(cursor, *, secondary: bool, region_fk: bool) -> None:
+    cursor.execute("DROP TABLE IF EXISTS floor_accounts, floor_persons")
+    cursor.execute(
+        "CREATE TABLE floor_persons (LIKE accounts_insuredperson INCLUDING DEFAULTS "
+        "INCLUDING CONSTRAINTS)"
+    )
+    cursor.execute("ALTER TABLE floor_persons ADD PRIMARY KEY (id), ADD UNIQUE (national_id)")
+    if secondary:
+        for sql in SECONDARY:
+            cursor.execute(sql)
+    if region_fk:
+        cursor.execute(REGION_FK)
+
+
+def write_floor() -> None:
+    """Print what PostgreSQL alone needs to write the imported persons, by table shape."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM accounts_insuredperson")
+        (count,) = cursor.fetchone()
+        # Warm the source into the cache so every variant reads it alike.
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT {FLOOR_FIELDS} FROM accounts_insuredperson) s"
+        )
+        print(f"write floor: {count:,} persons by one INSERT … SELECT, no Python")
+        variants = [
+            ("pk + unique ID + 4 secondary indexes + region FK (as the app)", True, True),
+            ("pk + unique ID + region FK", False, True),
+            ("pk + unique ID only", False, False),
+        ]
+        for label, secondary, region_fk in variants:
+            persons_table(cursor, secondary=secondary, region_fk=region_fk)
+            elapsed = timed(
+                cursor,
+                f"INSERT INTO floor_persons ({FLOOR_FIELDS}) "
+                f"SELECT {FLOOR_FIELDS} FROM accounts_insuredperson",
+            )
+            print(f"persons, {label:<62} {elapsed:6.1f} s  {count / elapsed:>9,.0f} rows/s")
+        cursor.execute(
+            "CREATE TABLE floor_accounts (LIKE accounts_personalaccount INCLUDING ALL, "
+            "FOREIGN KEY (person_id) REFERENCES floor_persons (id))"
+        )
+        elapsed = timed(
+            cursor,
+            "INSERT INTO floor_accounts SELECT * FROM accounts_personalaccount",
+        )
+        cursor.execute("SELECT count(*) FROM floor_accounts")
+        (accounts,) = cursor.fetchone()
+        print(f"personal accounts ({accounts:,}), FK to persons {'':<27} {elapsed:6.1f} s")
+        cursor.execute("DROP TABLE IF EXISTS floor_accounts, floor_persons")
+
+
 def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
     from accounts.importing.reader import open_source
@@ -171,6 +246,7 @@ def main() -> None:
     for label in ("fresh import", "unchanged re-import", "read and validate only"):
         print(f"{label} / raw COPY = {results[label] / results['raw COPY']:.2f}")
     print(f"peak memory of this process: {peak_mb():,.0f} MB")
+    write_floor()
 
 
 if __name__ == "__main__":
