@@ -77,12 +77,11 @@ def open_source(path: Path, name: str | None = None) -> Source:
     encoding = detect_encoding(head)
     size = path.stat().st_size
     raw = path.open("rb")
-    text = raw  # closing it closes the file
     reader = csv.reader(_decoded_lines(raw, encoding))
     try:
         header = next(reader)
-    except (StopIteration, UnicodeDecodeError, csv.Error) as error:
-        text.close()
+    except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
+        raw.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error
 
     def chunks(size: int) -> Iterator[Chunk]:
@@ -102,7 +101,11 @@ def open_source(path: Path, name: str | None = None) -> Source:
                 _("Line %(line)d is not valid %(encoding)s text.")
                 % {"line": reader.line_num + 1, "encoding": encoding}
             ) from error
-        except csv.Error as error:  # a NUL, or a value longer than the csv module takes
+        except UnreadableFile:  # a line too long to be a row
+            if rows:
+                yield _numbered(rows, start, -1)
+            raise
+        except csv.Error as error:  # a value longer than the csv module takes
             if rows:
                 yield _numbered(rows, start, -1)
             raise UnreadableFile(
@@ -110,7 +113,7 @@ def open_source(path: Path, name: str | None = None) -> Source:
                 % {"line": reader.line_num, "error": error}
             ) from error
         finally:
-            text.close()
+            raw.close()
 
     def fraction() -> float:
         return 1.0 if raw.closed else min(raw.tell() / size, 1.0)
@@ -122,11 +125,12 @@ def open_source(path: Path, name: str | None = None) -> Source:
         chunks,
         "csv",
         fraction,
-        text.close,
+        raw.close,
     )
 
 
 BLOCK_BYTES = 1 << 20
+LONGEST_LINE_BYTES = 16 << 20
 
 
 def _decoded_lines(raw, encoding: str) -> Iterator[str]:
@@ -147,7 +151,12 @@ def _decoded_lines(raw, encoding: str) -> Iterator[str]:
             cut = len(block)
         else:
             cut = max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1)) + 1
-            if not cut:  # one line longer than a block: read on
+            if not cut:  # one line longer than a block: read on, within reason
+                if len(block) > LONGEST_LINE_BYTES:
+                    raise UnreadableFile(
+                        _("A line is longer than %(mb)d MB: this is not an enrollment extract.")
+                        % {"mb": LONGEST_LINE_BYTES // 2**20}
+                    )
                 carry = block
                 continue
         block, carry = block[:cut], block[cut:]

@@ -89,6 +89,21 @@ def test_a_row_the_csv_module_refuses_is_named_and_earlier_rows_are_kept(tmp_pat
     assert got == [2, 3]
 
 
+def test_a_line_too_long_to_be_a_row_stops_the_file_and_earlier_rows_are_kept(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(reader, "LONGEST_LINE_BYTES", 1000)
+    path = tmp_path / "in.csv"
+    path.write_text("id,name\n1,a\n2,b\n" + "x" * 5000, encoding="utf-8")
+    source = open_source(path)
+    got = []
+    with pytest.raises(UnreadableFile, match="MB"):
+        for lines, _rows in source.chunks(100):
+            got.extend(lines)
+    assert got == [2, 3]
+
+
 def test_progress_reaches_the_end_of_the_file(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("id,name\n" + "".join(f"{n},a\n" for n in range(100)), encoding="utf-8")
