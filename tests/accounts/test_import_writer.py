@@ -1,0 +1,77 @@
+"""The import's writer when another session writes the same persons at the same moment."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+
+from accounts.importing.rows import Columns, RowValidator, region_code_map
+from accounts.importing.writer import ChunkResult, write_chunk
+from accounts.models import InsuredPerson, PersonalAccount
+from tests.accounts.enrollment_files import HEADER, nid, row
+
+# Two real sessions: each must see what the other commits.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def payload_of(rows):
+    validator = RowValidator(Columns.from_header(HEADER), region_code_map())
+    values = [[r.get(h, "") for h in HEADER] for r in rows]
+    checked = validator.validate_chunk(list(range(2, 2 + len(rows))), values)
+    assert not checked.errors
+    return "\n".join(checked.records) + "\n"
+
+
+def wait_until_a_session_waits_for_a_lock(other):
+    for _ in range(200):
+        waiting = other.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the import never waited for the other session")
+
+
+def test_person_inserted_by_another_session_meanwhile_is_upserted_not_lost():
+    payload = payload_of([row(1, 姓名="文件里的名字"), row(2)])
+    other = psycopg.connect(**connection.get_connection_params())
+    watcher = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    # Another session inserts person 1 and holds its transaction open.
+    other.execute(
+        "INSERT INTO accounts_insuredperson (national_id, name, sex, birth_date, "
+        "insurance_type, region_id, enrolled_on, status, mobile, created_at, updated_at) "
+        "VALUES (%s, '别的会话', 'M', '1980-01-01', 'employee', '370100', '2019-01-01', "
+        "'active', '', now(), now())",
+        [nid(1)],
+    )
+    result = {}
+
+    def import_chunk():
+        try:
+            with transaction.atomic():
+                result["chunk"] = write_chunk(payload, 2)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            result["error"] = error
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=import_chunk)
+    writer.start()
+    # The import's insert of person 1 now waits on the other session's row.
+    wait_until_a_session_waits_for_a_lock(watcher)
+    other.commit()
+    writer.join(timeout=30)
+    other.close()
+    watcher.close()
+
+    assert "error" not in result, result.get("error")
+    # Person 2 is new; person 1 was the other session's, so the file's row updates it.
+    assert result["chunk"] == ChunkResult(created=1, updated=1, unchanged=0)
+    person = InsuredPerson.objects.get(national_id=nid(1))
+    assert (person.name, str(person.enrolled_on)) == ("文件里的名字", "2020-01-01")
+    assert PersonalAccount.objects.get(person=person).balance == 100
+    assert InsuredPerson.objects.count() == 2
