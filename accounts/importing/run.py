@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import operator
 import queue
+import sqlite3
 import sys
+import tempfile
 import threading
 from array import array
 from collections.abc import Callable
@@ -111,6 +113,8 @@ def import_enrollment(
     except BaseException:
         writer.close(abandon=True)
         raise
+    finally:
+        first_line.close()
     writer.close()
     return _finish(run, ImportRun.Status.FINISHED, "")
 
@@ -135,25 +139,39 @@ def _fewer_collections():
         gc.set_threshold(*thresholds)
 
 
+#: Distinct identity numbers kept in memory (about 90 MB a million); past this, in SQLite.
+IN_MEMORY_NUMBERS = 2_000_000
+
+
 class FirstLines:
     """The line on which each identity number was first seen in the file, kept compact.
 
     A dict from number to line would take about 110 MB per million rows. Here
     the dict maps each number only to its chunk (the same int object for a
     whole chunk), and each chunk keeps its numbers and lines in two arrays
-    (12 bytes a row), searched only when a duplicate turns up.
+    (12 bytes a row), searched only when a duplicate turns up. Past
+    ``in_memory`` numbers (a file of several million rows) everything moves
+    to a temporary SQLite file, so memory stays bounded whatever the file's
+    size; call :meth:`close` to remove it.
     """
 
-    def __init__(self):
+    def __init__(self, in_memory: int | None = None):
+        self.in_memory = IN_MEMORY_NUMBERS if in_memory is None else in_memory
         self.chunk_of: dict[int, int] = {}
         self.chunks: list[tuple[array, array]] = []
         self._index: tuple[int, dict[int, int]] | None = None  # the chunk last searched
+        self._db = None
+        self._folder: tempfile.TemporaryDirectory | None = None
 
     def add(self, keys: list[int], lines: list[int]) -> list[int]:
         """Record a chunk's numbers (in file order) and return the first line of each."""
-        number = len(self.chunks)
         local: dict[int, int] = {}
         firsts = list(map(local.setdefault, keys, lines))  # the first line within the chunk
+        if self._db is None and len(self.chunk_of) + len(local) > self.in_memory:
+            self._spill()
+        if self._db is not None:
+            return self._add_on_disk(keys, local, firsts)
+        number = len(self.chunks)
         chunks = list(map(self.chunk_of.setdefault, local, repeat(number)))
         new = [c == number for c in chunks]
         kept = list(compress(local.items(), new))
@@ -169,11 +187,46 @@ class FirstLines:
         )
         return [earlier.get(key, first) for key, first in zip(keys, firsts, strict=True)]
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
     def _line(self, chunk: int, key: int) -> int:
         if self._index is None or self._index[0] != chunk:
             keys, lines = self.chunks[chunk]
             self._index = (chunk, dict(zip(keys, lines, strict=True)))
         return self._index[1][key]
+
+    def _spill(self) -> None:
+        """Move every number seen so far into a temporary SQLite table, and keep them there."""
+        self._folder = tempfile.TemporaryDirectory(prefix="enrollment-import-")
+        self._db = sqlite3.connect(Path(self._folder.name) / "first_lines.sqlite3")
+        # A scratch file, rebuilt by running the import again: no journal, no syncs.
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE seen (number INTEGER PRIMARY KEY, line INTEGER NOT NULL)")
+        for keys, lines in self.chunks:
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", zip(keys, lines, strict=True))
+        self.chunk_of, self.chunks, self._index = {}, [], None
+
+    def _add_on_disk(self, keys: list[int], local: dict[int, int], firsts: list[int]) -> list[int]:
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", local.items())
+        if self._db.total_changes - before == len(local):
+            return firsts  # no number of this chunk was seen before
+        earlier: dict[int, int] = {}
+        items = list(local)
+        for start in range(0, len(items), 500):
+            part = items[start : start + 500]
+            query = f"SELECT number, line FROM seen WHERE number IN ({','.join('?' * len(part))})"
+            for key, line in self._db.execute(query, part):
+                if line != local[key]:  # stored by an earlier chunk
+                    earlier[key] = line
+        return [earlier.get(key, first) for key, first in zip(keys, firsts, strict=True)]
 
 
 def _drop_duplicates(

@@ -457,3 +457,35 @@ def test_weighted_checksum_shortcut_matches_the_standard():
     for _ in range(5000):
         digits = "".join(rnd.choice("0123456789") for _ in range(17))
         assert idnumbers.CHECK_CHARS[int(digits, 13) * 2 % 11] == idnumbers.check_char(digits)
+
+
+@pytest.mark.parametrize("in_memory", [10**9, 7, 0])
+def test_first_lines_agree_whether_kept_in_memory_or_spilled_to_disk(in_memory):
+    import random
+
+    rnd = random.Random(in_memory)
+    reference: dict[int, int] = {}
+    first_lines = import_run.FirstLines(in_memory=in_memory)
+    line = 1
+    try:
+        for _chunk in range(12):
+            keys = [rnd.randrange(40) for _ in range(6)]
+            lines = list(range(line + 1, line + 1 + len(keys)))
+            line += len(keys)
+            expected = [reference.setdefault(k, n) for k, n in zip(keys, lines, strict=True)]
+            assert first_lines.add(keys, lines) == expected
+    finally:
+        first_lines.close()
+
+
+def test_duplicates_past_the_memory_limit_are_still_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(import_run, "IN_MEMORY_NUMBERS", 3)
+    rows = [row(n) for n in range(1, 7)] + [row(2, 姓名="重复"), row(6, 姓名="重复")]
+    import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=2)
+    run = last_run()
+    assert (run.created, run.failed) == (6, 2)
+    assert [(e.line, e.code, e.message[:5]) for e in run.errors.order_by("line")] == [
+        (8, "duplicate_in_file", "与第3行的"),
+        (9, "duplicate_in_file", "与第7行的"),
+    ]
+    assert not InsuredPerson.objects.filter(name="重复").exists()
