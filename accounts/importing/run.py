@@ -278,6 +278,7 @@ class _Writers:
 
     def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int):
         self.run, self.dry_run, self.progress = run, dry_run, progress
+        self.new_first = False  # insert new persons first: most rows of the last chunk were new
         self.lock = threading.Lock()
         self.failure: BaseException | None = None
         self.queue: queue.Queue = queue.Queue(maxsize=threads + 1)
@@ -325,9 +326,11 @@ class _Writers:
             result = ChunkResult(0, 0, 0)
             if chunk.good:
                 with transaction.atomic():
-                    result = write_chunk(chunk.payload, chunk.good)
+                    result = write_chunk(chunk.payload, chunk.good, new_first=self.new_first)
                     if self.dry_run:
                         transaction.set_rollback(True)
+                # A hint for the next chunk (either order gives the same result).
+                self.new_first = result.created * 2 > chunk.good
             ImportRowError.objects.bulk_create(
                 [
                     ImportRowError(

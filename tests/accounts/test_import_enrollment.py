@@ -299,11 +299,11 @@ def test_interrupted_run_is_finished_by_running_again(tmp_path, monkeypatch):
     real_write = import_run.write_chunk
     calls = {"n": 0}
 
-    def crash_on_third_chunk(rows, *args):
+    def crash_on_third_chunk(rows, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        return real_write(rows, *args)
+        return real_write(rows, *args, **kwargs)
 
     monkeypatch.setattr(import_run, "write_chunk", crash_on_third_chunk)
     monkeypatch.setattr(import_run, "CHUNK_SIZE", 2)
@@ -348,11 +348,11 @@ def test_pipelined_import_raises_a_writer_failure_and_keeps_committed_chunks(tmp
     real_write = import_run.write_chunk
     calls = {"n": 0}
 
-    def crash_on_second_chunk(rows, *args):
+    def crash_on_second_chunk(rows, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_write(rows, *args)
+        return real_write(rows, *args, **kwargs)
 
     monkeypatch.setattr(import_run, "write_chunk", crash_on_second_chunk)
     with pytest.raises(RuntimeError, match="disk full"):

@@ -75,3 +75,22 @@ def test_person_inserted_by_another_session_meanwhile_is_upserted_not_lost():
     assert (person.name, str(person.enrolled_on)) == ("文件里的名字", "2020-01-01")
     assert PersonalAccount.objects.get(person=person).balance == 100
     assert InsuredPerson.objects.count() == 2
+
+
+@pytest.mark.parametrize("new_first", [False, True])
+def test_both_step_orders_write_and_count_a_mixed_chunk_alike(new_first):
+    from decimal import Decimal
+
+    with transaction.atomic():
+        write_chunk(payload_of([row(1), row(2), row(3)]), 3)
+    PersonalAccount.objects.filter(person__national_id=nid(3)).delete()
+    # 1 unchanged, 2 renamed, 3 gets its account back, 4 and 5 are new.
+    mixed = [row(1), row(2, 姓名="新名"), row(3), row(4), row(5)]
+    with transaction.atomic():
+        result = write_chunk(payload_of(mixed), 5, new_first=new_first)
+
+    assert result == ChunkResult(created=2, updated=2, unchanged=1)
+    assert InsuredPerson.objects.get(national_id=nid(2)).name == "新名"
+    assert PersonalAccount.objects.get(person__national_id=nid(3)).balance == Decimal("100.00")
+    assert InsuredPerson.objects.count() == 5
+    assert PersonalAccount.objects.count() == 5
