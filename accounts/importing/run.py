@@ -318,11 +318,13 @@ class _Writers:
     def _write(self, chunk: _Chunk) -> None:
         run = self.run
         with transaction.atomic():
-            # Foreign keys are checked as each statement ends rather than at commit, so
-            # the run row below is locked only for the commit itself: two writers
-            # would otherwise wait on each other's checks.
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            if self.threads:
+                # In a writer's own transaction, foreign keys are checked as each
+                # statement ends rather than at commit, so the run row below is locked
+                # only for the commit itself: two writers would otherwise wait on each
+                # other's checks. (Inline, the transaction is the caller's: left alone.)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             result = ChunkResult(0, 0, 0)
             if chunk.good:
                 with transaction.atomic():
