@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import idnumbers
 from .choices import InsuranceType, PersonStatus, Sex
@@ -179,7 +180,10 @@ class ImportRun(models.Model):
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+        pgettext_lazy("import run", "status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.RUNNING,
     )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
