@@ -1,6 +1,6 @@
 """The admin sidebar: a caseworker's daily pages first, staff administration last."""
 
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +17,13 @@ def _superuser(request) -> bool:
 
 def _staff(request) -> bool:
     return request.user.is_staff
+
+
+def _on_import_runs(request) -> bool:
+    """导入记录 is lit on the runs pages, but not on the upload page that lies below it."""
+    runs = reverse("admin:accounts_importrun_changelist")
+    upload = reverse("admin:accounts_importrun_upload")
+    return request.path.startswith(runs) and not request.path.startswith(upload)
 
 
 SIDEBAR = {
@@ -53,6 +60,7 @@ SIDEBAR = {
                     "title": _("import runs"),
                     "icon": "upload_file",
                     "link": reverse_lazy("admin:accounts_importrun_changelist"),
+                    "active": _on_import_runs,
                     "permission": _perm("accounts.add_insuredperson"),
                 },
             ],

@@ -133,3 +133,21 @@ def test_a_run_whose_file_vanished_is_marked_failed_not_left_running(caseworker_
     run.refresh_from_db()
     assert run.status == ImportRun.Status.FAILED
     assert run.finished_at is not None and run.message
+
+
+def lit_sidebar_items(response):
+    return [
+        str(item["title"])
+        for group in response.context["sidebar_navigation"]
+        for item in group["items"]
+        if item.get("active")
+    ]
+
+
+def test_upload_page_lights_only_its_own_sidebar_item(caseworker_client):
+    assert lit_sidebar_items(caseworker_client.get(UPLOAD)) == ["导入参保数据"]
+
+
+def test_runs_list_lights_only_the_runs_sidebar_item(caseworker_client):
+    response = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
+    assert lit_sidebar_items(response) == ["导入记录"]
