@@ -17,16 +17,14 @@ from pathlib import Path
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
-from portal.scoping import ALL, region_codes
 
 from .reader import open_source
-from .rows import CleanRow, Columns, RowError, RowValidator, region_code_map
+from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
 PREVIEW_MAX_ROWS = 10_000
@@ -129,12 +127,8 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     finally:
         source.close()
 
-    allowed = None
-    if user is not None:
-        codes = region_codes(user)
-        allowed = None if codes is ALL else set(codes)
     code_map = region_code_map()
-    validator = RowValidator(columns, code_map, allowed)
+    validator = RowValidator(columns, code_map, allowed_regions(user))
     first_line: dict[str, int] = {}
     checked: list[CleanRow | list[RowError]] = []
     for line, values in zip(lines, rows, strict=True):
@@ -142,16 +136,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         if isinstance(result, CleanRow):
             first = first_line.setdefault(result.national_id, line)
             if first != line:  # as the import does: the first good row of a number is used
-                result = [
-                    RowError(
-                        line,
-                        columns.title("national_id"),
-                        "duplicate_in_file",
-                        _("The same identity number is on line %(line)d; that row was used.")
-                        % {"line": first},
-                        values,
-                    )
-                ]
+                result = [columns.duplicate(line, first, values)]
         checked.append(result)
 
     good = [r for r in checked if isinstance(r, CleanRow)]
@@ -178,14 +163,9 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     count = {o: 0 for o in Outcome}
     for item in items:
         count[item.outcome] += 1
-    warnings = []
-    if columns.ignored:
-        warnings.append(
-            _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(columns.ignored)}
-        )
     return Preview(
         encoding=source.encoding,
-        warnings=warnings,
+        warnings=columns.warnings,
         rows=len(rows),
         created=count[Outcome.NEW],
         updated=count[Outcome.CHANGED],

@@ -108,6 +108,23 @@ class Columns:
     def title(self, name: str) -> str:
         return self.header[self.index[name]] if name in self.index else FIELDS[name][0]
 
+    @property
+    def warnings(self) -> list[str]:
+        """Return what the run record and the preview say about the header."""
+        if not self.ignored:
+            return []
+        return [_("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}]
+
+    def duplicate(self, line: int, first: int, values: list[str]) -> RowError:
+        """Return the fault of a row whose identity number was already on line ``first``."""
+        return RowError(
+            line,
+            self.title("national_id"),
+            "duplicate_in_file",
+            _("The same identity number is on line %(line)d; that row was used.") % {"line": first},
+            values,
+        )
+
 
 @dataclass
 class RowError:
@@ -463,6 +480,16 @@ class RowValidator:
             mobile,
             balance,
         )
+
+
+def allowed_regions(user) -> set[str] | None:
+    """Return the region codes ``user`` may import rows for; None for every region."""
+    from portal.scoping import ALL, region_codes
+
+    if user is None:
+        return None
+    codes = region_codes(user)
+    return None if codes is ALL else set(codes)
 
 
 def region_code_map() -> dict[str, str]:

@@ -21,13 +21,19 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import ImportRowError, ImportRun
-from portal.scoping import ALL, region_codes
 
 from .reader import UnreadableFile, open_source, sha256_of
-from .rows import Checked, Columns, MissingColumns, RowError, RowValidator, region_code_map
+from .rows import (
+    Checked,
+    Columns,
+    MissingColumns,
+    RowError,
+    RowValidator,
+    allowed_regions,
+    region_code_map,
+)
 from .writer import ChunkResult, write_chunk
 
 CHUNK_SIZE = 20_000
@@ -78,17 +84,10 @@ def import_enrollment(
         source.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))
     run.encoding = source.encoding
-    if columns.ignored:
-        run.warnings = [
-            _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(columns.ignored)}
-        ]
+    run.warnings = columns.warnings
     run.save(update_fields=["encoding", "warnings"])
 
-    allowed = None
-    if user is not None:
-        codes = region_codes(user)
-        allowed = None if codes is ALL else set(codes)
-    validator = RowValidator(columns, region_code_map(), allowed)
+    validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
     writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
     try:
@@ -239,13 +238,7 @@ def _drop_duplicates(
         return []
     position = dict(zip(lines, range(len(lines)), strict=True))
     errors = [
-        RowError(
-            line,
-            columns.title("national_id"),
-            "duplicate_in_file",
-            _("The same identity number is on line %(line)d; that row was used.") % {"line": first},
-            rows[position[line]],
-        )
+        columns.duplicate(line, first, rows[position[line]])
         for first, line in zip(firsts, checked.lines, strict=True)
         if first != line
     ]
