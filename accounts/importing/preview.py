@@ -25,6 +25,7 @@ from accounts.models import ImportRun, InsuredPerson, PersonalAccount
 
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
+from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
 PREVIEW_MAX_ROWS = 10_000
@@ -231,24 +232,18 @@ def _clean_row(row: CleanRow, person: InsuredPerson | None, regions: dict[str, s
 
 def _changes(row: CleanRow, person: InsuredPerson, regions: dict[str, str]) -> list[Change]:
     """Return what the import would change for an existing person, as ``writer`` decides it."""
-    # The six person fields the writer compares and writes, stored and new.
-    compared = {
-        "name": (person.name, row.name),
-        "insurance_type": (person.insurance_type, row.insurance_type),
-        "region": (person.region_id, row.region_id),
-        "enrolled_on": (person.enrolled_on, row.enrolled_on),
-        "status": (person.status, row.status),
-        "mobile": (person.mobile, row.mobile),
-    }
-    changes = [
-        Change(
-            _verbose_name(InsuredPerson, name),
-            _shown(name, old, regions),
-            _shown(name, new, regions),
-        )
-        for name, (old, new) in compared.items()
-        if old != new
-    ]
+    changes = []
+    for column in PERSON_FIELDS:  # the person fields the writer compares and writes
+        old, new = getattr(person, column), getattr(row, column)
+        if old != new:
+            name = column.removesuffix("_id")  # region_id is the region field's column
+            changes.append(
+                Change(
+                    _verbose_name(InsuredPerson, name),
+                    _shown(name, old, regions),
+                    _shown(name, new, regions),
+                )
+            )
     if row.insurance_type == InsuranceType.EMPLOYEE:
         # The writer gives an employee-insured person without an account one (with
         # the file's balance, or 0), and sets an existing account's balance only

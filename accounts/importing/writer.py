@@ -49,7 +49,20 @@ COLUMNS = (
     "national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status, "
     "mobile, balance"
 )
-PERSON_FIELDS = "name, insurance_type, region_id, enrolled_on, status, mobile"
+# The person fields an import compares and writes (sex and birth date follow the number).
+PERSON_FIELDS = ("name", "insurance_type", "region_id", "enrolled_on", "status", "mobile")
+
+
+def _row(alias: str) -> str:
+    """Return the person fields of ``alias`` as one row value: (p.name, p.insurance_type, …)."""
+    return "(" + ", ".join(f"{alias}.{f}" for f in PERSON_FIELDS) + ")"
+
+
+def _set_from(alias: str) -> str:
+    """Return the SET list that copies the person fields from ``alias``."""
+    return ", ".join(f"{f} = {alias}.{f}" for f in PERSON_FIELDS)
+
+
 NESTED_LOOPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
 ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
 
@@ -60,25 +73,15 @@ WHERE p.national_id = s.national_id
   -- Compared as whole rows with IS NOT DISTINCT FROM, which no index serves: on a table
   -- not yet analysed, equality on region and type would tempt the planner to probe by
   -- person_region_type (a whole region per staged row) instead of by identity number.
-  AND ({", ".join(f"p.{f}" for f in PERSON_FIELDS.split(", "))})
-      IS NOT DISTINCT FROM ({", ".join(f"s.{f}" for f in PERSON_FIELDS.split(", "))})
+  AND {_row("p")} IS NOT DISTINCT FROM {_row("s")}
   AND (s.insurance_type <> 'employee'
        OR EXISTS (SELECT 1 FROM accounts_personalaccount a
                   WHERE a.person_id = p.id AND (s.balance IS NULL OR a.balance = s.balance)))
 """
 UPDATE_CHANGED = f"""
-UPDATE accounts_insuredperson p SET
-    name = s.name,
-    insurance_type = s.insurance_type,
-    region_id = s.region_id,
-    enrolled_on = s.enrolled_on,
-    status = s.status,
-    mobile = s.mobile,
-    updated_at = now()
+UPDATE accounts_insuredperson p SET {_set_from("s")}, updated_at = now()
 FROM {STAGE} s
-WHERE p.national_id = s.national_id
-  AND (p.name, p.insurance_type, p.region_id, p.enrolled_on, p.status, p.mobile)
-      IS DISTINCT FROM (s.name, s.insurance_type, s.region_id, s.enrolled_on, s.status, s.mobile)
+WHERE p.national_id = s.national_id AND {_row("p")} IS DISTINCT FROM {_row("s")}
 RETURNING p.id
 """
 INSERT_NEW = f"""
@@ -110,18 +113,8 @@ SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_o
        mobile, now(), now()
 FROM {STAGE}
 ORDER BY national_id
-ON CONFLICT (national_id) DO UPDATE SET
-    name = EXCLUDED.name,
-    insurance_type = EXCLUDED.insurance_type,
-    region_id = EXCLUDED.region_id,
-    enrolled_on = EXCLUDED.enrolled_on,
-    status = EXCLUDED.status,
-    mobile = EXCLUDED.mobile,
-    updated_at = now()
-WHERE (p.name, p.insurance_type, p.region_id, p.enrolled_on, p.status, p.mobile)
-    IS DISTINCT FROM
-    (EXCLUDED.name, EXCLUDED.insurance_type, EXCLUDED.region_id, EXCLUDED.enrolled_on,
-     EXCLUDED.status, EXCLUDED.mobile)
+ON CONFLICT (national_id) DO UPDATE SET {_set_from("EXCLUDED")}, updated_at = now()
+WHERE {_row("p")} IS DISTINCT FROM {_row("EXCLUDED")}
 RETURNING p.id, (p.xmax = 0)
 """
 UPSERT_ACCOUNTS = f"""
