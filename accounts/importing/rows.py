@@ -281,8 +281,11 @@ class RowValidator:
         name_ok = [0 < len(n) <= NAME_MAX and n.isprintable() and "\\" not in n for n in names]
         insurance = list(map(INSURANCE.get, self._column(padded, "insurance_type")))
         regions = list(map(self._fast_regions.get, self._column(padded, "region")))
-        dates = self._dates
-        enrolled = [dates.get(t) or self._date(t) for t in self._column(padded, "enrolled_on")]
+        dates = self._dates  # "" caches a date that is not a plain past one: not parsed again
+        enrolled = [
+            d if (d := dates.get(t)) is not None else self._date(t)
+            for t in self._column(padded, "enrolled_on")
+        ]
         if self.positions["status"] is None:
             status = [PersonStatus.ACTIVE.value] * len(rows)
         else:
@@ -317,15 +320,14 @@ class RowValidator:
         good_ids = list(pick(ids)) if chosen else []
         good_lines = list(pick(lines)) if chosen else []
         if chosen:
-            fast_ids = good_ids
             records = list(
                 map(
                     "\t".join,
                     zip(
-                        fast_ids,
+                        good_ids,
                         pick(names),
-                        map(_SEX.__getitem__, map(itemgetter(16), fast_ids)),
-                        map(itemgetter(slice(6, 14)), fast_ids),
+                        map(_SEX.__getitem__, map(itemgetter(16), good_ids)),
+                        map(itemgetter(slice(6, 14)), good_ids),
                         pick(insurance),
                         pick(regions),
                         pick(enrolled),
