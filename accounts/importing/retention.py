@@ -52,7 +52,7 @@ def purge_import_files(now: dt.datetime | None = None) -> Purged:
             .filter(status__in=ENDED, finished_at__lt=file_cutoff)
             .exclude(stored_file="")
         )
-        files = [Path(r.stored_file) for r in [*stale, *old]]
+        files = [Path(r.stored_file) for r in [*stale, *old] if r.stored_file]
         for run in old:
             run.stored_file = ""
         ImportRun.objects.bulk_update(old, ["stored_file"])
