@@ -219,18 +219,21 @@ def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
     from accounts.importing.reader import open_source
     from accounts.importing.rows import Columns, RowValidator, region_code_map
-    from accounts.importing.run import CHUNK_SIZE, FirstLines, _drop_duplicates, _fewer_collections
+    from accounts.importing.run import (
+        CHUNK_SIZE,
+        FirstLines,
+        _fewer_collections,
+        validated_chunks,
+    )
 
     start = time.perf_counter()
     source = open_source(path)
-    columns = Columns.from_header(source.header)
-    validator = RowValidator(columns, region_code_map())
+    validator = RowValidator(Columns.from_header(source.header), region_code_map())
     first = FirstLines()
     with _fewer_collections():
-        for lines, rows in source.chunks(CHUNK_SIZE):
-            checked = validator.validate_chunk(lines, rows)
-            _drop_duplicates(checked, first, lines, rows, columns)
-            "\n".join(checked.records)
+        for _chunk in validated_chunks(source, validator, first, CHUNK_SIZE):
+            pass
+    first.close()
     return time.perf_counter() - start
 
 

@@ -243,10 +243,16 @@ class RowValidator:
         return self._full(line, values)
 
     def _column(self, rows: list[list[str]], name: str) -> list[str]:
+        """Return the column's values as they are in the file, not stripped.
+
+        The fast checks accept no value with white space around it (no ID,
+        code, date, amount or mobile pattern has any, and names are checked),
+        so such a row goes to :meth:`_full`, which strips.
+        """
         i = self.positions[name]
         if i is None:
             return [""] * len(rows)
-        return list(map(str.strip, map(itemgetter(i), rows)))
+        return list(map(itemgetter(i), rows))
 
     def _date(self, text: str) -> str:
         if len(self._dates) >= DATE_CACHE_MAX:
@@ -278,7 +284,15 @@ class RowValidator:
             for n in ids
         ]
         names = self._column(padded, "name")
-        name_ok = [0 < len(n) <= NAME_MAX and n.isprintable() and "\\" not in n for n in names]
+        # isprintable() refuses every white space but " ", which is checked at both ends.
+        name_ok = [
+            0 < len(n) <= NAME_MAX
+            and n.isprintable()
+            and "\\" not in n
+            and n[0] != " "
+            and n[-1] != " "
+            for n in names
+        ]
         insurance = list(map(INSURANCE.get, self._column(padded, "insurance_type")))
         regions = list(map(self._fast_regions.get, self._column(padded, "region")))
         dates = self._dates  # "" caches a date that is not a plain past one: not parsed again
@@ -314,36 +328,35 @@ class RowValidator:
                 ),
             )
         )
-        chosen = list(compress(range(len(rows)), ok))
-        pick = itemgetter(*chosen) if len(chosen) > 1 else (lambda seq: (seq[chosen[0]],))
-
-        good_ids = list(pick(ids)) if chosen else []
-        good_lines = list(pick(lines)) if chosen else []
-        if chosen:
-            records = list(
-                map(
-                    "\t".join,
+        good_lines = list(compress(lines, ok))
+        good_ids = list(compress(ids, ok))
+        # A faulty row's values may be None or too short; compress drops the row's
+        # tuple before it is joined, and the slices below never fail on short values.
+        records = list(
+            map(
+                "\t".join,
+                compress(
                     zip(
-                        good_ids,
-                        pick(names),
-                        map(_SEX.__getitem__, map(itemgetter(16), good_ids)),
-                        map(itemgetter(slice(6, 14)), good_ids),
-                        pick(insurance),
-                        pick(regions),
-                        pick(enrolled),
-                        pick(status),
-                        pick(mobiles),
-                        (b.replace(",", "") if b else "\\N" for b in pick(balances)),
+                        ids,
+                        names,
+                        map(_SEX.get, map(itemgetter(slice(16, 17)), ids)),
+                        map(itemgetter(slice(6, 14)), ids),
+                        insurance,
+                        regions,
+                        enrolled,
+                        status,
+                        mobiles,
+                        (b.replace(",", "") if b else "\\N" for b in balances),
                         strict=True,
                     ),
-                )
+                    ok,
+                ),
             )
-        else:
-            records = []
+        )
         errors: list[RowError] = []
         failed = 0
         late: list[tuple[int, str, str]] = []
-        if len(chosen) < len(rows):
+        if len(records) < len(rows):
             for i in compress(range(len(rows)), map(operator.not_, ok)):
                 result = self._full(lines[i], rows[i])
                 if isinstance(result, list):

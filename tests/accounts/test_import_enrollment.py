@@ -226,6 +226,23 @@ def test_file_with_no_good_rows_writes_nothing_and_reports_every_row(tmp_path):
     assert not InsuredPerson.objects.exists()
 
 
+def test_rows_validated_before_an_unreadable_line_are_written_with_their_chunk(
+    tmp_path, monkeypatch
+):
+    from accounts.importing import reader
+
+    monkeypatch.setattr(reader, "SAMPLE_BYTES", 100)  # the bad bytes come after the sample
+    monkeypatch.setattr(import_run, "VALIDATE_ROWS", 2)
+    path = write_csv(tmp_path, [row(n) for n in range(1, 8)])
+    with open(path, "ab") as fh:
+        fh.write(b"\xff\xfe,\xff\n")
+    run = import_run.import_enrollment(path=path, chunk_size=5)
+    assert run.status == ImportRun.Status.FAILED
+    assert "第9行" in run.message
+    assert (run.rows, run.created) == (7, 7)
+    assert InsuredPerson.objects.count() == 7
+
+
 def test_file_that_is_not_csv_exits_with_status_2(tmp_path):
     path = Path(tmp_path) / "scan.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
@@ -394,6 +411,19 @@ FAST_PATH_CASES = [
     {"个人账户余额": "12."},
     {"身份证号": "３７" + nid(1)[2:]},
     {"参保类型": "EMPLOYEE"},
+    # values with white space around them, as people paste them
+    {"姓名": " 王五"},
+    {"姓名": "王五 "},
+    {"姓名": "\u3000王五"},
+    {"姓名": "王 五"},
+    {"参保类型": " 职工"},
+    {"统筹区编码": "370100 "},
+    {"参保日期": " 2021-02-03"},
+    {"参保日期": "20210203 "},
+    {"个人账户余额": " 12.50"},
+    {"手机号": "13912345678 "},
+    {"参保状态": " 正常"},
+    {"参保状态": " "},
 ]
 
 
