@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
+from accounts.importing.id_columns import plain_numbers
 from accounts.validators import (
     EARLIEST_BIRTH,
     clean_amount,
@@ -150,7 +151,6 @@ class CleanRow:
     balance: Decimal | None
 
 
-_ID_CHARS = re.compile(r"[0-9]{17}[0-9X]")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # Up to 12 integer digits: what numeric(14, 2) holds; larger amounts go to the full check.
 _AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3}){0,3}|[0-9]{1,12})(?:\.[0-9]{1,2})?")
@@ -192,12 +192,6 @@ def parse_date(text: str) -> dt.date:
         ) from None
 
 
-def _day_strings(first: dt.date, last: dt.date) -> frozenset[str]:
-    """Return every day from ``first`` to ``last`` as YYYYMMDD."""
-    days = (last - first).days + 1
-    return frozenset((first + dt.timedelta(days=n)).strftime("%Y%m%d") for n in range(days))
-
-
 @dataclass
 class Checked:
     """A validated chunk: the good rows in file order, and every fault of the others."""
@@ -227,7 +221,6 @@ class RowValidator:
         self.today = timezone.localdate()
         self.width = max(columns.index.values()) + 1
         self.positions = {name: columns.index.get(name) for name in FIELDS}
-        self._births: frozenset[str] | None = None
         self._dates: dict[str, str] = {}  # date as typed -> ISO, "" if not a plain past date
         if allowed_regions is None:
             self._fast_regions = region_codes
@@ -264,25 +257,13 @@ class RowValidator:
 
     def validate_chunk(self, lines: list[int], rows: list[list[str]]) -> Checked:
         """Validate ``rows`` (read from ``lines``) and return them as :class:`Checked`."""
-        if self._births is None:
-            self._births = _day_strings(EARLIEST_BIRTH, self.today)
         width = self.width
         if rows and min(map(len, rows)) < width:
             padded = [r if len(r) >= width else r + [""] * (width - len(r)) for r in rows]
         else:
             padded = rows
-        births, provinces, id_form = self._births, idnumbers.PROVINCE_PREFIXES, _ID_CHARS.fullmatch
-        check = idnumbers.CHECK_CHARS
         ids = list(map(str.upper, self._column(padded, "national_id")))
-        # int(first 17, 13) * 2 is the GB 11643 weighted sum modulo 11, since 13 = 2 (mod 11)
-        # and the weights are the powers of 2 modulo 11.
-        id_ok = [
-            id_form(n) is not None
-            and n[:2] in provinces
-            and n[6:14] in births
-            and check[int(n[:17], 13) * 2 % 11] == n[17]
-            for n in ids
-        ]
+        id_ok = plain_numbers(ids, EARLIEST_BIRTH, self.today)
         names = self._column(padded, "name")
         # isprintable() refuses every white space but " ", which is checked at both ends.
         name_ok = [

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import ImportRowError, ImportRun
 
+from .id_columns import number_keys
 from .reader import UnreadableFile, open_source, sha256_of
 from .rows import (
     Checked,
@@ -251,7 +252,7 @@ def _drop_duplicates(
     checked: Checked, first_line: FirstLines, lines, rows, columns
 ) -> list[RowError]:
     """Keep the first row of each identity number in the file; report the later ones."""
-    keys = list(map(int, map(methodcaller("replace", "X", "A"), checked.national_ids), repeat(11)))
+    keys = number_keys(checked.national_ids)
     firsts = first_line.add(keys, checked.lines)
     if firsts == checked.lines:
         return []

@@ -480,13 +480,57 @@ def test_chunk_validation_keeps_file_order_when_rows_need_the_full_check():
     assert checked.national_ids == [nid(2), nid(1), nid(2)]
 
 
-def test_weighted_checksum_shortcut_matches_the_standard():
+def _mutated_numbers(seed: int, count: int) -> list[str]:
+    """Return valid identity numbers and numbers with one place changed, cut or lengthened."""
     import random
 
-    rnd = random.Random(5)
-    for _ in range(5000):
-        digits = "".join(rnd.choice("0123456789") for _ in range(17))
-        assert idnumbers.CHECK_CHARS[int(digits, 13) * 2 % 11] == idnumbers.check_char(digits)
+    rnd = random.Random(seed)
+    numbers = []
+    for _ in range(count):
+        birth = dt.date(1890, 1, 1) + dt.timedelta(days=rnd.randrange(50_000))
+        number = nid(rnd.randrange(1000), birth, rnd.choice(["370102", "110101", "810000"]))
+        kind = rnd.randrange(6)
+        place = rnd.randrange(18)
+        if kind == 1:
+            number = number[:place] + rnd.choice("0123456789X x３\x00") + number[place + 1 :]
+        elif kind == 2:
+            number = number[:place]
+        elif kind == 3:
+            number += rnd.choice(["0", "X", "\x00abc", " "])
+        elif kind == 4:  # a date that does not exist, or one in the future
+            number = number[:6] + rnd.choice(["19000229", "20000229", "19991331", "20991231"])
+            number += number[14:17] + "0"
+            number = number[:17] + idnumbers.check_char(number[:17])
+        numbers.append(number.upper())
+    return numbers
+
+
+def test_identity_number_column_check_agrees_with_the_validator():
+    from django.core.exceptions import ValidationError
+
+    from accounts.importing.id_columns import plain_numbers
+    from accounts.validators import EARLIEST_BIRTH, national_id_facts
+
+    today = dt.date(2026, 11, 24)
+    numbers = _mutated_numbers(7, 6000)
+
+    def valid(number):
+        try:
+            return national_id_facts(number, today).number == number
+        except ValidationError:
+            return False
+
+    expected = [valid(n) for n in numbers]
+    assert 1000 < sum(expected) < 5000  # both kinds are well represented
+    assert plain_numbers(numbers, EARLIEST_BIRTH, today) == expected
+
+
+def test_identity_number_keys_read_the_number_in_base_11():
+    from accounts.importing.id_columns import number_keys
+
+    numbers = ["11010519491231002X", "999999999999999999", "XXXXXXXXXXXXXXXXXX", nid(1)]
+    assert number_keys(numbers) == [int(n.replace("X", "A"), 11) for n in numbers]
+    assert len(set(number_keys(numbers))) == 4
 
 
 @pytest.mark.parametrize("in_memory", [10**9, 7, 0])
