@@ -186,8 +186,11 @@ def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:
         for values in rows:
             lines.append(line)
             line += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values)
-    filled = list(map(str.strip, map("".join, rows)))
-    if not all(filled):
+    # A row whose first value is not blank is filled: the usual case, checked cheaply.
+    # Only the others are joined and stripped.
+    heads = list(map(str.strip, [values[0] if values else "" for values in rows]))
+    if not all(heads):
+        filled = [h or "".join(values).strip() for h, values in zip(heads, rows, strict=True)]
         lines = list(compress(lines, filled))
         rows = list(compress(rows, filled))
     return lines, rows

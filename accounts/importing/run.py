@@ -184,13 +184,21 @@ class FirstLines:
 
     def add(self, keys: list[int], lines: list[int]) -> list[int]:
         """Record a chunk's numbers (in file order) and return the first line of each."""
-        local: dict[int, int] = {}
-        firsts = list(map(local.setdefault, keys, lines))  # the first line within the chunk
+        local = dict(zip(keys, lines, strict=True))
+        if len(local) == len(keys):
+            firsts = list(lines)
+        else:  # a number twice in the chunk: keep the first line of each
+            local = {}
+            firsts = list(map(local.setdefault, keys, lines))
         if self._db is None and len(self.chunk_of) + len(local) > self.in_memory:
             self._spill()
         if self._db is not None:
             return self._add_on_disk(keys, local, firsts)
         number = len(self.chunks)
+        if self.chunk_of.keys().isdisjoint(local):  # the usual case: no number seen before
+            self.chunk_of.update(zip(local, repeat(number)))
+            self.chunks.append((array("q", local), array("i", local.values())))
+            return firsts
         chunks = list(map(self.chunk_of.setdefault, local, repeat(number)))
         new = [c == number for c in chunks]
         kept = list(compress(local.items(), new))
