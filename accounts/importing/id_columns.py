@@ -71,9 +71,20 @@ def number_keys(numbers: list[str]) -> list[int]:
     """
     if not numbers:
         return []
+    return _keys(numbers).tolist()
+
+
+def number_order(numbers: list[str]) -> list[int]:
+    """Return the positions of the valid ``numbers`` in the order of the numbers."""
+    if not numbers:
+        return []
+    return np.argsort(_keys(numbers)).tolist()
+
+
+def _keys(numbers: list[str]) -> np.ndarray:
     digits = _codes(numbers)
     digits[digits == _X] = 10
-    return (digits @ _POWERS_OF_11).tolist()
+    return digits @ _POWERS_OF_11
 
 
 def _ymd(day: dt.date) -> int:

@@ -350,6 +350,22 @@ def test_existing_person_outside_the_file_is_left_alone(tmp_path):
     assert kept.name == "原有"
 
 
+def test_each_chunk_is_written_in_the_order_of_identity_numbers(tmp_path, monkeypatch):
+    written = []
+    real_write = import_run.write_chunk
+
+    def record(payload, count, **kwargs):
+        written.append([line.split("\t")[0] for line in payload.splitlines()])
+        return real_write(payload, count, **kwargs)
+
+    monkeypatch.setattr(import_run, "write_chunk", record)
+    numbers = [nid(n, area=area) for n in (5, 1, 9, 3) for area in ("370102", "110101")]
+    rows = [row(0, 身份证号=number, 统筹区编码="370100") for number in numbers]
+    run = import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=4)
+    assert written == [sorted(numbers[:4]), sorted(numbers[4:])]
+    assert run.created == 8
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pipelined_import_commits_each_chunk_from_the_writer_thread(tmp_path):
     path = write_csv(tmp_path, [row(i) for i in range(1, 8)] + [row(99, 姓名="")])
