@@ -9,8 +9,9 @@ text columns with a primary key on the ID column. Prints rows/s for each,
 the ratios to raw COPY, and the peak memory of this process. Last, the write
 floor: the imported persons copied by PostgreSQL alone (one ``INSERT …
 SELECT``, no Python) into scratch tables shaped like ours, with and without
-the secondary indexes and the region foreign key; and an XLSX import of the
-first 100,000 rows (openpyxl's read-only reader bounds it).
+the secondary indexes and the region foreign key; both imports and the raw
+COPY again with the rows in random order; and an XLSX import of the first
+100,000 rows (openpyxl's read-only reader bounds it).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import DatabaseError, connection  # noqa: E402
 
 from accounts import idnumbers  # noqa: E402
 from accounts.importing.run import import_enrollment  # noqa: E402
@@ -55,9 +56,18 @@ HEADER = [
 ]
 
 
-def generate(path: Path, rows: int) -> int:
-    """Write the test file; return how many rows are deliberately bad."""
+def generate(path: Path, rows: int, *, shuffled: bool = False) -> int:
+    """Write the test file; return how many rows are deliberately bad.
+
+    Row ``i`` holds the ``i``-th identity number of a sequence that is nearly in
+    order; ``shuffled`` writes the same rows in random order, as an extract
+    sorted by anything but the identity number would have them.
+    """
     rnd = random.Random(11)
+    order = range(rows)
+    if shuffled:
+        order = list(order)
+        random.Random(12).shuffle(order)
     regions = ["370100", "370200", "440300", "440100", "110000", "430100", "510100", "320100"]
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
@@ -65,7 +75,7 @@ def generate(path: Path, rows: int) -> int:
     with open(path, "w", encoding="gb18030", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(HEADER)
-        for i in range(rows):
+        for i in order:
             region = regions[i % len(regions)]
             birth = dt.date(1940, 1, 1) + dt.timedelta(days=i % 29000)
             number = idnumbers.make(region[:4] + "02", birth, i // 29000 % 1000)
@@ -133,6 +143,20 @@ REGION_FK = (
 )
 
 
+def checkpoint() -> None:
+    """Start the next measurement with nothing left to flush from the one before.
+
+    A fresh million writes about 0.8 GB of WAL and the write floor more; a
+    checkpoint that falls inside a measurement slowed it sevenfold once.
+    Needs a superuser (or the pg_checkpoint role); without one, runs on.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:
+        pass
+
+
 def timed(cursor, sql: str) -> float:
     start = time.perf_counter()
     cursor.execute(sql)
@@ -174,6 +198,7 @@ def write_floor() -> float:
         as_app = 0.0
         for label, secondary, region_fk in variants:
             persons_table(cursor, secondary=secondary, region_fk=region_fk)
+            checkpoint()
             elapsed = timed(
                 cursor,
                 f"INSERT INTO floor_persons ({FLOOR_FIELDS}) "
@@ -185,6 +210,7 @@ def write_floor() -> float:
             "CREATE TABLE floor_accounts (LIKE accounts_personalaccount INCLUDING ALL, "
             "FOREIGN KEY (person_id) REFERENCES floor_persons (id))"
         )
+        checkpoint()
         elapsed = timed(
             cursor,
             "INSERT INTO floor_accounts SELECT * FROM accounts_personalaccount",
@@ -194,6 +220,28 @@ def write_floor() -> float:
         print(f"personal accounts ({accounts:,}), FK to persons {'':<27} {elapsed:6.1f} s")
         cursor.execute("DROP TABLE IF EXISTS floor_accounts, floor_persons")
     return as_app + elapsed
+
+
+def random_order(path: Path) -> None:
+    """Print both imports and the raw COPY again, for the same rows in random order."""
+    generate(path, ROWS, shuffled=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE accounts_personalaccount, accounts_insuredperson RESTART IDENTITY CASCADE"
+        )
+    rates = {}
+    for label in ("fresh, random order", "unchanged, random order"):
+        checkpoint()
+        start = time.perf_counter()
+        run = import_enrollment(path=path)
+        elapsed = time.perf_counter() - start
+        rates[label] = ROWS / elapsed
+        print(f"{label:<24} {elapsed:5.1f} s  {rates[label]:>9,.0f} rows/s  {run.summary}")
+    checkpoint()
+    elapsed = raw_copy(path)
+    print(f"{'raw COPY, random order':<24} {elapsed:5.1f} s  {ROWS / elapsed:>9,.0f} rows/s")
+    for label, rate in rates.items():
+        print(f"{label} / raw COPY = {rate * elapsed / ROWS:.2f}")
 
 
 def xlsx_import(path: Path, rows: int) -> None:
@@ -267,11 +315,13 @@ def main() -> None:
 
     results, seconds = {}, {}
     for label in ("fresh import", "unchanged re-import"):
+        checkpoint()
         start = time.perf_counter()
         run = import_enrollment(path=path)
         seconds[label] = time.perf_counter() - start
         results[label] = ROWS / seconds[label]
         print(f"{label:<22} {seconds[label]:7.1f} s  {results[label]:>9,.0f} rows/s  {run.summary}")
+    checkpoint()
     elapsed = raw_copy(path)
     results["raw COPY"] = ROWS / elapsed
     print(f"{'raw COPY (PK on id)':<22} {elapsed:7.1f} s  {ROWS / elapsed:>9,.0f} rows/s")
@@ -294,6 +344,7 @@ def main() -> None:
         f"unchanged re-import / read + validate only = "
         f"{seconds['read'] / seconds['unchanged re-import']:.2f}"
     )
+    random_order(path.with_name(f"enrollment_{ROWS}_shuffled.csv"))
     xlsx_import(path, min(ROWS, 100_000))
 
 
