@@ -37,7 +37,7 @@ FILES = {
     "no final line break": "id,name,type,region,date,balance\n" + PLAIN.rstrip("\n"),
     "blank lines and empty rows": "id,name\n\n1,a\n,,\n \n2,b\n\n\n3,c\n",
     "rows blank but for white space, and rows that start blank": (
-        "id,name\n , \n\t,\u3000\n,b\n \"\",c\n  ,  d  \n4,e\n"
+        'id,name\n , \n\t,\u3000\n,b\n "",c\n  ,  d  \n4,e\n'
     ),
     "quoted values with commas and line breaks": (
         'id,name,type\n1,"Li, Na",x\n2,"two\nlines",y\n'
