@@ -22,7 +22,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import ImportRowError, ImportRun
+from accounts.models import ImportRun
 
 from .id_columns import number_keys, number_order
 from .reader import UnreadableFile, open_source, sha256_of
@@ -35,7 +35,7 @@ from .rows import (
     allowed_regions,
     region_code_map,
 )
-from .writer import ChunkResult, write_chunk
+from .writer import ChunkResult, write_chunk, write_errors
 
 CHUNK_SIZE = 20_000  # rows written and committed together
 #: rows validated together: a thousand rows' values fit in the CPU's cache, twenty
@@ -381,20 +381,7 @@ class _Writers:
                         transaction.set_rollback(True)
                 # A hint for the next chunk (either order gives the same result).
                 self.new_first = result.created * 2 > chunk.good
-            ImportRowError.objects.bulk_create(
-                [
-                    ImportRowError(
-                        run=run,
-                        line=e.line,
-                        column=e.column[:100],
-                        code=e.code,
-                        message=str(e.message)[:500],
-                        values=e.values,
-                    )
-                    for e in chunk.errors
-                ],
-                batch_size=2000,
-            )
+            write_errors(run.pk, chunk.errors)
             # Counters are added in SQL, in the chunk's transaction: what the
             # run record says is written is exactly what was committed.
             ImportRun.objects.filter(pk=run.pk).update(

@@ -26,6 +26,7 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -196,3 +197,33 @@ def _write(payload: str, count: int, *, safe: bool, new_first: bool = False) -> 
         changed.update(pid for (pid,) in cursor.fetchall())
         cursor.execute(ANY_JOIN)
     return ChunkResult(created, len(changed), count - created - len(changed))
+
+
+COPY_ERRORS = (
+    'COPY accounts_importrowerror (run_id, line, "column", code, message, "values") FROM STDIN'
+)
+NUL_SHOWN_AS = "\u2400"  # ␀: PostgreSQL text and jsonb cannot hold NUL
+_COPY_TEXT = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": NUL_SHOWN_AS}
+)
+
+
+def write_errors(run_id: int, errors) -> None:
+    """Store the faults of a chunk's rows (``rows.RowError``) for run ``run_id``, by COPY.
+
+    About four times faster than ``bulk_create``, which matters when a whole
+    file is refused (a caseworker's upload of another region's extract).
+    """
+    if not errors:
+        return
+    payload = "".join(_error_line(run_id, e) for e in errors)
+    with connection.cursor() as cursor, cursor.copy(COPY_ERRORS) as copy:
+        copy.write(payload)
+
+
+def _error_line(run_id: int, error) -> str:
+    """Return ``error`` as one line of text COPY for ``COPY_ERRORS``."""
+    values = json.dumps([v.replace("\x00", NUL_SHOWN_AS) for v in error.values], ensure_ascii=False)
+    fields = (error.column[:100], error.code, str(error.message)[:500], values)
+    column, code, message, values = (f.translate(_COPY_TEXT) for f in fields)
+    return f"{run_id}\t{error.line}\t{column}\t{code}\t{message}\t{values}\n"

@@ -343,6 +343,28 @@ def test_report_lists_line_column_code_message_and_original_values(tmp_path):
     assert "'=cmd|' /C calc'!A0" in lines[1]  # a formula never runs in Excel
 
 
+def test_faulty_values_are_kept_exactly_with_tabs_line_breaks_and_backslashes(tmp_path):
+    typed = {"姓名": "王\t五", "统筹区编码": "37\\01\n00", "手机号": '"139"\r\n'}
+    run = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2, **typed)]))
+    error = run.errors.get(code="bad_name")
+    assert error.values == [row(2, **typed)[h] for h in HEADER]
+    assert set(run.errors.values_list("code", flat=True)) == {
+        "bad_name",
+        "unknown_region",
+        "bad_phone",
+    }
+
+
+def test_a_nul_byte_in_a_faulty_row_is_reported_as_a_symbol_and_the_run_finishes(tmp_path):
+    # Past the first 4 KB, which is where a NUL marks a binary file rather than a CSV.
+    rows = [row(n) for n in range(100)] + [row(200, 统筹区编码="3701\x0000")]
+    run = import_run.import_enrollment(path=write_csv(tmp_path, rows))
+    assert (run.status, run.created, run.failed) == (ImportRun.Status.FINISHED, 100, 1)
+    error = run.errors.get()
+    assert (error.code, error.values[3]) == ("unknown_region", "3701\u240000")
+    assert "3701\u240000" in error.message
+
+
 def test_existing_person_outside_the_file_is_left_alone(tmp_path):
     kept = InsuredPersonFactory(name="原有")
     run_command(write_csv(tmp_path, [row(1)]))
