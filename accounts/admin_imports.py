@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 
@@ -10,7 +9,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,11 +30,19 @@ from portal.scoping import ALL, region_codes
 from .importing import preview as import_preview
 from .importing.preview import Outcome
 from .importing.reader import UnreadableFile, open_source, sha256_of
-from .importing.report import report_xlsx, write_report_csv
+from .importing.report import XLSX_MAX_FAULTS, report_csv_chunks, report_xlsx
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
 from .models import ImportRowError, ImportRun
 from .tasks import run_enrollment_import
+
+
+def xlsx_too_large(run: ImportRun) -> str:
+    """Say why a run's report is offered as CSV only."""
+    return _(
+        "The report has %(count)s faults, more than an XLSX report is made for "
+        "(%(max)s): download it as CSV, which Excel opens as well."
+    ) % {"count": f"{run.failed:,}", "max": f"{XLSX_MAX_FAULTS:,}"}
 
 
 def can_import(user) -> bool:
@@ -171,6 +183,8 @@ class ImportRunAdmin(PortalModelAdmin):
         if not obj.failed:
             return "—"
         csv_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "csv"])
+        if obj.failed > XLSX_MAX_FAULTS:
+            return format_html('<a class="text-primary-600" href="{}">CSV</a>', csv_url)
         xlsx_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "xlsx"])
         return format_html(
             '<a class="text-primary-600" href="{}">CSV</a> · '
@@ -347,6 +361,8 @@ class ImportRunAdmin(PortalModelAdmin):
             "title": _("Import of %(name)s") % {"name": run.file_name},
             "run": run,
             "opts": self.opts,
+            "xlsx_max_faults": XLSX_MAX_FAULTS,
+            "xlsx_too_large": xlsx_too_large(run) if run.failed > XLSX_MAX_FAULTS else "",
         }
         return TemplateResponse(request, "admin/accounts/import_progress.html", context)
 
@@ -379,10 +395,12 @@ class ImportRunAdmin(PortalModelAdmin):
         run = get_object_or_404(self.get_queryset(request), pk=pk)
         stem = f"import-{run.pk}-errors"
         if fmt == "csv":
-            buffer = io.StringIO()
-            buffer.write("\ufeff")
-            write_report_csv(run, buffer)
-            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                report_csv_chunks(run), content_type="text/csv; charset=utf-8"
+            )
+        elif run.failed > XLSX_MAX_FAULTS:
+            messages.warning(request, xlsx_too_large(run))
+            return redirect("admin:accounts_importrun_progress", run.pk)
         else:
             response = HttpResponse(
                 report_xlsx(run),

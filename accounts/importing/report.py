@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 
 from accounts.models import ImportRun
 from portal.exports import safe_cell
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
+#: openpyxl writes about 10,000 report rows a second, all within one web request (which a
+#: sync gunicorn worker may hold for 30 s); past this many faults the report is offered as
+#: CSV only, which Excel opens as well.
+XLSX_MAX_FAULTS = 100_000
+CSV_ROWS_PER_PIECE = 5000  # rows in each piece of a streamed CSV report
 
 
 def report_rows(run: ImportRun):
@@ -18,19 +25,39 @@ def report_rows(run: ImportRun):
 
 def write_report_csv(run: ImportRun, stream) -> int:
     """Write the report as CSV to a text stream; return the number of faults written."""
-    writer = csv.writer(stream)
+    count = 0
+    for text, rows in _csv_pieces(run):
+        stream.write(text)
+        count += rows
+    return count
+
+
+def report_csv_chunks(run: ImportRun) -> Iterator[bytes]:
+    """Yield the report as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time."""
+    yield "\ufeff".encode()
+    for text, _rows in _csv_pieces(run):
+        yield text.encode("utf-8")
+
+
+def _csv_pieces(run: ImportRun) -> Iterator[tuple[str, int]]:
+    """Yield the report's CSV text in pieces, each with how many faults it holds."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     writer.writerow(REPORT_HEADER + ["原始数据 original values →"])
     count = 0
     for row in report_rows(run):
         writer.writerow([safe_cell("" if v is None else str(v)) for v in row])
         count += 1
-    return count
+        if count == CSV_ROWS_PER_PIECE:
+            yield buffer.getvalue(), count
+            buffer.seek(0)
+            buffer.truncate()
+            count = 0
+    yield buffer.getvalue(), count
 
 
 def report_xlsx(run: ImportRun) -> bytes:
-    """Return the report as an XLSX workbook (streamed row by row in write-only mode)."""
-    import io
-
+    """Return the report as an XLSX workbook (written row by row in write-only mode)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)

@@ -36,7 +36,8 @@ def test_caseworker_sees_own_runs_only(caseworker_client, run_with_errors):
 def test_csv_report_lists_the_faults_with_formulae_made_inert(caseworker_client, run_with_errors):
     url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
     response = caseworker_client.get(url)
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content)  # streamed: a report may be large
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[1][:3] == ["3", "身份证号", "bad_checksum"]
     assert "'=HYPERLINK(1)" in rows[1]
 
@@ -78,3 +79,38 @@ def test_run_list_names_a_dry_run_in_words_and_marks_no_real_import(
     assert page.count("试运行，未写入") == 1
     rows = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     assert "close_small" not in rows  # Unfold's red cross for False
+
+
+def test_csv_report_is_streamed_in_pieces_with_every_fault(
+    caseworker_client, caseworker, tmp_path, monkeypatch
+):
+    from accounts.importing import report
+
+    monkeypatch.setattr(report, "CSV_ROWS_PER_PIECE", 5)
+    lines = ["身份证号,姓名,参保类型,统筹区编码,参保日期"]
+    lines += [f"11010519491231002X,张{n},职工,999999,2021-01-01" for n in range(12)]
+    path = tmp_path / "in.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = import_enrollment(path=path, user=caseworker)
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "csv"])
+    pieces = list(caseworker_client.get(url).streaming_content)
+    assert len(pieces) == 1 + 3  # the BOM, then 5 + 5 + 2 faults
+    rows = list(csv.reader(io.StringIO(b"".join(pieces).decode("utf-8-sig"))))
+    assert [(r[0], r[2], r[5]) for r in rows[1:]] == [
+        (str(n + 2), "unknown_region", f"张{n}") for n in range(12)
+    ]
+
+
+def test_xlsx_report_past_the_limit_points_to_the_csv(
+    caseworker_client, run_with_errors, monkeypatch
+):
+    from accounts import admin_imports
+
+    monkeypatch.setattr(admin_imports, "XLSX_MAX_FAULTS", 0)
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "xlsx"])
+    response = caseworker_client.get(url, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/{run_with_errors.pk}/progress/")
+    page = response.content.decode()
+    assert "请下载 CSV" in page
+    listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist")).content
+    assert b"report.csv" in listing and b"report.xlsx" not in listing
