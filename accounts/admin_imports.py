@@ -31,6 +31,7 @@ from .importing import preview as import_preview
 from .importing.preview import Outcome
 from .importing.reader import UnreadableFile, open_source, sha256_of
 from .importing.report import XLSX_MAX_FAULTS, report_csv_chunks, report_xlsx
+from .importing.resume import can_resume, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
 from .models import ImportRowError, ImportRun
@@ -164,14 +165,15 @@ class ImportRunAdmin(PortalModelAdmin):
 
     @admin.display(description=pgettext_lazy("import run", "status"), ordering="status")
     def status_link(self, obj):
-        """Show the status; a run awaiting confirmation links to its preview."""
-        if obj.status != ImportRun.Status.PREVIEW:
+        """Show the status; a run awaiting confirmation or stopped links to its page."""
+        if obj.status == ImportRun.Status.PREVIEW:
+            url = reverse("admin:accounts_importrun_preview", args=[obj.pk])
+        elif obj.status == ImportRun.Status.INTERRUPTED or obj.stalled():
+            url = reverse("admin:accounts_importrun_progress", args=[obj.pk])
+        else:
             return obj.get_status_display()
-        return format_html(
-            '<a class="text-primary-600" href="{}">{}</a>',
-            reverse("admin:accounts_importrun_preview", args=[obj.pk]),
-            obj.get_status_display(),
-        )
+        label = ImportRun.Status.INTERRUPTED.label if obj.stalled() else obj.get_status_display()
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, label)
 
     @admin.display(description=_("dry run"), ordering="dry_run")
     def dry_run_label(self, obj):
@@ -200,6 +202,7 @@ class ImportRunAdmin(PortalModelAdmin):
             path("<int:pk>/preview/", wrap(self.preview_view), name="accounts_importrun_preview"),
             path("<int:pk>/confirm/", wrap(self.confirm_view), name="accounts_importrun_confirm"),
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="accounts_importrun_cancel"),
+            path("<int:pk>/resume/", wrap(self.resume_view), name="accounts_importrun_resume"),
             path(
                 "<int:pk>/progress/", wrap(self.progress_view), name="accounts_importrun_progress"
             ),
@@ -349,6 +352,23 @@ class ImportRunAdmin(PortalModelAdmin):
         )
         return redirect("admin:accounts_importrun_upload")
 
+    def resume_view(self, request, pk):
+        """Run the file of an import whose process went away again, as a new run (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        new = resume_run(run=run)
+        if new is None:
+            messages.warning(
+                request,
+                _("This import cannot be run again: it is still moving, or its file is gone."),
+            )
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        self.log_change(request, run, _("Interrupted; run again as import no. %d.") % new.pk)
+        self.log_addition(request, new, _("Run again after import no. %d.") % run.pk)
+        messages.success(request, _("The file is being imported again."))
+        return redirect("admin:accounts_importrun_progress", new.pk)
+
     def progress_view(self, request, pk):
         """Show a run's progress bar, counts and, once finished, its error report."""
         if not self.has_view_permission(request):
@@ -363,6 +383,10 @@ class ImportRunAdmin(PortalModelAdmin):
             "opts": self.opts,
             "xlsx_max_faults": XLSX_MAX_FAULTS,
             "xlsx_too_large": xlsx_too_large(run) if run.failed > XLSX_MAX_FAULTS else "",
+            "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
+            "can_resume": can_resume(run) and can_import(request.user),
+            "waiting_long": run.waiting_long(),
+            "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
         }
         return TemplateResponse(request, "admin/accounts/import_progress.html", context)
 
@@ -385,6 +409,10 @@ class ImportRunAdmin(PortalModelAdmin):
                 "warnings": run.warnings,
                 "encoding": run.encoding,
                 "done": run.finished_at is not None,
+                # the process went away, or no worker has begun the run: the page reloads
+                # to say so (and to offer running the file again)
+                "stalled": run.stalled(),
+                "waiting_long": run.waiting_long(),
             }
         )
 

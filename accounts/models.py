@@ -1,5 +1,6 @@
 """Insured persons and their personal accounts (个人账户)."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -166,6 +168,7 @@ class ImportRun(models.Model):
         FAILED = "failed", _("failed (file unreadable)")
         PREVIEW = "preview", _("awaiting confirmation")
         CANCELLED = "cancelled", _("cancelled")
+        INTERRUPTED = "interrupted", _("interrupted")
 
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
@@ -181,7 +184,7 @@ class ImportRun(models.Model):
     dry_run = models.BooleanField(_("dry run"), default=False)
     status = models.CharField(
         pgettext_lazy("import run", "status"),
-        max_length=10,
+        max_length=12,
         choices=Status.choices,
         default=Status.RUNNING,
     )
@@ -195,6 +198,9 @@ class ImportRun(models.Model):
     message = models.TextField(_("message"), blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    #: when the import last committed a chunk (or began reading the file): a run that says
+    #: it is running but has not moved for a while has lost its process (see ``stalled``)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     stored_file = models.CharField(_("stored file"), max_length=300, blank=True)
 
     class Meta:
@@ -204,6 +210,24 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def stalled(self, now=None) -> bool:
+        """Whether the run says it is running but has not moved for ``IMPORT_STALLED_MINUTES``.
+
+        Its process has gone (a restart of the worker, a killed command): what it
+        committed stays, and running the file again finishes the job.
+        """
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return False
+        limit = dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+        return self.heartbeat_at < (now or timezone.now()) - limit
+
+    def waiting_long(self, now=None) -> bool:
+        """Whether the run was queued that long ago and no worker has begun it."""
+        if self.status != self.Status.RUNNING or self.heartbeat_at is not None:
+            return False
+        limit = dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+        return self.started_at < (now or timezone.now()) - limit
 
     @property
     def summary(self) -> str:

@@ -4,7 +4,8 @@ An upload is stored privately for its import. A preview nobody confirmed or
 cancelled expires after ``IMPORT_PREVIEW_HOURS`` (the run is cancelled); the
 file of an ended run is deleted ``IMPORT_FILE_RETENTION_DAYS`` after it ended.
 The run records (file name, SHA-256, who, counts, row errors) stay.
-``manage.py purge_import_files`` applies both; run it daily.
+``manage.py purge_import_files`` applies both, and records runs whose process
+went away as interrupted (``resume.mark_interrupted``); run it daily.
 """
 
 from __future__ import annotations
@@ -20,18 +21,28 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRun
 
-ENDED = (ImportRun.Status.FINISHED, ImportRun.Status.FAILED, ImportRun.Status.CANCELLED)
+from .resume import mark_interrupted
+
+ENDED = (
+    ImportRun.Status.FINISHED,
+    ImportRun.Status.FAILED,
+    ImportRun.Status.CANCELLED,
+    ImportRun.Status.INTERRUPTED,
+)
 
 
 @dataclass
 class Purged:
     previews_expired: int
     files_deleted: int
+    runs_interrupted: int = 0
 
 
 def purge_import_files(now: dt.datetime | None = None) -> Purged:
-    """Expire stale previews and delete the stored files of runs ended long enough ago."""
+    """Expire stale previews, record stalled runs as interrupted, and delete the stored
+    files of runs ended long enough ago."""
     now = now or timezone.now()
+    interrupted = mark_interrupted(now)
     preview_cutoff = now - dt.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
     file_cutoff = now - dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
     with transaction.atomic():
@@ -58,4 +69,4 @@ def purge_import_files(now: dt.datetime | None = None) -> Purged:
         ImportRun.objects.bulk_update(old, ["stored_file"])
         # The files go only once the records saying so are committed.
         transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
-    return Purged(len(stale), len(files))
+    return Purged(len(stale), len(files), interrupted)

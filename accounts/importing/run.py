@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
 from accounts.models import ImportRun
@@ -90,7 +90,8 @@ def import_enrollment(
         return _finish(run, ImportRun.Status.FAILED, str(error))
     run.encoding = source.encoding
     run.warnings = columns.warnings
-    run.save(update_fields=["encoding", "warnings"])
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["encoding", "warnings", "heartbeat_at"])
 
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
@@ -391,6 +392,7 @@ class _Writers:
                 updated=F("updated") + result.updated,
                 unchanged=F("unchanged") + result.unchanged,
                 progress=Greatest(F("progress"), min(int(chunk.fraction * 100), 99)),
+                heartbeat_at=Now(),
             )
         with self.lock:
             run.rows += chunk.rows

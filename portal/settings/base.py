@@ -165,3 +165,6 @@ IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3
 # purge_import_files, run daily). The run records themselves are kept.
 IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
+# A running import that has committed nothing for this long has lost its process (a worker
+# restart, a killed command): the portal offers to run its file again. A chunk takes seconds.
+IMPORT_STALLED_MINUTES = int(os.environ.get("IMPORT_STALLED_MINUTES", "10"))

@@ -39,7 +39,7 @@ def purge(django_capture_on_commit_callbacks):
 
 def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tmp_path, purge):
     run, stored = make_run(tmp_path, "stale.csv", ImportRun.Status.PREVIEW, started_hours_ago=25)
-    assert purge() == "previews expired=1 files deleted=1"
+    assert purge() == "previews expired=1 files deleted=1 runs interrupted=0"
     run.refresh_from_db()
     assert run.status == ImportRun.Status.CANCELLED
     assert "24" in run.message and run.finished_at is not None
@@ -48,14 +48,14 @@ def test_preview_left_unconfirmed_for_a_day_is_cancelled_and_its_file_deleted(tm
 
 def test_recent_preview_is_left_for_the_caseworker(tmp_path, purge):
     run, stored = make_run(tmp_path, "fresh.csv", ImportRun.Status.PREVIEW, started_hours_ago=2)
-    assert purge() == "previews expired=0 files deleted=0"
+    assert purge() == "previews expired=0 files deleted=0 runs interrupted=0"
     run.refresh_from_db()
     assert run.status == ImportRun.Status.PREVIEW and stored.exists()
 
 
 def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept(tmp_path, purge):
     run, stored = make_run(tmp_path, "old.csv", ImportRun.Status.FINISHED, ended_days_ago=31)
-    assert purge() == "previews expired=0 files deleted=1"
+    assert purge() == "previews expired=0 files deleted=1 runs interrupted=0"
     run.refresh_from_db()
     assert (run.status, run.stored_file, run.file_name) == ("finished", "", "old.csv")
     assert not stored.exists()
@@ -64,5 +64,5 @@ def test_file_of_a_run_ended_over_thirty_days_ago_is_deleted_and_the_record_kept
 def test_file_of_a_recent_or_running_import_is_kept(tmp_path, purge):
     _, recent = make_run(tmp_path, "recent.csv", ImportRun.Status.FINISHED, ended_days_ago=3)
     _, running = make_run(tmp_path, "running.csv", ImportRun.Status.RUNNING, started_hours_ago=99)
-    assert purge() == "previews expired=0 files deleted=0"
+    assert purge() == "previews expired=0 files deleted=0 runs interrupted=0"
     assert recent.exists() and running.exists()

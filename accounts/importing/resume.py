@@ -1,0 +1,90 @@
+"""Imports whose process went away, and running their file again.
+
+A worker restarted during a deployment, or a killed ``import_enrollment``,
+leaves its run saying "running" with what it had committed so far. Such a
+run stops moving: ``ImportRun.stalled`` tells it by the time of its last
+committed chunk. Every chunk is committed with its counts and the rows are
+upserted, so running the same file again finishes the job without
+duplicates: ``resume_run`` records the old run as interrupted and starts a
+new run of its stored file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ImportRun
+
+
+def _interrupted_message(run: ImportRun) -> str:
+    return _(
+        "The import stopped after %(rows)s rows: its process went away (for example at a "
+        "restart of the service). What it wrote is kept; running the file again finishes "
+        "the job."
+    ) % {"rows": f"{run.rows:,}"}
+
+
+def mark_interrupted(now: dt.datetime | None = None) -> int:
+    """Record every stalled run as interrupted (``manage.py purge_import_files``); how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
+    with transaction.atomic():
+        runs = list(
+            ImportRun.objects.select_for_update(skip_locked=True).filter(
+                status=ImportRun.Status.RUNNING, heartbeat_at__lt=cutoff
+            )
+        )
+        for run in runs:
+            run.status = ImportRun.Status.INTERRUPTED
+            run.finished_at = now
+            run.message = _interrupted_message(run)
+        ImportRun.objects.bulk_update(runs, ["status", "finished_at", "message"])
+    return len(runs)
+
+
+def can_resume(run: ImportRun, now: dt.datetime | None = None) -> bool:
+    """Whether ``run`` stopped without finishing and its file is still kept."""
+    stopped = run.status == ImportRun.Status.INTERRUPTED or run.stalled(now)
+    return stopped and bool(run.stored_file) and Path(run.stored_file).exists()
+
+
+def resume_run(*, run: ImportRun) -> ImportRun | None:
+    """Run the file of a stopped run again, as a new run; None if ``run`` cannot be resumed.
+
+    The old run is recorded as interrupted, with what it had committed, and
+    hands its stored file to the new run, which is queued when this commits.
+    The new run counts as unchanged the rows the old one had written.
+    """
+    from accounts.tasks import run_enrollment_import
+
+    now = timezone.now()
+    with transaction.atomic():
+        old = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not can_resume(old, now):
+            return None
+        new = ImportRun.objects.create(
+            file_name=old.file_name,
+            sha256=old.sha256,
+            user=old.user,
+            dry_run=old.dry_run,
+            stored_file=old.stored_file,
+            status=ImportRun.Status.RUNNING,
+        )
+        old.status = ImportRun.Status.INTERRUPTED
+        old.finished_at = old.finished_at or now
+        old.stored_file = ""
+        old.message = (
+            _interrupted_message(old)
+            + " "
+            + _("Its file was run again as import no. %(id)d.") % {"id": new.pk}
+        )
+        old.save(update_fields=["status", "finished_at", "stored_file", "message"])
+        transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
+    return new
