@@ -398,7 +398,11 @@ class ImportRunAdmin(PortalModelAdmin):
         return JsonResponse(
             {
                 "status": run.status,
-                "status_label": str(run.get_status_display()),
+                "status_label": str(
+                    ImportRun.Status.INTERRUPTED.label
+                    if run.stalled()
+                    else run.get_status_display()
+                ),
                 "progress": run.progress,
                 "rows": run.rows,
                 "created": run.created,

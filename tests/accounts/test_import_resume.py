@@ -86,7 +86,7 @@ def test_status_of_a_stalled_import_says_so_for_the_page_to_reload(
     run = stopped_run(tmp_path, caseworker)
     url = reverse("admin:accounts_importrun_status", args=[run.pk])
     status = caseworker_client.get(url).json()
-    assert (status["stalled"], status["done"]) == (True, False)
+    assert (status["stalled"], status["done"], status["status_label"]) == (True, False, "已中断")
 
 
 @with_worker
@@ -107,6 +107,9 @@ def test_running_a_stalled_import_again_finishes_the_job_as_a_new_run(
     assert (new.stored_file, new.user) == (stored, caseworker)
     assert (run.status, run.stored_file) == (ImportRun.Status.INTERRUPTED, "")
     assert f"{new.pk}" in run.message
+    page = progress(caseworker_client, run).content.decode()
+    assert f"第 {new.pk} 号导入重新运行" in page
+    assert 'data-testid="import-stopped"' not in page  # nothing left to run again
     assert InsuredPerson.objects.count() == 3
 
 
