@@ -74,7 +74,7 @@ def test_progress_page_of_a_stalled_import_offers_to_run_the_file_again(
     run = stopped_run(tmp_path, caseworker)
     page = progress(caseworker_client, run).content.decode()
     assert 'data-testid="import-stopped"' in page
-    assert "10 分钟没有进展" in page
+    assert "已超过 10 分钟没有进展" in page
     assert reverse("admin:accounts_importrun_resume", args=[run.pk]) in page
     listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
     assert "已中断" in listing.content.decode()
