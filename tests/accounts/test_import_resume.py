@@ -153,3 +153,15 @@ def test_progress_page_says_when_no_worker_has_begun_a_queued_import(caseworker_
     page = progress(caseworker_client, run).content.decode()
     assert 'data-testid="import-waiting"' in page
     assert "db_worker" in page
+
+
+def test_a_stalled_import_without_its_file_says_so_but_offers_no_button(
+    tmp_path, caseworker_client, caseworker
+):
+    run = stopped_run(tmp_path, caseworker)
+    ImportRun.objects.filter(pk=run.pk).update(stored_file="")  # as a command-line run has
+    page = progress(caseworker_client, run).content.decode()
+    assert 'data-testid="import-stopped"' in page
+    assert reverse("admin:accounts_importrun_resume", args=[run.pk]) not in page
+    assert resume(caseworker_client, run)["Location"].endswith(f"/{run.pk}/progress/")
+    assert ImportRun.objects.count() == 2  # the partial import and this run: nothing new
