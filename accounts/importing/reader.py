@@ -72,12 +72,20 @@ def open_source(path: Path, name: str | None = None) -> Source:
         raise UnreadableFile(_("The file is empty."))
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, name or path.name)
+    if head.startswith(OLE2_MAGIC):
+        raise UnreadableFile(
+            _("This is an Excel 97–2003 (.xls) file: save it in Excel as .xlsx or as CSV.")
+        )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            _("This is UTF-16 text (Excel's “Unicode text”): save it as CSV (UTF-8) instead.")
+        )
     if b"\x00" in head[:4096]:
         raise UnreadableFile(_("This is not a CSV or XLSX file."))
     encoding = detect_encoding(head)
     size = path.stat().st_size
     raw = path.open("rb")
-    reader = csv.reader(_decoded_lines(raw, encoding))
+    reader = csv.reader(_decoded_lines(raw, encoding), delimiter=_delimiter(head, encoding))
     try:
         header = next(reader)
     except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
@@ -127,6 +135,15 @@ def open_source(path: Path, name: str | None = None) -> Source:
         fraction,
         raw.close,
     )
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) and other OLE files
+
+
+def _delimiter(head: bytes, encoding: str) -> str:
+    """Return "\t" for tab-separated text (Excel's 文本文件（制表符分隔）), else ","."""
+    first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    return "\t" if first.count("\t") > first.count(",") else ","
 
 
 BLOCK_BYTES = 1 << 20

@@ -46,6 +46,17 @@ def test_each_encoding_is_detected_and_recorded(tmp_path, encoding):
     )
 
 
+def test_tab_separated_text_saved_by_excel_is_imported(tmp_path):
+    lines = ["\t".join(HEADER)] + [
+        "\t".join(row(n, 个人账户余额="1,234.50").values()) for n in (1, 2)
+    ]
+    path = Path(tmp_path) / "extract.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    out, _ = run_command(path)
+    assert "created=2 updated=0 unchanged=0 failed=0" in out
+    assert PersonalAccount.objects.filter(balance=Decimal("1234.50")).count() == 2
+
+
 def test_crlf_line_endings_are_read(tmp_path):
     path = write_csv(tmp_path, [row(1), row(2)], newline="\r\n")
     out, _ = run_command(path)

@@ -113,3 +113,37 @@ def test_progress_reaches_the_end_of_the_file(tmp_path):
     source = open_source(path)
     fractions = [source.fraction() for _ in source.chunks(10)]
     assert fractions[-1] == 1.0
+
+
+def test_tab_separated_text_is_read_by_its_tabs(tmp_path):
+    # Excel's 文本文件（制表符分隔）: GB18030, tabs, amounts with thousands separators.
+    text = '身份证号\t姓名\t个人账户余额\r\n1\t张三\t1,234.50\r\n2\t李"四\t\r\n'
+    path = tmp_path / "in.txt"
+    path.write_bytes(text.encode("gb18030"))
+    header, got = read_all(path)
+    assert header == ["身份证号", "姓名", "个人账户余额"]
+    assert got == [(2, ["1", "张三", "1,234.50"]), (3, ["2", '李"四', ""])]
+
+
+def test_a_comma_file_with_a_tab_in_a_header_stays_comma_separated(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('"身份\t证号",姓名,参保类型\n1,张三,职工\n', encoding="utf-8")
+    header, got = read_all(path)
+    assert header == ["身份\t证号", "姓名", "参保类型"]
+    assert got == [(2, ["1", "张三", "职工"])]
+
+
+@pytest.mark.parametrize(
+    ("start", "says"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), ".xls"),
+        ("身份证号\t姓名\n".encode("utf-16"), "UTF-16"),
+    ],
+    ids=["Excel 97-2003", "UTF-16 text"],
+)
+def test_files_excel_saves_in_other_formats_are_named_with_what_to_do(tmp_path, start, says):
+    path = tmp_path / "in.csv"
+    path.write_bytes(start)
+    with pytest.raises(UnreadableFile, match=says.replace(".", r"\.")) as error:
+        open_source(path)
+    assert "CSV" in str(error.value)
