@@ -53,7 +53,9 @@ def can_import(user) -> bool:
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("enrollment file"),
-        help_text=_("CSV (UTF-8 or GB18030, as Excel saves it) or XLSX, with a header row."),
+        help_text=_(
+            "CSV (UTF-8 or GB18030, as Excel saves it; commas or tabs) or XLSX, with a header row."
+        ),
         widget=UnfoldAdminFileFieldWidget,
     )
     dry_run = forms.BooleanField(

