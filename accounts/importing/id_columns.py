@@ -68,23 +68,18 @@ def number_keys(numbers: list[str]) -> list[int]:
     """Return each valid number as an int: its 18 places read in base 11, "X" as 10.
 
     The same as ``int(number.replace("X", "A"), 11)``, for a whole column at once.
+    Ordered as the numbers are, so the keys also sort the rows by number.
     """
     if not numbers:
         return []
-    return _keys(numbers).tolist()
-
-
-def number_order(numbers: list[str]) -> list[int]:
-    """Return the positions of the valid ``numbers`` in the order of the numbers."""
-    if not numbers:
-        return []
-    return np.argsort(_keys(numbers)).tolist()
-
-
-def _keys(numbers: list[str]) -> np.ndarray:
     digits = _codes(numbers)
     digits[digits == _X] = 10
-    return digits @ _POWERS_OF_11
+    return (digits @ _POWERS_OF_11).tolist()
+
+
+def key_order(keys: list[int]) -> list[int]:
+    """Return the positions of ``keys`` (from :func:`number_keys`) in ascending order."""
+    return np.argsort(np.array(keys, dtype=np.int64)).tolist()
 
 
 def _ymd(day: dt.date) -> int:

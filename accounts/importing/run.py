@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import ImportRun
 
-from .id_columns import number_keys, number_order
+from .id_columns import key_order, number_keys
 from .reader import UnreadableFile, open_source, sha256_of
 from .rows import (
     Checked,
@@ -126,8 +126,8 @@ def validated_chunks(
     try:
         for lines, rows in source.chunks(min(chunk_size, VALIDATE_ROWS)):
             checked = validator.validate_chunk(lines, rows)
-            duplicates = _drop_duplicates(checked, first_line, lines, rows, validator.columns)
-            batch.add(checked, duplicates, len(rows))
+            duplicates, keys = _drop_duplicates(checked, first_line, lines, rows, validator.columns)
+            batch.add(checked, duplicates, keys, len(rows))
             if batch.rows >= chunk_size:
                 yield batch.chunk(source.fraction())
                 batch = _Batch()
@@ -259,12 +259,15 @@ class FirstLines:
 
 def _drop_duplicates(
     checked: Checked, first_line: FirstLines, lines, rows, columns
-) -> list[RowError]:
-    """Keep the first row of each identity number in the file; report the later ones."""
+) -> tuple[list[RowError], list[int]]:
+    """Keep the first row of each identity number in the file; report the later ones.
+
+    Return the faults of the later rows, and the keys (``number_keys``) of the rows kept.
+    """
     keys = number_keys(checked.national_ids)
     firsts = first_line.add(keys, checked.lines)
     if firsts == checked.lines:
-        return []
+        return [], keys
     position = dict(zip(lines, range(len(lines)), strict=True))
     errors = [
         columns.duplicate(line, first, rows[position[line]])
@@ -275,7 +278,7 @@ def _drop_duplicates(
     checked.records = list(compress(checked.records, keep))
     checked.national_ids = list(compress(checked.national_ids, keep))
     checked.lines = list(compress(checked.lines, keep))
-    return errors
+    return errors, list(compress(keys, keep))
 
 
 class _Batch:
@@ -283,14 +286,14 @@ class _Batch:
 
     def __init__(self):
         self.records: list[str] = []
-        self.national_ids: list[str] = []
+        self.keys: list[int] = []  # of the records' identity numbers
         self.errors: list[RowError] = []
         self.rows = 0
         self.failed = 0
 
-    def add(self, checked: Checked, duplicates: list[RowError], rows: int) -> None:
+    def add(self, checked: Checked, duplicates: list[RowError], keys: list[int], rows: int):
         self.records += checked.records
-        self.national_ids += checked.national_ids
+        self.keys += keys
         self.errors += checked.errors
         self.errors += duplicates
         self.rows += rows
@@ -300,7 +303,7 @@ class _Batch:
         # In the order of the identity numbers, PostgreSQL probes and extends the
         # person index page after page rather than all over it. On a file in random
         # order, a million rows: fresh import 19 s → 17.5 s, re-import 7.5 s → 6.5 s.
-        records = list(map(self.records.__getitem__, number_order(self.national_ids)))
+        records = list(map(self.records.__getitem__, key_order(self.keys)))
         payload = "\n".join(records) + "\n" if records else ""
         return _Chunk(payload, len(self.records), self.errors, self.rows, self.failed, fraction)
 
