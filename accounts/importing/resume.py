@@ -6,7 +6,8 @@ run stops moving: ``ImportRun.stalled`` tells it by the time of its last
 committed chunk. Every chunk is committed with its counts and the rows are
 upserted, so running the same file again finishes the job without
 duplicates: ``resume_run`` records the old run as interrupted and starts a
-new run of its stored file.
+new run of its stored file; the daily ``retention.purge_import_files``
+records the stalled runs nobody resumed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import datetime as dt
 from functools import partial
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,30 +23,13 @@ from django.utils.translation import gettext as _
 from accounts.models import ImportRun
 
 
-def _interrupted_message(run: ImportRun) -> str:
+def interrupted_message(run: ImportRun) -> str:
+    """Say where ``run`` stopped and that running its file again finishes the job."""
     return _(
         "The import stopped after %(rows)s rows: its process went away (for example at a "
         "restart of the service). What it wrote is kept; running the file again finishes "
         "the job."
     ) % {"rows": f"{run.rows:,}"}
-
-
-def mark_interrupted(now: dt.datetime | None = None) -> int:
-    """Record every stalled run as interrupted (``manage.py purge_import_files``); how many."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
-    with transaction.atomic():
-        runs = list(
-            ImportRun.objects.select_for_update(skip_locked=True).filter(
-                status=ImportRun.Status.RUNNING, heartbeat_at__lt=cutoff
-            )
-        )
-        for run in runs:
-            run.status = ImportRun.Status.INTERRUPTED
-            run.finished_at = now
-            run.message = _interrupted_message(run)
-        ImportRun.objects.bulk_update(runs, ["status", "finished_at", "message"])
-    return len(runs)
 
 
 def can_resume(run: ImportRun, now: dt.datetime | None = None) -> bool:
@@ -81,7 +64,7 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
         old.finished_at = old.finished_at or now
         old.stored_file = ""
         old.message = (
-            _interrupted_message(old)
+            interrupted_message(old)
             + " "
             + _("Its file was run again as import no. %(id)d.") % {"id": new.pk}
         )

@@ -5,7 +5,7 @@ cancelled expires after ``IMPORT_PREVIEW_HOURS`` (the run is cancelled); the
 file of an ended run is deleted ``IMPORT_FILE_RETENTION_DAYS`` after it ended.
 The run records (file name, SHA-256, who, counts, row errors) stay.
 ``manage.py purge_import_files`` applies both, and records runs whose process
-went away as interrupted (``resume.mark_interrupted``); run it daily.
+went away as interrupted (see ``resume``); run it daily.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRun
 
-from .resume import mark_interrupted
+from .resume import interrupted_message
 
 ENDED = (
     ImportRun.Status.FINISHED,
@@ -42,22 +42,27 @@ def purge_import_files(now: dt.datetime | None = None) -> Purged:
     """Expire stale previews, record stalled runs as interrupted, and delete the stored
     files of runs ended long enough ago."""
     now = now or timezone.now()
-    interrupted = mark_interrupted(now)
     preview_cutoff = now - dt.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+    stalled_cutoff = now - dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
     file_cutoff = now - dt.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    expired = _("The preview was not confirmed within %(hours)d hours; the import was cancelled.")
     with transaction.atomic():
-        stale = list(
-            ImportRun.objects.select_for_update(skip_locked=True).filter(
+        stale = _end_runs(
+            ImportRun.objects.filter(
                 status=ImportRun.Status.PREVIEW, started_at__lt=preview_cutoff
-            )
+            ),
+            ImportRun.Status.CANCELLED,
+            now,
+            lambda run: expired % {"hours": settings.IMPORT_PREVIEW_HOURS},
         )
-        for run in stale:
-            run.status = ImportRun.Status.CANCELLED
-            run.finished_at = now
-            run.message = _(
-                "The preview was not confirmed within %(hours)d hours; the import was cancelled."
-            ) % {"hours": settings.IMPORT_PREVIEW_HOURS}
-        ImportRun.objects.bulk_update(stale, ["status", "finished_at", "message"])
+        interrupted = _end_runs(
+            ImportRun.objects.filter(
+                status=ImportRun.Status.RUNNING, heartbeat_at__lt=stalled_cutoff
+            ),
+            ImportRun.Status.INTERRUPTED,
+            now,
+            interrupted_message,
+        )
         old = list(
             ImportRun.objects.select_for_update(skip_locked=True)
             .filter(status__in=ENDED, finished_at__lt=file_cutoff)
@@ -69,4 +74,15 @@ def purge_import_files(now: dt.datetime | None = None) -> Purged:
         ImportRun.objects.bulk_update(old, ["stored_file"])
         # The files go only once the records saying so are committed.
         transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
-    return Purged(len(stale), len(files), interrupted)
+    return Purged(len(stale), len(files), len(interrupted))
+
+
+def _end_runs(runs, status: str, now: dt.datetime, message) -> list[ImportRun]:
+    """End the ``runs`` no one else holds with ``status`` and ``message(run)``; return them."""
+    ended = list(runs.select_for_update(skip_locked=True))
+    for run in ended:
+        run.status = status
+        run.finished_at = now
+        run.message = message(run)
+    ImportRun.objects.bulk_update(ended, ["status", "finished_at", "message"])
+    return ended
