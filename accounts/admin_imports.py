@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
@@ -30,11 +31,11 @@ from portal.scoping import ALL, region_codes
 from .importing import preview as import_preview
 from .importing.preview import Outcome
 from .importing.reader import UnreadableFile, open_source, sha256_of
-from .importing.report import XLSX_MAX_FAULTS, report_csv_chunks, report_xlsx
+from .importing.report import XLSX_MAX_FAULTS, report_csv_chunks, report_xlsx, run_faults
 from .importing.resume import can_resume, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
-from .models import ImportRowError, ImportRun
+from .models import ImportRun
 from .tasks import run_enrollment_import
 
 
@@ -44,6 +45,9 @@ def xlsx_too_large(run: ImportRun) -> str:
         "The report has %(count)s faults, more than an XLSX report is made for "
         "(%(max)s): download it as CSV, which Excel opens as well."
     ) % {"count": f"{run.failed:,}", "max": f"{XLSX_MAX_FAULTS:,}"}
+
+
+FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
 
 
 def can_import(user) -> bool:
@@ -102,26 +106,55 @@ def check_header(path: Path) -> None:
 
 
 def visible_runs(user, queryset):
-    """Return the runs ``user`` may see: their own; every run for superusers and national staff."""
-    if user.is_superuser or region_codes(user) is ALL:
+    """Return the runs ``user`` may see.
+
+    Their own. With ``accounts.view_importrun`` (supervisors and auditors),
+    also every run whose rows name one of their regions, once it is past its
+    preview. Superusers and national staff see every run.
+    """
+    codes = region_codes(user)
+    if user.is_superuser or codes is ALL:
         return queryset
-    return queryset.filter(user=user)
+    shown = Q(user=user)
+    if codes and user.has_perm("accounts.view_importrun"):
+        shown |= Q(regions__overlap=sorted(codes)) & ~Q(status=ImportRun.Status.PREVIEW)
+    return queryset.filter(shown)
 
 
-class ImportRowErrorInline(admin.TabularInline):
-    model = ImportRowError
-    extra = 0
-    max_num = 0
-    can_delete = False
-    fields = ("line", "column", "code", "message", "values")
-    readonly_fields = fields
-    show_change_link = False
+def fault_regions(user, run: ImportRun) -> frozenset[str] | None:
+    """Return the regions whose faults ``user`` sees in ``run``'s report; None for every fault.
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by("line")[:200]
+    Whoever ran the import sees every fault of their file; a supervisor or
+    auditor who oversees some of its regions sees the faults of rows in those.
+    """
+    codes = region_codes(user)
+    if user.is_superuser or codes is ALL or run.user_id == user.pk:
+        return None
+    return codes
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+def may_see_runs(user) -> bool:
+    """Return whether ``user`` may open the import runs at all (their own, or their regions')."""
+    return user.is_active and (
+        user.has_perm("accounts.add_insuredperson") or user.has_perm("accounts.view_importrun")
+    )
+
+
+class WhoseRunsFilter(admin.SimpleListFilter):
+    """Split the runs a supervisor sees into their own imports and those of others."""
+
+    title = _("imported by")
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("me")), ("others", _("others"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(user=request.user)
+        if self.value() == "others":
+            return queryset.exclude(user=request.user)
+        return queryset
 
 
 @admin.register(ImportRun)
@@ -141,7 +174,7 @@ class ImportRunAdmin(PortalModelAdmin):
         "failed",
         "report_links",
     )
-    list_filter = ("status", "dry_run")
+    list_filter = ("status", "dry_run", WhoseRunsFilter)
     list_select_related = ("user",)
     search_fields = ("file_name", "sha256")
     readonly_fields = [f.name for f in ImportRun._meta.fields] + ["report_links"]
@@ -151,7 +184,7 @@ class ImportRunAdmin(PortalModelAdmin):
         return visible_runs(request.user, super().get_queryset(request))
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.has_perm("accounts.add_insuredperson")
+        return may_see_runs(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -286,10 +319,17 @@ class ImportRunAdmin(PortalModelAdmin):
         return redirect("admin:accounts_importrun_progress", run.pk)
 
     def _run_to_import(self, request, pk) -> ImportRun:
-        """Return run ``pk`` if the user may see it and import; 404 or 403 otherwise."""
+        """Return run ``pk`` if it is the user's own (any, for a superuser); 404 or 403 otherwise.
+
+        Only who uploaded a file confirms, cancels or reruns its import: a
+        supervisor who sees the run oversees it.
+        """
         if not can_import(request.user):
             raise PermissionDenied
-        return get_object_or_404(self.get_queryset(request).select_related("user"), pk=pk)
+        runs = self.get_queryset(request).select_related("user")
+        if not request.user.is_superuser:
+            runs = runs.filter(user=request.user)
+        return get_object_or_404(runs, pk=pk)
 
     def preview_view(self, request, pk):
         """Show what importing a run's file would do now, with buttons to confirm or cancel."""
@@ -375,18 +415,27 @@ class ImportRunAdmin(PortalModelAdmin):
         """Show a run's progress bar, counts and, once finished, its error report."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        run = get_object_or_404(self.get_queryset(request).select_related("user"), pk=pk)
         if run.status == ImportRun.Status.PREVIEW:
             return redirect("admin:accounts_importrun_preview", run.pk)
+        regions = fault_regions(request.user, run)
+        faults_shown = run.failed if regions is None else run_faults(run, regions).count()
+        own = run.user_id == request.user.pk
+        first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": run.file_name},
             "run": run,
             "opts": self.opts,
-            "xlsx_max_faults": XLSX_MAX_FAULTS,
-            "xlsx_too_large": xlsx_too_large(run) if run.failed > XLSX_MAX_FAULTS else "",
+            "xlsx_too_large": xlsx_too_large(run) if faults_shown > XLSX_MAX_FAULTS else "",
+            "faults_filtered": regions is not None,
+            "faults_shown": faults_shown,
+            "first_faults": first_faults,
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
-            "can_resume": can_resume(run) and can_import(request.user),
+            "can_resume": can_resume(run)
+            and can_import(request.user)
+            and (own or request.user.is_superuser),
+            "can_import": can_import(request.user),
             "waiting_long": run.waiting_long(),
             "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
         }
@@ -427,17 +476,19 @@ class ImportRunAdmin(PortalModelAdmin):
         if not self.has_view_permission(request) or fmt not in ("csv", "xlsx"):
             raise PermissionDenied
         run = get_object_or_404(self.get_queryset(request), pk=pk)
+        regions = fault_regions(request.user, run)
+        faults = run_faults(run, regions)
         stem = f"import-{run.pk}-errors"
         if fmt == "csv":
             response = StreamingHttpResponse(
-                report_csv_chunks(run), content_type="text/csv; charset=utf-8"
+                report_csv_chunks(faults), content_type="text/csv; charset=utf-8"
             )
-        elif run.failed > XLSX_MAX_FAULTS:
+        elif (run.failed if regions is None else faults.count()) > XLSX_MAX_FAULTS:
             messages.warning(request, xlsx_too_large(run))
             return redirect("admin:accounts_importrun_progress", run.pk)
         else:
             response = HttpResponse(
-                report_xlsx(run),
+                report_xlsx(faults),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'

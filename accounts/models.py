@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -198,6 +199,11 @@ class ImportRun(models.Model):
     message = models.TextField(_("message"), blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    #: the pooling regions of the file's rows (written or refused, where the code is known):
+    #: supervisors and auditors of these regions see the run and its faults in their regions
+    regions = ArrayField(
+        models.CharField(max_length=6), verbose_name=_("regions"), default=list, blank=True
+    )
     #: when the import last committed a chunk (or began reading the file): a run that says
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
@@ -248,6 +254,9 @@ class ImportRowError(models.Model):
     code = models.CharField(_("code"), max_length=40)
     message = models.CharField(_("message"), max_length=500)
     values = models.JSONField(_("original values"), default=list)
+    #: the pooling region the row names, when its code is known ("" otherwise): who
+    #: oversees that region sees the fault in the run's report
+    region = models.CharField(_("region"), max_length=6, blank=True, default="")
 
     class Meta:
         ordering = ["run", "line", "id"]

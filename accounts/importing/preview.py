@@ -144,7 +144,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     persons = _persons([r.national_id for r in good])
     # A row with errors shows its region by name too when the code it gives is known.
     error_codes = {
-        code_map.get(idnumbers.normalize(_typed(values, columns, "region")))
+        validator.region_of(values)
         for result, values in zip(checked, rows, strict=True)
         if isinstance(result, list)
     }

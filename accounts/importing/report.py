@@ -6,7 +6,9 @@ import csv
 import io
 from collections.abc import Iterator
 
-from accounts.models import ImportRun
+from django.db.models import QuerySet
+
+from accounts.models import ImportRowError, ImportRun
 from portal.exports import safe_cell
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
@@ -17,35 +19,43 @@ XLSX_MAX_FAULTS = 100_000
 CSV_ROWS_PER_PIECE = 5000  # rows in each piece of a streamed CSV report
 
 
-def report_rows(run: ImportRun):
+def run_faults(run: ImportRun, regions=None) -> QuerySet[ImportRowError]:
+    """Return the faults of ``run`` in report order: all, or those of rows in ``regions``."""
+    faults = run.errors.order_by("line", "id")
+    if regions is not None:
+        faults = faults.filter(region__in=sorted(regions))
+    return faults
+
+
+def report_rows(faults: QuerySet[ImportRowError]):
     """Yield the report's rows: line, column, code, message, then the original values."""
-    for error in run.errors.order_by("line", "id").iterator(chunk_size=5000):
+    for error in faults.iterator(chunk_size=5000):
         yield [error.line, error.column, error.code, error.message, *error.values]
 
 
 def write_report_csv(run: ImportRun, stream) -> int:
-    """Write the report as CSV to a text stream; return the number of faults written."""
+    """Write the whole report of ``run`` as CSV to a text stream; return how many faults."""
     count = 0
-    for text, rows in _csv_pieces(run):
+    for text, rows in _csv_pieces(run_faults(run)):
         stream.write(text)
         count += rows
     return count
 
 
-def report_csv_chunks(run: ImportRun) -> Iterator[bytes]:
+def report_csv_chunks(faults: QuerySet[ImportRowError]) -> Iterator[bytes]:
     """Yield the report as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time."""
     yield "\ufeff".encode()
-    for text, _rows in _csv_pieces(run):
+    for text, _rows in _csv_pieces(faults):
         yield text.encode("utf-8")
 
 
-def _csv_pieces(run: ImportRun) -> Iterator[tuple[str, int]]:
+def _csv_pieces(faults: QuerySet[ImportRowError]) -> Iterator[tuple[str, int]]:
     """Yield the report's CSV text in pieces, each with how many faults it holds."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(REPORT_HEADER + ["原始数据 original values →"])
     count = 0
-    for row in report_rows(run):
+    for row in report_rows(faults):
         writer.writerow([safe_cell("" if v is None else str(v)) for v in row])
         count += 1
         if count == CSV_ROWS_PER_PIECE:
@@ -56,14 +66,14 @@ def _csv_pieces(run: ImportRun) -> Iterator[tuple[str, int]]:
     yield buffer.getvalue(), count
 
 
-def report_xlsx(run: ImportRun) -> bytes:
+def report_xlsx(faults: QuerySet[ImportRowError]) -> bytes:
     """Return the report as an XLSX workbook (written row by row in write-only mode)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("导入错误")
     sheet.append(REPORT_HEADER + ["原始数据 original values →"])
-    for row in report_rows(run):
+    for row in report_rows(faults):
         sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     book.save(out)

@@ -134,6 +134,7 @@ class RowError:
     code: str
     message: str
     values: list[str]
+    region: str = ""  # the pooling region the row names, when its code is known
 
 
 @dataclass(slots=True)
@@ -217,6 +218,8 @@ class Checked:
     records: list[str]
     errors: list[RowError]
     failed: int
+    #: the pooling regions the chunk's rows name, good or faulty, where the code is known
+    regions: set[str]
 
 
 class RowValidator:
@@ -249,6 +252,16 @@ class RowValidator:
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         """Return the cleaned row, or every fault of the row."""
         return self._full(line, values)
+
+    def region_of(self, values: list[str]) -> str:
+        """Return the pooling region a row names, whether or not the user may import it.
+
+        "" if the row has no known region code (or is too short to have one).
+        """
+        i = self.positions["region"]
+        if i >= len(values) or values[i] is None:
+            return ""
+        return self.regions.get(idnumbers.normalize(values[i].strip()), "")
 
     def _column(self, rows: list[list[str]], name: str) -> list[str]:
         """Return the column's values as they are in the file, not stripped.
@@ -380,6 +393,7 @@ class RowValidator:
         errors: list[RowError] = []
         failed = 0
         late: list[tuple[int, str, str]] = []
+        seen = set(regions)
         if len(records) < len(rows):
             fields = (
                 ("national_id", id_ok),
@@ -398,15 +412,19 @@ class RowValidator:
                 suspects = {name for name, passed in fields if not passed[i]}
                 result = self._full(lines[i], rows[i], suspects) or self._full(lines[i], rows[i])
                 if isinstance(result, list):
+                    seen.add(result[0].region)
                     errors.extend(result)
                     failed += 1
                 else:
+                    seen.add(result.region_id)
                     late.append((result.line, result.national_id, copy_record(result)))
         if late:  # keep file order, so the first of two equal numbers is the one used
             merged = list(zip(good_lines, good_ids, records, strict=True)) + late
             merged.sort(key=itemgetter(0))
             good_lines, good_ids, records = (list(c) for c in zip(*merged, strict=True))
-        return Checked(good_lines, good_ids, records, errors, failed)
+        seen.discard(None)
+        seen.discard("")
+        return Checked(good_lines, good_ids, records, errors, failed, seen)
 
     def _full(
         self, line: int, values: list[str], suspects: set[str] | None = None
@@ -539,6 +557,9 @@ class RowValidator:
                 except ValidationError as e:
                     fail("balance", e)
         if errors:
+            region_named = self.region_of(values)
+            for error in errors:
+                error.region = region_named
             return errors
         if suspects is not None:
             return None

@@ -200,7 +200,8 @@ def _write(payload: str, count: int, *, safe: bool, new_first: bool = False) -> 
 
 
 COPY_ERRORS = (
-    'COPY accounts_importrowerror (run_id, line, "column", code, message, "values") FROM STDIN'
+    "COPY accounts_importrowerror "
+    '(run_id, line, "column", code, message, "values", region) FROM STDIN'
 )
 NUL_SHOWN_AS = "\u2400"  # ␀: PostgreSQL text and jsonb cannot hold NUL
 _COPY_TEXT = str.maketrans(
@@ -226,4 +227,5 @@ def _error_line(run_id: int, error) -> str:
     values = json.dumps([v.replace("\x00", NUL_SHOWN_AS) for v in error.values], ensure_ascii=False)
     fields = (error.column[:100], error.code, str(error.message)[:500], values)
     column, code, message, values = (f.translate(_COPY_TEXT) for f in fields)
-    return f"{run_id}\t{error.line}\t{column}\t{code}\t{message}\t{values}\n"
+    # The region is a code from the region table (or ""): nothing in it to escape.
+    return f"{run_id}\t{error.line}\t{column}\t{code}\t{message}\t{values}\t{error.region}\n"

@@ -1,0 +1,165 @@
+"""Supervisors and auditors oversee the import runs of their regions.
+
+A run is seen by who ran it; a supervisor or auditor sees a run whose rows
+name one of their regions, with only those regions' faults in its report,
+and cannot act on it (confirm, cancel, run again).
+"""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from accounts.importing.run import import_enrollment
+from accounts.models import ImportRun
+from tests.accounts.enrollment_files import row, write_csv
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_region_run(tmp_path):
+    """A system import (command line) with rows and faults in Jinan and in Qingdao."""
+    rows = [
+        row(1),
+        row(2, 姓名=""),  # a fault in Jinan
+        row(3, 统筹区编码="370200"),
+        row(4, 统筹区编码="370200", 手机号="123"),  # a fault in Qingdao
+        row(5, 统筹区编码="999999"),  # a fault with no known region
+    ]
+    return import_enrollment(path=write_csv(tmp_path, rows))
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def _listed(client) -> set[int]:
+    response = client.get(reverse("admin:accounts_importrun_changelist"))
+    return {r.pk for r in response.context["cl"].result_list}
+
+
+def _report_lines(client, run) -> list[str]:
+    response = client.get(reverse("admin:accounts_importrun_report", args=[run.pk, "csv"]))
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    return [r[0] for r in list(csv.reader(io.StringIO(content)))[1:]]
+
+
+def test_run_records_the_known_regions_its_rows_name(two_region_run):
+    two_region_run.refresh_from_db()
+    assert two_region_run.regions == ["370100", "370200"]
+
+
+def test_each_fault_records_the_region_its_row_names(two_region_run):
+    faults = dict(two_region_run.errors.values_list("line", "region"))
+    assert faults == {3: "370100", 5: "370200", 6: ""}
+
+
+def test_supervisor_sees_a_run_that_names_their_region(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    assert two_region_run.pk in _listed(_client_for(client, supervisor))
+
+
+def test_supervisor_of_another_region_does_not_see_the_run(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["110100"])
+    assert two_region_run.pk not in _listed(_client_for(client, supervisor))
+
+
+def test_caseworker_of_the_region_does_not_see_other_peoples_runs(client, two_region_run):
+    caseworker = staff_user("caseworker", regions=["370200"])
+    assert two_region_run.pk not in _listed(_client_for(client, caseworker))
+
+
+def test_supervisor_report_lists_only_the_faults_of_their_regions(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    assert _report_lines(_client_for(client, supervisor), two_region_run) == ["5"]
+
+
+def test_auditor_opens_the_report_of_a_run_in_their_regions(client, two_region_run):
+    auditor = staff_user("auditor", regions=["370100"])
+    assert _report_lines(_client_for(client, auditor), two_region_run) == ["3"]
+
+
+def test_whoever_ran_the_import_sees_every_fault(client, tmp_path, caseworker):
+    rows = [row(1, 姓名=""), row(2, 统筹区编码="370200")]  # Qingdao is not the caseworker's
+    run = import_enrollment(path=write_csv(tmp_path, rows), user=caseworker)
+    assert _report_lines(_client_for(client, caseworker), run) == ["2", "3"]
+
+
+def test_staff_without_import_or_oversight_rights_cannot_open_reports(client, two_region_run):
+    nobody = staff_user("", nationwide=True)
+    url = reverse("admin:accounts_importrun_report", args=[two_region_run.pk, "csv"])
+    assert _client_for(client, nobody).get(url).status_code == 403
+
+
+def test_progress_page_says_how_many_faults_are_in_the_viewers_regions(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
+    page = _client_for(client, supervisor).get(url).content.decode()
+    assert "错误报告列出您所辖统筹区内各行的错误：3 条中的 1 条。" in page
+
+
+def test_progress_page_names_who_ran_the_import(client, tmp_path, caseworker):
+    run = import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="")]), user=caseworker)
+    supervisor = staff_user("supervisor", regions=["370100"])
+    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    page = _client_for(client, supervisor).get(url).content.decode()
+    assert "cw_jinan" in page
+
+
+def test_progress_page_lists_only_the_first_faults_of_the_viewers_regions(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
+    response = _client_for(client, supervisor).get(url)
+    assert [f.line for f in response.context["first_faults"]] == [5]
+
+
+def test_progress_page_lists_the_first_twenty_faults_and_says_there_are_more(
+    caseworker_client, caseworker, tmp_path
+):
+    rows = [row(n, 姓名="") for n in range(1, 26)]
+    run = import_enrollment(path=write_csv(tmp_path, rows), user=caseworker)
+    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    response = caseworker_client.get(url)
+    assert [f.line for f in response.context["first_faults"]] == list(range(2, 22))
+    assert "前 20 条错误（全部错误见错误报告）" in response.content.decode()
+
+
+def test_supervisor_does_not_see_a_caseworkers_preview(client, caseworker):
+    preview = ImportRun.objects.create(
+        file_name="p.csv",
+        sha256="2" * 64,
+        user=caseworker,
+        status=ImportRun.Status.PREVIEW,
+        regions=["370100"],
+    )
+    supervisor = staff_user("supervisor", regions=["370100"])
+    assert preview.pk not in _listed(_client_for(client, supervisor))
+
+
+def test_supervisor_cannot_cancel_a_run_they_oversee(client, caseworker):
+    run = ImportRun.objects.create(
+        file_name="p.csv",
+        sha256="2" * 64,
+        user=caseworker,
+        status=ImportRun.Status.PREVIEW,
+        regions=["370100"],
+    )
+    supervisor = staff_user("supervisor", regions=["370100"])
+    url = reverse("admin:accounts_importrun_cancel", args=[run.pk])
+    assert _client_for(client, supervisor).post(url).status_code == 404
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.PREVIEW
+
+
+def test_runs_list_filters_a_supervisors_own_imports(client, tmp_path, caseworker):
+    theirs = import_enrollment(path=write_csv(tmp_path, [row(1)]), user=caseworker)
+    supervisor = staff_user("supervisor", regions=["370100"])
+    mine = import_enrollment(path=write_csv(tmp_path, [row(2)]), user=supervisor)
+    client = _client_for(client, supervisor)
+    response = client.get(reverse("admin:accounts_importrun_changelist") + "?whose=mine")
+    assert {r.pk for r in response.context["cl"].result_list} == {mine.pk}
+    assert theirs.pk in _listed(client)
