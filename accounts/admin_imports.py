@@ -161,12 +161,11 @@ class WhoseRunsFilter(admin.SimpleListFilter):
 class ImportRunAdmin(PortalModelAdmin):
     scope_exempt = "import runs are scoped by who ran them (visible_runs)"
     list_display = (
-        "file_name",
-        "started_at",
-        "user",
+        "file_link",
+        "started",
+        "imported_by",
         "status_link",
         "dry_run_label",
-        "encoding",
         "rows",
         "created",
         "updated",
@@ -174,6 +173,7 @@ class ImportRunAdmin(PortalModelAdmin):
         "failed",
         "report_links",
     )
+    list_display_links = None  # the file name links to the run's page, not to its raw record
     list_filter = ("status", "dry_run", WhoseRunsFilter)
     list_select_related = ("user",)
     search_fields = ("file_name", "sha256")
@@ -198,6 +198,22 @@ class ImportRunAdmin(PortalModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("file name"), ordering="file_name")
+    def file_link(self, obj):
+        """Link to the run's page: its preview, or its progress, counts and first faults."""
+        page = "preview" if obj.status == ImportRun.Status.PREVIEW else "progress"
+        url = reverse(f"admin:accounts_importrun_{page}", args=[obj.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.file_name)
+
+    @admin.display(description=_("started at"), ordering="started_at")
+    def started(self, obj):
+        when = timezone.localtime(obj.started_at).strftime("%Y-%m-%d %H:%M")
+        return format_html('<span class="whitespace-nowrap">{}</span>', when)
+
+    @admin.display(description=_("imported by"), ordering="user__username")
+    def imported_by(self, obj):
+        return obj.user or _("command line")
+
     @admin.display(description=pgettext_lazy("import run", "status"), ordering="status")
     def status_link(self, obj):
         """Show the status; a run awaiting confirmation or stopped links to its page."""
@@ -206,9 +222,13 @@ class ImportRunAdmin(PortalModelAdmin):
         elif obj.status == ImportRun.Status.INTERRUPTED or obj.stalled():
             url = reverse("admin:accounts_importrun_progress", args=[obj.pk])
         else:
-            return obj.get_status_display()
+            return format_html(
+                '<span class="whitespace-nowrap">{}</span>', obj.get_status_display()
+            )
         label = ImportRun.Status.INTERRUPTED.label if obj.stalled() else obj.get_status_display()
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, label)
+        return format_html(
+            '<a class="text-primary-600 whitespace-nowrap" href="{}">{}</a>', url, label
+        )
 
     @admin.display(description=_("dry run"), ordering="dry_run")
     def dry_run_label(self, obj):
@@ -419,7 +439,12 @@ class ImportRunAdmin(PortalModelAdmin):
         if run.status == ImportRun.Status.PREVIEW:
             return redirect("admin:accounts_importrun_preview", run.pk)
         regions = fault_regions(request.user, run)
-        faults_shown = run.failed if regions is None else run_faults(run, regions).count()
+        # In rows, as run.failed counts them (a row may have several faults).
+        faults_shown = (
+            run.failed
+            if regions is None
+            else run_faults(run, regions).order_by().values("line").distinct().count()
+        )
         own = run.user_id == request.user.pk
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
         context = {

@@ -26,7 +26,7 @@ def two_region_run(tmp_path):
         row(1),
         row(2, 姓名=""),  # a fault in Jinan
         row(3, 统筹区编码="370200"),
-        row(4, 统筹区编码="370200", 手机号="123"),  # a fault in Qingdao
+        row(4, 统筹区编码="370200", 手机号="123", 参保日期="2099-01-01"),  # two faults in Qingdao
         row(5, 统筹区编码="999999"),  # a fault with no known region
     ]
     return import_enrollment(path=write_csv(tmp_path, rows))
@@ -75,7 +75,7 @@ def test_caseworker_of_the_region_does_not_see_other_peoples_runs(client, two_re
 
 def test_supervisor_report_lists_only_the_faults_of_their_regions(client, two_region_run):
     supervisor = staff_user("supervisor", regions=["370200"])
-    assert _report_lines(_client_for(client, supervisor), two_region_run) == ["5"]
+    assert _report_lines(_client_for(client, supervisor), two_region_run) == ["5", "5"]
 
 
 def test_auditor_opens_the_report_of_a_run_in_their_regions(client, two_region_run):
@@ -95,11 +95,11 @@ def test_staff_without_import_or_oversight_rights_cannot_open_reports(client, tw
     assert _client_for(client, nobody).get(url).status_code == 403
 
 
-def test_progress_page_says_how_many_faults_are_in_the_viewers_regions(client, two_region_run):
+def test_progress_page_says_how_many_faulty_rows_are_in_the_viewers_regions(client, two_region_run):
     supervisor = staff_user("supervisor", regions=["370200"])
     url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
     page = _client_for(client, supervisor).get(url).content.decode()
-    assert "错误报告列出您所辖统筹区内各行的错误：3 条中的 1 条。" in page
+    assert "错误报告列出您所辖统筹区内的有误行：共 3 行有误，其中 1 行在您的统筹区。" in page
 
 
 def test_progress_page_names_who_ran_the_import(client, tmp_path, caseworker):
@@ -114,7 +114,7 @@ def test_progress_page_lists_only_the_first_faults_of_the_viewers_regions(client
     supervisor = staff_user("supervisor", regions=["370200"])
     url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
     response = _client_for(client, supervisor).get(url)
-    assert [f.line for f in response.context["first_faults"]] == [5]
+    assert [f.line for f in response.context["first_faults"]] == [5, 5]
 
 
 def test_progress_page_lists_the_first_twenty_faults_and_says_there_are_more(
@@ -163,3 +163,13 @@ def test_runs_list_filters_a_supervisors_own_imports(client, tmp_path, caseworke
     response = client.get(reverse("admin:accounts_importrun_changelist") + "?whose=mine")
     assert {r.pk for r in response.context["cl"].result_list} == {mine.pk}
     assert theirs.pk in _listed(client)
+
+
+def test_runs_list_links_each_file_to_its_run_page_and_names_command_line_runs(
+    client, two_region_run
+):
+    supervisor = staff_user("supervisor", regions=["370100"])
+    page = _client_for(client, supervisor).get(reverse("admin:accounts_importrun_changelist"))
+    html = page.content.decode()
+    assert reverse("admin:accounts_importrun_progress", args=[two_region_run.pk]) in html
+    assert "命令行" in html
