@@ -39,12 +39,22 @@ from .models import ImportRun
 from .tasks import run_enrollment_import
 
 
-def xlsx_too_large(run: ImportRun) -> str:
-    """Say why a run's report is offered as CSV only."""
+def xlsx_too_large(count: int) -> str:
+    """Say why a report of ``count`` faulty rows is offered as CSV only."""
     return _(
         "The report has %(count)s faults, more than an XLSX report is made for "
         "(%(max)s): download it as CSV, which Excel opens as well."
-    ) % {"count": f"{run.failed:,}", "max": f"{XLSX_MAX_FAULTS:,}"}
+    ) % {"count": f"{count:,}", "max": f"{XLSX_MAX_FAULTS:,}"}
+
+
+def faulty_rows_shown(run: ImportRun, regions) -> int:
+    """Return how many faulty rows of ``run`` the report shows (see ``fault_regions``).
+
+    In rows, as ``run.failed`` counts them: a row may have several faults.
+    """
+    if regions is None:
+        return run.failed
+    return run_faults(run, regions).order_by().values("line").distinct().count()
 
 
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
@@ -439,12 +449,7 @@ class ImportRunAdmin(PortalModelAdmin):
         if run.status == ImportRun.Status.PREVIEW:
             return redirect("admin:accounts_importrun_preview", run.pk)
         regions = fault_regions(request.user, run)
-        # In rows, as run.failed counts them (a row may have several faults).
-        faults_shown = (
-            run.failed
-            if regions is None
-            else run_faults(run, regions).order_by().values("line").distinct().count()
-        )
+        faults_shown = faulty_rows_shown(run, regions)
         own = run.user_id == request.user.pk
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
         context = {
@@ -452,7 +457,7 @@ class ImportRunAdmin(PortalModelAdmin):
             "title": _("Import of %(name)s") % {"name": run.file_name},
             "run": run,
             "opts": self.opts,
-            "xlsx_too_large": xlsx_too_large(run) if faults_shown > XLSX_MAX_FAULTS else "",
+            "xlsx_too_large": faults_shown > XLSX_MAX_FAULTS,
             "faults_filtered": regions is not None,
             "faults_shown": faults_shown,
             "first_faults": first_faults,
@@ -508,8 +513,8 @@ class ImportRunAdmin(PortalModelAdmin):
             response = StreamingHttpResponse(
                 report_csv_chunks(faults), content_type="text/csv; charset=utf-8"
             )
-        elif (run.failed if regions is None else faults.count()) > XLSX_MAX_FAULTS:
-            messages.warning(request, xlsx_too_large(run))
+        elif (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
+            messages.warning(request, xlsx_too_large(count))
             return redirect("admin:accounts_importrun_progress", run.pk)
         else:
             response = HttpResponse(

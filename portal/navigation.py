@@ -11,6 +11,12 @@ def _perm(codename: str):
     return check
 
 
+def _may_see_import_runs(request) -> bool:
+    from accounts.admin_imports import may_see_runs
+
+    return may_see_runs(request.user)
+
+
 def _superuser(request) -> bool:
     return request.user.is_superuser
 
@@ -61,7 +67,8 @@ SIDEBAR = {
                     "icon": "upload_file",
                     "link": reverse_lazy("admin:accounts_importrun_changelist"),
                     "active": _on_import_runs,
-                    "permission": _perm("accounts.add_insuredperson"),
+                    # their own runs; auditors and supervisors, those of their regions
+                    "permission": _may_see_import_runs,
                 },
             ],
         },

@@ -173,3 +173,10 @@ def test_runs_list_links_each_file_to_its_run_page_and_names_command_line_runs(
     html = page.content.decode()
     assert reverse("admin:accounts_importrun_progress", args=[two_region_run.pk]) in html
     assert "命令行" in html
+
+
+def test_auditor_sidebar_offers_the_import_runs_but_not_the_upload(client):
+    auditor = staff_user("auditor", regions=["370100"])
+    body = _client_for(client, auditor).get(reverse("admin:index")).content.decode()
+    assert reverse("admin:accounts_importrun_changelist") in body
+    assert reverse("admin:accounts_importrun_upload") not in body
