@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
+from policies.models import Region
 from portal.admin_base import PortalModelAdmin
 from portal.scoping import ALL, region_codes
 
@@ -58,6 +59,7 @@ def faulty_rows_shown(run: ImportRun, regions) -> int:
 
 
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
+REGIONS_NAMED = 12  # regions named on a run's page; a national file may name hundreds
 
 
 def can_import(user) -> bool:
@@ -150,6 +152,17 @@ def may_see_runs(user) -> bool:
     )
 
 
+def _grouped_count(field: str):
+    """Return a list column showing ``field`` with a comma every three digits (1,000,000)."""
+    label = ImportRun._meta.get_field(field).verbose_name
+
+    @admin.display(description=label, ordering=field)
+    def column(self, obj):
+        return f"{getattr(obj, field):,}"
+
+    return column
+
+
 class WhoseRunsFilter(admin.SimpleListFilter):
     """Split the runs a supervisor sees into their own imports and those of others."""
 
@@ -176,11 +189,11 @@ class ImportRunAdmin(PortalModelAdmin):
         "imported_by",
         "status_link",
         "dry_run_label",
-        "rows",
-        "created",
-        "updated",
-        "unchanged",
-        "failed",
+        "rows_read",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "failed_count",
         "report_links",
     )
     list_display_links = None  # the file name links to the run's page, not to its raw record
@@ -207,6 +220,12 @@ class ImportRunAdmin(PortalModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    rows_read = _grouped_count("rows")
+    created_count = _grouped_count("created")
+    updated_count = _grouped_count("updated")
+    unchanged_count = _grouped_count("unchanged")
+    failed_count = _grouped_count("failed")
 
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):
@@ -452,6 +471,11 @@ class ImportRunAdmin(PortalModelAdmin):
         faults_shown = faulty_rows_shown(run, regions)
         own = run.user_id == request.user.pk
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
+        named = Region.objects.filter(code__in=run.regions[:REGIONS_NAMED]).order_by("code")
+        regions_named = "、".join(str(region) for region in named)
+        if len(run.regions) > REGIONS_NAMED:
+            more = len(run.regions) - REGIONS_NAMED
+            regions_named += " " + _("and %(count)d more") % {"count": more}
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": run.file_name},
@@ -461,6 +485,7 @@ class ImportRunAdmin(PortalModelAdmin):
             "faults_filtered": regions is not None,
             "faults_shown": faults_shown,
             "first_faults": first_faults,
+            "regions_named": regions_named,
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
             "can_resume": can_resume(run)
             and can_import(request.user)

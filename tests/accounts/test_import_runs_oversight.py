@@ -180,3 +180,25 @@ def test_auditor_sidebar_offers_the_import_runs_but_not_the_upload(client):
     body = _client_for(client, auditor).get(reverse("admin:index")).content.decode()
     assert reverse("admin:accounts_importrun_changelist") in body
     assert reverse("admin:accounts_importrun_upload") not in body
+
+
+def test_progress_page_names_the_regions_the_runs_rows_name(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
+    page = _client_for(client, supervisor).get(url).content.decode()
+    assert "370100 济南市、370200 青岛市" in page
+
+
+def test_progress_page_and_runs_list_group_large_counts_by_thousands(caseworker_client, caseworker):
+    run = ImportRun.objects.create(
+        file_name="big.csv",
+        sha256="3" * 64,
+        user=caseworker,
+        status=ImportRun.Status.FINISHED,
+        rows=1_000_000,
+        created=995_000,
+    )
+    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    assert '<td id="rows">1,000,000</td>' in caseworker_client.get(url).content.decode()
+    listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
+    assert "995,000" in listing.content.decode()
