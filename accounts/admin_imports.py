@@ -62,6 +62,12 @@ FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
 REGIONS_NAMED = 12  # regions named on a run's page; a national file may name hundreds
 
 
+def run_page_url(run: ImportRun) -> str:
+    """Return the page of ``run``: its preview while it awaits confirmation, else its progress."""
+    page = "preview" if run.status == ImportRun.Status.PREVIEW else "progress"
+    return reverse(f"admin:accounts_importrun_{page}", args=[run.pk])
+
+
 def can_import(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm("accounts.add_insuredperson")
 
@@ -230,9 +236,9 @@ class ImportRunAdmin(PortalModelAdmin):
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):
         """Link to the run's page: its preview, or its progress, counts and first faults."""
-        page = "preview" if obj.status == ImportRun.Status.PREVIEW else "progress"
-        url = reverse(f"admin:accounts_importrun_{page}", args=[obj.pk])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.file_name)
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>', run_page_url(obj), obj.file_name
+        )
 
     @admin.display(description=_("started at"), ordering="started_at")
     def started(self, obj):
@@ -246,18 +252,13 @@ class ImportRunAdmin(PortalModelAdmin):
     @admin.display(description=pgettext_lazy("import run", "status"), ordering="status")
     def status_link(self, obj):
         """Show the status; a run awaiting confirmation or stopped links to its page."""
-        if obj.status == ImportRun.Status.PREVIEW:
-            url = reverse("admin:accounts_importrun_preview", args=[obj.pk])
-        elif obj.status == ImportRun.Status.INTERRUPTED or obj.stalled():
-            url = reverse("admin:accounts_importrun_progress", args=[obj.pk])
-        else:
+        if obj.status in (ImportRun.Status.PREVIEW, ImportRun.Status.INTERRUPTED) or obj.stalled():
             return format_html(
-                '<span class="whitespace-nowrap">{}</span>', obj.get_status_display()
+                '<a class="text-primary-600 whitespace-nowrap" href="{}">{}</a>',
+                run_page_url(obj),
+                obj.shown_status(),
             )
-        label = ImportRun.Status.INTERRUPTED.label if obj.stalled() else obj.get_status_display()
-        return format_html(
-            '<a class="text-primary-600 whitespace-nowrap" href="{}">{}</a>', url, label
-        )
+        return format_html('<span class="whitespace-nowrap">{}</span>', obj.shown_status())
 
     @admin.display(description=_("dry run"), ordering="dry_run")
     def dry_run_label(self, obj):
@@ -504,11 +505,7 @@ class ImportRunAdmin(PortalModelAdmin):
         return JsonResponse(
             {
                 "status": run.status,
-                "status_label": str(
-                    ImportRun.Status.INTERRUPTED.label
-                    if run.stalled()
-                    else run.get_status_display()
-                ),
+                "status_label": run.shown_status(),
                 "progress": run.progress,
                 "rows": run.rows,
                 "created": run.created,

@@ -228,6 +228,10 @@ class ImportRun(models.Model):
         limit = dt.timedelta(minutes=settings.IMPORT_STALLED_MINUTES)
         return self.heartbeat_at < (now or timezone.now()) - limit
 
+    def shown_status(self) -> str:
+        """The status as the pages show it: a run that stalled shows as interrupted."""
+        return str(self.Status.INTERRUPTED.label if self.stalled() else self.get_status_display())
+
     def waiting_long(self, now=None) -> bool:
         """Whether the run was queued that long ago and no worker has begun it."""
         if self.status != self.Status.RUNNING or self.heartbeat_at is not None:

@@ -43,3 +43,22 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
     follow = client.get(response["Location"])
     assert follow.status_code == 302
     assert reverse("admin:login") in follow["Location"]
+
+
+def test_home_page_lists_the_latest_imports_the_user_may_see(caseworker_client, caseworker):
+    from accounts.models import ImportRun
+
+    for n in range(7):
+        ImportRun.objects.create(file_name=f"mine-{n}.csv", sha256=f"{n}" * 64, user=caseworker)
+    ImportRun.objects.create(file_name="someone-elses.csv", sha256="9" * 64)
+    runs = caseworker_client.get(HOME).context["recent_runs"]
+    assert [item["run"].file_name for item in runs] == [f"mine-{n}.csv" for n in (6, 5, 4, 3, 2)]
+
+
+def test_home_page_has_no_imports_section_for_staff_who_may_see_no_runs(client):
+    from tests.factories import staff_user
+
+    client.force_login(staff_user("", regions=["370100"]))
+    response = client.get(HOME)
+    assert response.context["recent_runs"] is None
+    assert 'data-testid="recent-imports"' not in response.content.decode()
