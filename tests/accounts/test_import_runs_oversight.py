@@ -128,31 +128,32 @@ def test_progress_page_lists_the_first_twenty_faults_and_says_there_are_more(
     assert "前 20 条错误（全部错误见错误报告）" in response.content.decode()
 
 
-def test_supervisor_does_not_see_a_caseworkers_preview(client, caseworker):
-    preview = ImportRun.objects.create(
-        file_name="p.csv",
+def _jinan_run(caseworker, status, **fields) -> ImportRun:
+    return ImportRun.objects.create(
+        file_name="jinan.csv",
         sha256="2" * 64,
         user=caseworker,
-        status=ImportRun.Status.PREVIEW,
+        status=status,
         regions=["370100"],
+        **fields,
     )
+
+
+def test_supervisor_does_not_see_a_caseworkers_preview(client, caseworker):
+    preview = _jinan_run(caseworker, ImportRun.Status.PREVIEW)
     supervisor = staff_user("supervisor", regions=["370100"])
     assert preview.pk not in _listed(_client_for(client, supervisor))
 
 
-def test_supervisor_cannot_cancel_a_run_they_oversee(client, caseworker):
-    run = ImportRun.objects.create(
-        file_name="p.csv",
-        sha256="2" * 64,
-        user=caseworker,
-        status=ImportRun.Status.PREVIEW,
-        regions=["370100"],
-    )
+def test_supervisor_cannot_rerun_an_interrupted_import_they_oversee(client, caseworker, tmp_path):
+    stored = write_csv(tmp_path, [row(1)])
+    run = _jinan_run(caseworker, ImportRun.Status.INTERRUPTED, stored_file=str(stored))
     supervisor = staff_user("supervisor", regions=["370100"])
-    url = reverse("admin:accounts_importrun_cancel", args=[run.pk])
-    assert _client_for(client, supervisor).post(url).status_code == 404
-    run.refresh_from_db()
-    assert run.status == ImportRun.Status.PREVIEW
+    client = _client_for(client, supervisor)
+    assert run.pk in _listed(client)
+    url = reverse("admin:accounts_importrun_resume", args=[run.pk])
+    assert client.post(url).status_code == 404
+    assert ImportRun.objects.count() == 1
 
 
 def test_runs_list_filters_a_supervisors_own_imports(client, tmp_path, caseworker):
