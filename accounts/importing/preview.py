@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -120,20 +121,29 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         columns = Columns.from_header(source.header)
         lines: list[int] = []
         rows: list[list[str]] = []
+        broken: dict[int, RowError] = {}  # lines that cannot be read as rows, by line
         for chunk_lines, chunk_rows in source.chunks(limit + 1):
             lines += chunk_lines
             rows += chunk_rows
-            if len(rows) > limit:
+            for found in source.take_broken_lines():
+                broken[found.line] = columns.broken_line(found)
+            if len(rows) + len(broken) > limit:
                 return None
     finally:
         source.close()
+    if broken:  # in file order among the rows, as the import reports them
+        merged = sorted(
+            [*zip(lines, rows, strict=True), *((b.line, b.values) for b in broken.values())],
+            key=itemgetter(0),
+        )
+        lines, rows = [line for line, _ in merged], [values for _, values in merged]
 
     code_map = region_code_map()
     validator = RowValidator(columns, code_map, allowed_regions(user))
     first_line: dict[str, int] = {}
     checked: list[CleanRow | list[RowError]] = []
     for line, values in zip(lines, rows, strict=True):
-        result = validator.validate(line, values)
+        result = [broken[line]] if line in broken else validator.validate(line, values)
         if isinstance(result, CleanRow):
             first = first_line.setdefault(result.national_id, line)
             if first != line:  # as the import does: the first good row of a number is used

@@ -11,8 +11,9 @@ import codecs
 import csv
 import io
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, islice
 from pathlib import Path
 
@@ -42,6 +43,30 @@ class Source:
     fraction: Callable[[], float] = lambda: 0.0
     #: release the file early (reading all rows also releases it)
     close: Callable[[], None] = lambda: None
+    #: lines that cannot be read as a row, found so far (see ``BrokenLine``); they are
+    #: not among the rows ``chunks`` yields
+    broken_lines: list[BrokenLine] = field(default_factory=list)
+
+    def take_broken_lines(self) -> list[BrokenLine]:
+        """Return the broken lines found since the last call."""
+        found, self.broken_lines = self.broken_lines, []
+        return found
+
+
+@dataclass
+class BrokenLine:
+    """A CSV line that cannot be read as a row, read on its own with its quotes as typed.
+
+    ``unclosed_quote``: a value opens a double quote that is never closed. Read
+    as CSV, it would run on over the following lines and swallow their rows.
+    ``value_too_long``: a value is longer than the csv module takes. Either way
+    the line is refused, and the lines after it are read as rows again.
+    """
+
+    line: int
+    values: list[str]  # the line split at its delimiters, quotes taken literally
+    position: int  # of the value at fault
+    reason: str  # "unclosed_quote" or "value_too_long"
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -85,23 +110,38 @@ def open_source(path: Path, name: str | None = None) -> Source:
     encoding = detect_encoding(head)
     size = path.stat().st_size
     raw = path.open("rb")
-    reader = csv.reader(_decoded_lines(raw, encoding), delimiter=_delimiter(head, encoding))
+    delimiter = _delimiter(head, encoding)
+    window = _Window()
+    reader = csv.reader(_decoded_lines(raw, encoding, window), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
         raw.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error
+    rereader = _Rereader(window, delimiter, len(header))
 
     def chunks(size: int) -> Iterator[Chunk]:
         rows: list[list[str]] = []
         start = reader.line_num
         try:
             while True:
-                start, rows = reader.line_num, []
-                rows.extend(islice(reader, size))  # on an error, the rows before it stay
-                if not rows:
+                start, rows, runaway = reader.line_num, [], False
+                try:
+                    rows.extend(islice(reader, size))  # on an error, the rows before it stay
+                except csv.Error:  # a value past the csv module's limit: a quote never closed
+                    runaway = True
+                if not rows and not runaway:
                     return
-                yield _numbered(rows, start, reader.line_num)
+                if not runaway and reader.line_num - start == len(rows):
+                    yield _numbered(rows, start, reader.line_num)  # one line a row: the usual case
+                    continue
+                # Some row spans lines: a quoted value holds line breaks, or a quote was
+                # never closed and its value ran on over the rows below.
+                numbered = rereader.mend(rows, start, reader.line_num if runaway else None)
+                source.broken_lines += rereader.take_broken_lines()
+                yield _without_blanks(
+                    [line for line, _values in numbered], [values for _line, values in numbered]
+                )
         except UnicodeDecodeError as error:
             if rows:  # the rows before the undecodable line are still imported
                 yield _numbered(rows, start, -1)
@@ -113,20 +153,13 @@ def open_source(path: Path, name: str | None = None) -> Source:
             if rows:
                 yield _numbered(rows, start, -1)
             raise
-        except csv.Error as error:  # a value longer than the csv module takes
-            if rows:
-                yield _numbered(rows, start, -1)
-            raise UnreadableFile(
-                _("Line %(line)d cannot be read as CSV: %(error)s")
-                % {"line": reader.line_num, "error": error}
-            ) from error
         finally:
             raw.close()
 
     def fraction() -> float:
         return 1.0 if raw.closed else min(raw.tell() / size, 1.0)
 
-    return Source(
+    source = Source(
         name or path.name,
         encoding.replace("-sig", " (BOM)"),
         header,
@@ -135,6 +168,7 @@ def open_source(path: Path, name: str | None = None) -> Source:
         fraction,
         raw.close,
     )
+    return source
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) and other OLE files
@@ -150,7 +184,118 @@ BLOCK_BYTES = 1 << 20
 LONGEST_LINE_BYTES = 16 << 20
 
 
-def _decoded_lines(raw, encoding: str) -> Iterator[str]:
+class _Window:
+    """The last few blocks of a file's decoded lines, by line number (the header is line 1).
+
+    A record that turns out to be broken (a quote never closed) is read again
+    from here, line by line. Three blocks of ``BLOCK_BYTES`` hold any record
+    the csv module accepts (a value of at most ``csv.field_size_limit()``).
+    """
+
+    def __init__(self):
+        self.blocks: deque[tuple[int, list[str]]] = deque(maxlen=3)
+        self.next = 1
+
+    def add(self, lines: list[str]) -> None:
+        self.blocks.append((self.next, lines))
+        self.next += len(lines)
+
+    def lines(self, first: int, last: int) -> list[str] | None:
+        """Return lines ``first`` to ``last``, or None if they are no longer held."""
+        found: list[str] = []
+        for start, lines in self.blocks:
+            low, high = max(first, start), min(last, start + len(lines) - 1)
+            if low <= high:
+                found += lines[low - start : high - start + 1]
+        return found if len(found) == last - first + 1 else None
+
+
+class _Rereader:
+    """Number the rows of a chunk in which some row spans lines, mending runaway quotes.
+
+    A row spans lines when a quoted value holds line breaks. That is how Excel
+    writes a cell with Alt+Enter, and such a row is kept. But when a line
+    breaks inside a value followed by a line that holds as many delimiters as
+    a whole row (or when the value outgrew the csv module's limit), the value
+    opened a quote that was never closed and swallowed the rows below it. Then
+    the opening line is recorded as a ``BrokenLine`` and the lines after it are
+    read again as rows.
+    """
+
+    def __init__(self, window: _Window, delimiter: str, width: int):
+        self.window, self.delimiter = window, delimiter
+        self.row_delimiters = max(width - 1, 1)
+        self.found: list[BrokenLine] = []
+
+    def take_broken_lines(self) -> list[BrokenLine]:
+        found, self.found = self.found, []
+        return found
+
+    def mend(
+        self,
+        rows: list[list[str]],
+        start: int,
+        runaway_until: int | None,
+        last: int | None = None,
+    ) -> list[tuple[int, list[str]]]:
+        """Return ``rows`` (read after line ``start``) as (line, values), runaway quotes mended.
+
+        ``runaway_until``: the csv module stopped on a value past its limit, on
+        that line; the record it was reading began after the last of ``rows``.
+        ``last``: the rows were read again from lines up to this one; a row that
+        runs on past it opens a quote that its own lines never close.
+        """
+        numbered: list[tuple[int, list[str]]] = []
+        line = start + 1
+        for values in rows:
+            span = _span(values)
+            cut_off = last is not None and line + span - 1 > last
+            if span > 1 and (cut_off or self._swallowed(values)):
+                end = line + span - 1
+                numbered += self._reread(line, end if last is None else min(end, last))
+            else:
+                numbered.append((line, values))
+            line += span
+        if runaway_until is not None:
+            numbered += self._reread(line, runaway_until)
+        return numbered
+
+    def _swallowed(self, values: list[str]) -> bool:
+        """Whether a value holds, after a line break, a line with a whole row's delimiters."""
+        return any(
+            part.count(self.delimiter) >= self.row_delimiters
+            for v in values
+            if "\n" in v or "\r" in v
+            for part in v.splitlines()[1:]
+        )
+
+    def _reread(self, first: int, last: int) -> list[tuple[int, list[str]]]:
+        """Read lines ``first``–``last`` again: the first is broken; rows follow."""
+        # A value left open at the end of the file ends with the file's last line break.
+        lines = self.window.lines(first, min(last, self.window.next - 1))
+        if lines is None:
+            raise UnreadableFile(
+                _("Line %(line)d opens a double quote that is never closed.") % {"line": first}
+            )
+        literal = lines[0].rstrip("\r\n").split(self.delimiter)
+        if lines[0].count('"') % 2:  # a quote opens and is not closed on its line
+            at = next((i for i, v in enumerate(literal) if v.lstrip().startswith('"')), 0)
+            self.found.append(BrokenLine(first, literal, at, "unclosed_quote"))
+        else:  # its quotes are closed: a value is past the csv module's limit
+            longest = max(range(len(literal)), key=lambda i: len(literal[i]))
+            self.found.append(BrokenLine(first, literal, longest, "value_too_long"))
+        # The lines after it, read as rows again (one of them may open a quote of its own).
+        last = first + len(lines) - 1
+        reader = csv.reader(lines[1:], delimiter=self.delimiter)
+        rows: list[list[str]] = []
+        try:
+            rows.extend(reader)
+        except csv.Error:
+            return self.mend(rows, first, last, last)
+        return self.mend(rows, first, None, last)
+
+
+def _decoded_lines(raw, encoding: str, window: _Window | None = None) -> Iterator[str]:
     """Yield the lines of the binary file ``raw`` decoded, for the csv module.
 
     Lines end at CR LF, LF or a lone CR, as with ``newline=""``. The file is
@@ -181,11 +326,17 @@ def _decoded_lines(raw, encoding: str) -> Iterator[str]:
             text = block.decode(encoding)
         except UnicodeDecodeError:
             for line in block.splitlines(keepends=True):
-                yield line.decode(encoding)  # raises at the first bad line
+                decoded = line.decode(encoding)  # raises at the first bad line
+                if window is not None:
+                    window.add([decoded])
+                yield decoded
                 encoding = "utf-8" if encoding == "utf-8-sig" else encoding
             raise  # not reached: some line failed above
         encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-        yield from io.StringIO(text, newline="")
+        lines = list(io.StringIO(text, newline=""))
+        if window is not None:
+            window.add(lines)
+        yield from lines
         if not data:
             return
 
@@ -202,7 +353,17 @@ def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:
         lines, line = [], start + 1
         for values in rows:
             lines.append(line)
-            line += 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values)
+            line += _span(values)
+    return _without_blanks(lines, rows)
+
+
+def _span(values: list[str]) -> int:
+    """Return how many lines a row read by the csv module took: one, plus its line breaks."""
+    return 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values)
+
+
+def _without_blanks(lines: list[int], rows: list[list[str]]) -> Chunk:
+    """Return the rows that are not blank (also ",,,"), with their line numbers."""
     # A row whose first value is not blank is filled: the usual case, checked cheaply.
     # Only the others are joined and stripped.
     heads = list(map(str.strip, [values[0] if values else "" for values in rows]))

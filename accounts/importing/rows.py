@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import operator
 import re
@@ -115,6 +116,23 @@ class Columns:
         if not self.ignored:
             return []
         return [_("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}]
+
+    def broken_line(self, broken) -> RowError:
+        """Return the fault of a line the reader could not read as a row (``BrokenLine``)."""
+        if broken.reason == "unclosed_quote":
+            message = _(
+                "A value on this line opens a double quote that is never closed: the line "
+                "was not imported, and the lines after it were read as rows. Remove the "
+                "quote or close it."
+            )
+        else:
+            message = _(
+                "A value on this line is longer than %(max)s characters: the line was not "
+                "imported, and the lines after it were read as rows."
+            ) % {"max": f"{csv.field_size_limit():,}"}
+        position = broken.position
+        column = self.header[position] if position < len(self.header) else ""
+        return RowError(broken.line, column, broken.reason, message, broken.values)
 
     def duplicate(self, line: int, first: int, values: list[str]) -> RowError:
         """Return the fault of a row whose identity number was already on line ``first``."""

@@ -127,7 +127,8 @@ def validated_chunks(
         for lines, rows in source.chunks(min(chunk_size, VALIDATE_ROWS)):
             checked = validator.validate_chunk(lines, rows)
             duplicates, keys = _drop_duplicates(checked, first_line, lines, rows, validator)
-            batch.add(checked, duplicates, keys, len(rows))
+            broken = _broken_lines(source, validator)
+            batch.add(checked, duplicates + broken, keys, len(rows) + len(broken))
             if batch.rows >= chunk_size:
                 yield batch.chunk(source.fraction())
                 batch = _Batch()
@@ -137,6 +138,16 @@ def validated_chunks(
         raise
     if batch.rows:
         yield batch.chunk(source.fraction())
+
+
+def _broken_lines(source, validator: RowValidator) -> list[RowError]:
+    """Return the faults of the lines the reader could not read as rows (``BrokenLine``)."""
+    faults = []
+    for broken in source.take_broken_lines():
+        fault = validator.columns.broken_line(broken)
+        fault.region = validator.region_of(broken.values)
+        faults.append(fault)
+    return faults
 
 
 def _may_commit() -> bool:
@@ -294,14 +305,16 @@ class _Batch:
         self.rows = 0
         self.failed = 0
 
-    def add(self, checked: Checked, duplicates: list[RowError], keys: list[int], rows: int):
+    def add(self, checked: Checked, faults: list[RowError], keys: list[int], rows: int):
+        """Add a validated piece, with the faults found beside its validation (duplicates …)."""
         self.records += checked.records
         self.keys += keys
         self.errors += checked.errors
-        self.errors += duplicates
+        self.errors += faults
         self.regions |= checked.regions
+        self.regions.update(fault.region for fault in faults if fault.region)
         self.rows += rows
-        self.failed += checked.failed + len(duplicates)
+        self.failed += checked.failed + len(faults)
 
     def chunk(self, fraction: float) -> _Chunk:
         # In the order of the identity numbers, PostgreSQL probes and extends the

@@ -202,6 +202,17 @@ def test_each_row_fault_is_reported_with_line_column_and_code(tmp_path, changes,
     assert error.values[1] == row(6, **changes)["姓名"]
 
 
+def test_a_quote_never_closed_refuses_its_line_and_imports_the_rows_below(tmp_path):
+    path = write_csv(tmp_path, [row(n) for n in range(1, 11)])
+    text = path.read_text(encoding="utf-8").replace("张3,", '"张3,', 1)  # line 4
+    path.write_text(text, encoding="utf-8")
+    out, _ = run_command(path)
+    assert "created=9 updated=0 unchanged=0 failed=1" in out
+    error = last_run().errors.get()
+    assert (error.line, error.column, error.code) == (4, "姓名", "unclosed_quote")
+    assert error.values[:2] == [nid(3), '"张3']
+
+
 def test_duplicate_identity_number_uses_the_first_and_reports_the_later(tmp_path):
     path = write_csv(tmp_path, [row(1, 姓名="第一"), row(2), row(1, 姓名="第二")])
     out, _ = run_command(path)

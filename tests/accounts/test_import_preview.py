@@ -85,6 +85,18 @@ def test_preview_classifies_rows_as_new_changed_unchanged_or_error(tmp_path, sup
     assert counts == (4, 1, 1, 1, 1)
 
 
+def test_preview_shows_a_line_with_a_quote_never_closed_as_an_error_above_its_new_rows(
+    tmp_path, superuser
+):
+    path = write(tmp_path, [row(1), row(2), row(3)])
+    path.write_bytes(path.read_bytes().replace("张1,".encode(), '"张1,'.encode(), 1))
+
+    preview = preview_enrollment(path=path, user=superuser)
+
+    assert outcomes(preview) == [(2, Outcome.ERROR), (3, Outcome.NEW), (4, Outcome.NEW)]
+    assert preview.items[0].errors[0].code == "unclosed_quote"
+
+
 def test_preview_names_each_changed_field_with_its_old_and_new_value(tmp_path, superuser):
     stored(1)
     path = write(

@@ -80,16 +80,74 @@ def test_bad_bytes_after_good_lines_keep_the_rows_before_them_and_name_the_line(
     assert got == list(range(2, 22))
 
 
-def test_a_row_the_csv_module_refuses_is_named_and_earlier_rows_are_kept(tmp_path):
+def read_with_broken(path, rows_per_chunk=100):
+    """Read every row; return (lines of the rows, broken lines as (line, reason, position))."""
+    source = open_source(path)
+    lines, broken = [], []
+    for chunk_lines, _rows in source.chunks(rows_per_chunk):
+        lines += chunk_lines
+        broken += [(b.line, b.reason, b.position) for b in source.take_broken_lines()]
+    return lines, broken
+
+
+def test_a_value_past_the_csv_modules_limit_refuses_its_line_only(tmp_path):
     huge = "x" * (csv.field_size_limit() + 1)
     path = tmp_path / "in.csv"
     path.write_text(f'id,name\n1,a\n2,b\n3,"{huge}"\n4,d\n', encoding="utf-8")
-    source = open_source(path)
-    got = []
-    with pytest.raises(UnreadableFile, match="第4行"):
-        for lines, _rows in source.chunks(100):
-            got.extend(lines)
-    assert got == [2, 3]
+    assert read_with_broken(path) == ([2, 3, 5], [(4, "value_too_long", 1)])
+
+
+ROW = "{n:018d},张{n},职工,370100,2020-01-01,1.00\n"
+HEADER6 = "id,name,type,region,date,balance\n"
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 7, 1000])
+def test_a_quote_never_closed_refuses_its_line_and_the_rows_below_are_read(
+    tmp_path, rows_per_chunk
+):
+    rows = [ROW.format(n=n) for n in range(40)]
+    rows[4] = rows[4].replace("张4", '"张4')  # line 6
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER6 + "".join(rows), encoding="utf-8")
+    lines, broken = read_with_broken(path, rows_per_chunk)
+    assert broken == [(6, "unclosed_quote", 1)]
+    assert lines == [n for n in range(2, 42) if n != 6]
+
+
+def test_a_quote_never_closed_that_runs_past_the_csv_modules_limit_is_found_too(tmp_path):
+    count = csv.field_size_limit() // len(ROW.format(n=0)) + 100  # enough rows to pass it
+    rows = [ROW.format(n=n) for n in range(count)]
+    rows[2] = rows[2].replace("张2", '"张2')  # line 4
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER6 + "".join(rows), encoding="utf-8")
+    lines, broken = read_with_broken(path)
+    assert broken == [(4, "unclosed_quote", 1)]
+    assert lines == [n for n in range(2, count + 2) if n != 4]
+
+
+def test_two_quotes_never_closed_are_each_refused(tmp_path):
+    rows = [ROW.format(n=n) for n in range(20)]
+    rows[3] = rows[3].replace("370100", '"370100')  # line 5
+    rows[9] = rows[9].replace("1.00", '"1.00')  # line 11
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER6 + "".join(rows), encoding="utf-8")
+    lines, broken = read_with_broken(path)
+    assert broken == [(5, "unclosed_quote", 3), (11, "unclosed_quote", 5)]
+    assert lines == [n for n in range(2, 22) if n not in (5, 11)]
+
+
+def test_a_cell_with_line_breaks_in_an_extra_column_stays_one_row(tmp_path):
+    note = '"first line, of a note\nsecond line"'
+    path = tmp_path / "in.csv"
+    path.write_text(
+        HEADER6.rstrip("\n")
+        + ",备注\n"
+        + ROW.format(n=1).rstrip("\n")
+        + f",{note}\n"
+        + ROW.format(n=2),
+        encoding="utf-8",
+    )
+    assert read_with_broken(path) == ([2, 4], [])
 
 
 def test_a_line_too_long_to_be_a_row_stops_the_file_and_earlier_rows_are_kept(
