@@ -193,20 +193,22 @@ class _Window:
     """
 
     def __init__(self):
-        self.blocks: deque[tuple[int, list[str]]] = deque(maxlen=3)
+        # Each block as its text (a line object each would cost memory on every block
+        # for a rare need), with the number of its first line and how many it has.
+        self.blocks: deque[tuple[int, int, str]] = deque(maxlen=3)
         self.next = 1
 
-    def add(self, lines: list[str]) -> None:
-        self.blocks.append((self.next, lines))
-        self.next += len(lines)
+    def add(self, text: str, count: int) -> None:
+        self.blocks.append((self.next, count, text))
+        self.next += count
 
     def lines(self, first: int, last: int) -> list[str] | None:
         """Return lines ``first`` to ``last``, or None if they are no longer held."""
         found: list[str] = []
-        for start, lines in self.blocks:
-            low, high = max(first, start), min(last, start + len(lines) - 1)
+        for start, count, text in self.blocks:
+            low, high = max(first, start), min(last, start + count - 1)
             if low <= high:
-                found += lines[low - start : high - start + 1]
+                found += list(io.StringIO(text, newline=""))[low - start : high - start + 1]
         return found if len(found) == last - first + 1 else None
 
 
@@ -328,15 +330,14 @@ def _decoded_lines(raw, encoding: str, window: _Window | None = None) -> Iterato
             for line in block.splitlines(keepends=True):
                 decoded = line.decode(encoding)  # raises at the first bad line
                 if window is not None:
-                    window.add([decoded])
+                    window.add(decoded, 1)
                 yield decoded
                 encoding = "utf-8" if encoding == "utf-8-sig" else encoding
             raise  # not reached: some line failed above
         encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-        lines = list(io.StringIO(text, newline=""))
         if window is not None:
-            window.add(lines)
-        yield from lines
+            window.add(text, _span([text]) - (not text or text.endswith(("\n", "\r"))))
+        yield from io.StringIO(text, newline="")
         if not data:
             return
 
