@@ -26,6 +26,7 @@ from accounts.models import ImportRun, InsuredPerson, PersonalAccount
 
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
+from .run import NO_ROWS
 from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
@@ -176,7 +177,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         count[item.outcome] += 1
     return Preview(
         encoding=source.encoding,
-        warnings=columns.warnings,
+        warnings=columns.warnings + ([str(NO_ROWS)] if not rows else []),
         rows=len(rows),
         created=count[Outcome.NEW],
         updated=count[Outcome.CHANGED],

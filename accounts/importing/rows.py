@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
 from operator import itemgetter
@@ -90,22 +90,25 @@ class Columns:
 
     index: dict[str, int]
     header: list[str]
-    ignored: list[str]
+    ignored: list[str]  # columns no field is known by
+    repeated: list[str] = field(default_factory=list)  # a field's column again: not read
 
     @classmethod
     def from_header(cls, header: list[str]) -> Columns:
         index: dict[str, int] = {}
-        ignored = []
+        ignored, repeated = [], []
         for position, title in enumerate(header):
             name = SYNONYMS.get(_key(title))
             if name and name not in index:
                 index[name] = position
+            elif name:
+                repeated.append(title)
             elif title.strip():
                 ignored.append(title)
         missing = [f for f in REQUIRED if f not in index]
         if missing:
             raise MissingColumns(missing)
-        return cls(index, header, ignored)
+        return cls(index, header, ignored, repeated)
 
     def title(self, name: str) -> str:
         return self.header[self.index[name]] if name in self.index else FIELDS[name][0]
@@ -113,9 +116,17 @@ class Columns:
     @property
     def warnings(self) -> list[str]:
         """Return what the run record and the preview say about the header."""
-        if not self.ignored:
-            return []
-        return [_("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}]
+        said = []
+        if self.ignored:
+            said.append(
+                _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}
+            )
+        if self.repeated:
+            said.append(
+                _("Columns given twice: %(names)s. Only the first of each was read.")
+                % {"names": "、".join(self.repeated)}
+            )
+        return said
 
     def broken_line(self, broken) -> RowError:
         """Return the fault of a line the reader could not read as a row (``BrokenLine``)."""

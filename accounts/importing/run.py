@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Func, Value
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ImportRun
 
@@ -37,6 +38,7 @@ from .rows import (
 )
 from .writer import ChunkResult, write_chunk, write_errors
 
+NO_ROWS = _("The file has a header but no rows below it: nothing was imported.")
 CHUNK_SIZE = 20_000  # rows written and committed together
 #: rows validated together: a thousand rows' values fit in the CPU's cache, twenty
 #: thousand do not, and each column's check then waits on memory (4.0 s → 2.8 s a million
@@ -109,6 +111,9 @@ def import_enrollment(
     finally:
         first_line.close()
     writer.close()
+    if not run.rows:
+        run.warnings = [*run.warnings, str(NO_ROWS)]
+        run.save(update_fields=["warnings"])
     return _finish(run, ImportRun.Status.FINISHED, "")
 
 

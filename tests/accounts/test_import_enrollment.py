@@ -123,6 +123,24 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
     assert InsuredPerson.objects.filter(national_id=nid(1)).exists()
 
 
+def test_a_column_given_twice_is_read_once_with_a_warning_that_says_so(tmp_path):
+    path = write_csv(tmp_path, [{**row(1), "姓名 ": "李四"}], header=[*HEADER, "姓名 "])
+    out, _ = run_command(path)
+    assert "created=1" in out
+    assert InsuredPerson.objects.get(national_id=nid(1)).name == "张1"
+    assert last_run().warnings == ["以下列出现了两次：姓名 。每项只读取了第一列。"]
+
+
+def test_a_file_with_a_header_and_no_rows_finishes_with_a_warning(tmp_path):
+    out, _ = run_command(write_csv(tmp_path, []))
+    assert "created=0 updated=0 unchanged=0 failed=0" in out
+    run = last_run()
+    assert (run.status, run.warnings) == (
+        ImportRun.Status.FINISHED,
+        ["文件只有表头，下面没有数据行：未导入任何内容。"],
+    )
+
+
 def test_missing_required_column_stops_the_run_and_names_it(tmp_path):
     header = [h for h in HEADER if h != "参保日期"]
     with pytest.raises(SystemExit) as exit_info:

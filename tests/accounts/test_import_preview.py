@@ -97,6 +97,12 @@ def test_preview_shows_a_line_with_a_quote_never_closed_as_an_error_above_its_ne
     assert preview.items[0].errors[0].code == "unclosed_quote"
 
 
+def test_preview_of_a_file_with_no_rows_says_so(tmp_path, superuser):
+    preview = preview_enrollment(path=write(tmp_path, []), user=superuser)
+    assert (preview.rows, preview.items) == (0, [])
+    assert preview.warnings == ["文件只有表头，下面没有数据行：未导入任何内容。"]
+
+
 def test_preview_names_each_changed_field_with_its_old_and_new_value(tmp_path, superuser):
     stored(1)
     path = write(
