@@ -186,6 +186,28 @@ class WhoseRunsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RunRegionFilter(admin.SimpleListFilter):
+    """The runs whose rows name one of the user's regions, for staff with a few regions.
+
+    National staff would face hundreds of regions here; they search instead.
+    """
+
+    title = _("regions")
+    parameter_name = "region"
+    most = 60  # regions offered; a province has at most a few dozen
+
+    def lookups(self, request, model_admin):
+        codes = region_codes(request.user)
+        if codes is ALL or not codes or len(codes) > self.most:
+            return []
+        return [(r.code, str(r)) for r in Region.objects.filter(code__in=codes).order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(regions__contains=[self.value()])
+        return queryset
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(PortalModelAdmin):
     scope_exempt = "import runs are scoped by who ran them (visible_runs)"
@@ -203,7 +225,7 @@ class ImportRunAdmin(PortalModelAdmin):
         "report_links",
     )
     list_display_links = None  # the file name links to the run's page, not to its raw record
-    list_filter = ("status", "dry_run", WhoseRunsFilter)
+    list_filter = ("status", "dry_run", WhoseRunsFilter, RunRegionFilter)
     list_select_related = ("user",)
     search_fields = ("file_name", "sha256")
     readonly_fields = [f.name for f in ImportRun._meta.fields] + ["report_links"]

@@ -203,3 +203,12 @@ def test_progress_page_and_runs_list_group_large_counts_by_thousands(caseworker_
     assert '<td id="rows">1,000,000</td>' in caseworker_client.get(url).content.decode()
     listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
     assert "995,000" in listing.content.decode()
+
+
+def test_runs_list_filters_by_one_of_the_supervisors_regions(client, two_region_run, caseworker):
+    jinan_only = _jinan_run(caseworker, ImportRun.Status.FINISHED)
+    supervisor = staff_user("supervisor", regions=["370100", "370200"])
+    client = _client_for(client, supervisor)
+    response = client.get(reverse("admin:accounts_importrun_changelist") + "?region=370200")
+    assert {r.pk for r in response.context["cl"].result_list} == {two_region_run.pk}
+    assert jinan_only.pk in _listed(client)
