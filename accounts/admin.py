@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
@@ -18,6 +20,7 @@ from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
 
 from . import idnumbers
+from .exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from .models import InsuredPerson, PersonalAccount
 from .resources import InsuredPersonExportResource
 from .services import person_save
@@ -104,6 +107,36 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
     )
     inlines = [PersonalAccountInline]
     ordering = ("-id",)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        """Write the export from plain values: CSV streamed, XLSX up to ``XLSX_MAX_ROWS``.
+
+        django-import-export's own export holds every person in memory as an
+        object and a dataset row (see ``accounts.exporting``). Raising ValueError
+        sends the user back to the export page with the message.
+        """
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if file_format.get_extension() == "xlsx":
+            if queryset[: XLSX_MAX_ROWS + 1].count() > XLSX_MAX_ROWS:
+                raise ValueError(
+                    _(
+                        "More than %(max)s persons: an XLSX file of them would take too long "
+                        "to write. Export them as CSV, which Excel opens as well, or narrow "
+                        "the list with its filters first."
+                    )
+                    % {"max": f"{XLSX_MAX_ROWS:,}"}
+                )
+            response = HttpResponse(
+                persons_xlsx(queryset), content_type=file_format.get_content_type()
+            )
+        else:
+            response = StreamingHttpResponse(
+                persons_csv(queryset), content_type="text/csv; charset=utf-8"
+            )
+        filename = self.get_export_filename(request, queryset, file_format)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     @admin.display(description=_("account balance (yuan)"), ordering="account__balance")
     def account_balance(self, obj):

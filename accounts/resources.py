@@ -6,7 +6,12 @@ from .models import InsuredPerson
 
 
 class InsuredPersonExportResource(resources.ModelResource):
-    """Export of persons with the columns caseworkers know, in Chinese headers."""
+    """The person export's columns, as django-import-export's export page lists them.
+
+    The admin writes the rows with ``accounts.exporting`` instead (streamed, from
+    plain values, with the same headers: a test holds the two together); this
+    per-object export serves any other use of the resource.
+    """
 
     national_id = fields.Field(attribute="national_id", column_name="身份证号")
     name = fields.Field(attribute="name", column_name="姓名")

@@ -1,5 +1,6 @@
 """Exports of insured persons: Excel-ready, region-scoped, formulae never run."""
 
+import csv
 import io
 
 import pytest
@@ -22,6 +23,11 @@ def export(client, fmt):
     return client.post(EXPORT, {"format": fmt, "resource": "0", "export_items": []})
 
 
+def csv_text(response) -> str:
+    """The text of a CSV export, which is streamed."""
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
 def test_only_csv_and_xlsx_are_offered(supervisor_client):
     form = supervisor_client.get(EXPORT).context["form"]
     labels = [str(label).lower() for value, label in form.fields["format"].choices if value != ""]
@@ -30,9 +36,9 @@ def test_only_csv_and_xlsx_are_offered(supervisor_client):
 
 def test_csv_export_has_a_bom_and_chinese_headers(supervisor_client):
     person = InsuredPersonFactory(name="王小明")
-    response = export(supervisor_client, "0")
-    assert response.content.startswith("\ufeff".encode())
-    text = response.content.decode("utf-8-sig")
+    text = csv_text(export(supervisor_client, "0"))
+    assert text.startswith("\ufeff")
+    text = text[1:]
     assert text.splitlines()[0].startswith("身份证号,姓名,性别")
     assert person.national_id in text and "王小明" in text
 
@@ -40,7 +46,7 @@ def test_csv_export_has_a_bom_and_chinese_headers(supervisor_client):
 @pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@cmd"])
 def test_csv_export_makes_formula_cells_inert(supervisor_client, name):
     InsuredPersonFactory(name=name)
-    text = export(supervisor_client, "0").content.decode("utf-8-sig")
+    text = csv_text(export(supervisor_client, "0"))
     assert f"'{name}" in text
 
 
@@ -58,5 +64,52 @@ def test_export_leaves_out_other_provinces(supervisor_client):
     from policies.models import Region
 
     foreign = InsuredPersonFactory(region=Region.objects.get(code="440300"))
-    text = export(supervisor_client, "0").content.decode("utf-8-sig")
+    text = csv_text(export(supervisor_client, "0"))
     assert foreign.national_id not in text
+
+
+def test_export_columns_are_those_the_export_page_lists(supervisor_client):
+    from accounts.exporting import HEADERS
+
+    listed = supervisor_client.get(EXPORT).context["fields_list"][0][1]
+    assert listed == HEADERS
+
+
+def test_csv_export_writes_labels_dates_and_the_balance_of_the_employee_insured(
+    supervisor_client,
+):
+    from decimal import Decimal
+
+    from accounts.choices import InsuranceType
+
+    employee = InsuredPersonFactory(insurance_type=InsuranceType.EMPLOYEE)
+    employee.account.balance = Decimal("1234.5")
+    employee.account.save()
+    resident = InsuredPersonFactory(insurance_type=InsuranceType.RESIDENT)
+    rows = {r[0]: r for r in csv.reader(io.StringIO(csv_text(export(supervisor_client, "0"))[1:]))}
+    assert rows[employee.national_id][4] == "职工医保"
+    assert rows[employee.national_id][3] == employee.birth_date.isoformat()
+    assert rows[employee.national_id][9] == "1234.50"
+    assert rows[resident.national_id][9] == ""
+
+
+def test_csv_export_is_streamed_in_pieces(supervisor_client, monkeypatch):
+    from accounts import exporting
+
+    monkeypatch.setattr(exporting, "CSV_ROWS_PER_PIECE", 2)
+    InsuredPersonFactory.create_batch(5)
+    response = export(supervisor_client, "0")
+    pieces = list(response.streaming_content)
+    assert len(pieces) == 3  # 2 + 2 + 1 persons, the header in the first
+    assert b"".join(pieces).decode("utf-8").count("\n") == 6
+
+
+def test_xlsx_export_past_the_limit_sends_back_to_the_form_with_why(supervisor_client, monkeypatch):
+    from accounts import admin as accounts_admin
+
+    monkeypatch.setattr(accounts_admin, "XLSX_MAX_ROWS", 2)
+    InsuredPersonFactory.create_batch(3)
+    response = export(supervisor_client, "1")
+    assert response.status_code == 200
+    assert response.context["form"] is not None
+    assert "CSV" in "".join(str(m) for m in response.context["messages"])
