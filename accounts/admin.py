@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
@@ -135,8 +137,12 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
                 persons_csv(queryset), content_type="text/csv; charset=utf-8"
             )
         filename = self.get_export_filename(request, queryset, file_format)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
+
+    def get_export_filename(self, request, queryset, file_format):
+        """参保人-YYYYMMDD, dated in Beijing time (django-import-export dates it in UTC)."""
+        return f"参保人-{timezone.localdate():%Y%m%d}.{file_format.get_extension()}"
 
     @admin.display(description=_("account balance (yuan)"), ordering="account__balance")
     def account_balance(self, obj):

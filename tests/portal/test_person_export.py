@@ -113,3 +113,17 @@ def test_xlsx_export_past_the_limit_sends_back_to_the_form_with_why(supervisor_c
     assert response.status_code == 200
     assert response.context["form"] is not None
     assert "CSV" in "".join(str(m) for m in response.context["messages"])
+
+
+def test_export_file_is_named_in_chinese_with_the_beijing_date(supervisor_client):
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    late_evening_utc = dt.datetime(2026, 11, 24, 18, 30, tzinfo=dt.UTC)  # 02:30 in Beijing
+    with mock.patch.object(timezone, "now", return_value=late_evening_utc):
+        response = export(supervisor_client, "0")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E5%8F%82%E4%BF%9D%E4%BA%BA-20261125.csv"
+    )
