@@ -11,13 +11,12 @@ Formula-like text is made inert in both (``portal.exports.safe_cell``).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from portal.exports import safe_cell
+from portal.exports import csv_pieces, safe_cell
 
 from .choices import InsuranceType, PersonStatus, Sex
 
@@ -61,20 +60,10 @@ def person_rows(queryset: QuerySet) -> Iterator[list]:
 
 def persons_csv(queryset: QuerySet) -> Iterator[bytes]:
     """Yield the persons as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(HEADERS)
-    count = 0
-    for row in person_rows(queryset):
-        writer.writerow([_csv_text(v) for v in row])
-        count += 1
-        if count == CSV_ROWS_PER_PIECE:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            count = 0
-    yield buffer.getvalue().encode("utf-8")
+    yield "\ufeff".encode()
+    rows = ([_csv_text(v) for v in row] for row in person_rows(queryset))
+    for text, _count in csv_pieces(HEADERS, rows, CSV_ROWS_PER_PIECE):
+        yield text.encode("utf-8")
 
 
 def _csv_text(value) -> str:

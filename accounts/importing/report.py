@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
 from accounts.models import ImportRowError, ImportRun
-from portal.exports import safe_cell
+from portal.exports import csv_pieces, safe_cell
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
 #: openpyxl writes about 10,000 report rows a second, all within one web request (which a
@@ -51,19 +50,8 @@ def report_csv_chunks(faults: QuerySet[ImportRowError]) -> Iterator[bytes]:
 
 def _csv_pieces(faults: QuerySet[ImportRowError]) -> Iterator[tuple[str, int]]:
     """Yield the report's CSV text in pieces, each with how many faults it holds."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(REPORT_HEADER + ["原始数据 original values →"])
-    count = 0
-    for row in report_rows(faults):
-        writer.writerow([safe_cell("" if v is None else str(v)) for v in row])
-        count += 1
-        if count == CSV_ROWS_PER_PIECE:
-            yield buffer.getvalue(), count
-            buffer.seek(0)
-            buffer.truncate()
-            count = 0
-    yield buffer.getvalue(), count
+    rows = ([safe_cell("" if v is None else str(v)) for v in row] for row in report_rows(faults))
+    return csv_pieces(REPORT_HEADER + ["原始数据 original values →"], rows, CSV_ROWS_PER_PIECE)
 
 
 def report_xlsx(faults: QuerySet[ImportRowError]) -> bytes:

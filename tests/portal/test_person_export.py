@@ -100,7 +100,7 @@ def test_csv_export_is_streamed_in_pieces(supervisor_client, monkeypatch):
     InsuredPersonFactory.create_batch(5)
     response = export(supervisor_client, "0")
     pieces = list(response.streaming_content)
-    assert len(pieces) == 3  # 2 + 2 + 1 persons, the header in the first
+    assert len(pieces) == 1 + 3  # the BOM, then 2 + 2 + 1 persons (the header in the first)
     assert b"".join(pieces).decode("utf-8").count("\n") == 6
 
 
