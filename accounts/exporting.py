@@ -11,12 +11,11 @@ Formula-like text is made inert in both (``portal.exports.safe_cell``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from portal.exports import csv_pieces, safe_cell
+from portal.exports import csv_pieces, safe_cell, xlsx_bytes
 
 from .choices import InsuranceType, PersonStatus, Sex
 
@@ -75,14 +74,5 @@ def _csv_text(value) -> str:
 
 
 def persons_xlsx(queryset: QuerySet) -> bytes:
-    """Return the persons as an XLSX workbook (openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("参保人")
-    sheet.append(HEADERS)
-    for row in person_rows(queryset):
-        sheet.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return the persons as an XLSX workbook."""
+    return xlsx_bytes("参保人", HEADERS, person_rows(queryset))

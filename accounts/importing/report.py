@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
 from accounts.models import ImportRowError, ImportRun
-from portal.exports import csv_pieces, safe_cell
+from portal.exports import csv_pieces, safe_cell, xlsx_bytes
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
 #: openpyxl writes about 10,000 report rows a second, all within one web request (which a
@@ -55,14 +54,7 @@ def _csv_pieces(faults: QuerySet[ImportRowError]) -> Iterator[tuple[str, int]]:
 
 
 def report_xlsx(faults: QuerySet[ImportRowError]) -> bytes:
-    """Return the report as an XLSX workbook (written row by row in write-only mode)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("导入错误")
-    sheet.append(REPORT_HEADER + ["原始数据 original values →"])
-    for row in report_rows(faults):
-        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return the report as an XLSX workbook."""
+    return xlsx_bytes(
+        "导入错误", REPORT_HEADER + ["原始数据 original values →"], report_rows(faults)
+    )
