@@ -216,12 +216,13 @@ class _Rereader:
     """Number the rows of a chunk in which some row spans lines, mending runaway quotes.
 
     A row spans lines when a quoted value holds line breaks. That is how Excel
-    writes a cell with Alt+Enter, and such a row is kept. But when a line
-    breaks inside a value followed by a line that holds as many delimiters as
-    a whole row (or when the value outgrew the csv module's limit), the value
-    opened a quote that was never closed and swallowed the rows below it. Then
-    the opening line is recorded as a ``BrokenLine`` and the lines after it are
-    read again as rows.
+    writes a cell with Alt+Enter, and such a row is kept. But when the quote
+    does not close where a cell ends, or the row has more values than the
+    header, or the value holds as many delimiters as a whole row, or the
+    value outgrew the csv module's limit, a quote was opened by mistake
+    and its value swallowed the rows below it.
+    Then the opening line is recorded as a ``BrokenLine`` and the lines after
+    it are read again as rows.
     """
 
     def __init__(self, window: _Window, delimiter: str, width: int):
@@ -251,10 +252,10 @@ class _Rereader:
         line = start + 1
         for values in rows:
             span = _span(values)
+            end = line + span - 1 if last is None else min(line + span - 1, last)
             cut_off = last is not None and line + span - 1 > last
-            if span > 1 and (cut_off or self._swallowed(values)):
-                end = line + span - 1
-                numbered += self._reread(line, end if last is None else min(end, last))
+            if span > 1 and (cut_off or self._swallowed(values) or not self._sound(line, end)):
+                numbered += self._reread(line, end)
             else:
                 numbered.append((line, values))
             line += span
@@ -263,13 +264,31 @@ class _Rereader:
         return numbered
 
     def _swallowed(self, values: list[str]) -> bool:
-        """Whether a value holds, after a line break, a line with a whole row's delimiters."""
-        return any(
-            part.count(self.delimiter) >= self.row_delimiters
+        """Whether a row that spans lines holds more than one row's worth of values.
+
+        It does when it has more values than the header, or when a value with
+        line breaks holds as many delimiters as a whole row.
+        """
+        return len(values) > self.row_delimiters + 1 or any(
+            v.count(self.delimiter) >= self.row_delimiters
             for v in values
             if "\n" in v or "\r" in v
-            for part in v.splitlines()[1:]
         )
+
+    def _sound(self, first: int, last: int) -> bool:
+        """Whether lines ``first``–``last`` are one record as Excel writes them.
+
+        Excel quotes a cell with line breaks and closes the quote at the cell's
+        end. A quote closed anywhere else (``"a"b``), or never, is an error to the
+        csv module's strict mode: the sign of a quote opened by mistake.
+        """
+        lines = self.window.lines(first, min(last, self.window.next - 1))
+        if lines is None:
+            return True  # no longer held: taken as the csv module read it
+        try:
+            return len(list(csv.reader(lines, delimiter=self.delimiter, strict=True))) == 1
+        except csv.Error:
+            return False
 
     def _reread(self, first: int, last: int) -> list[tuple[int, list[str]]]:
         """Read lines ``first``–``last`` again: the first is broken; rows follow."""

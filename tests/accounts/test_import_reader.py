@@ -205,3 +205,29 @@ def test_files_excel_saves_in_other_formats_are_named_with_what_to_do(tmp_path, 
     with pytest.raises(UnreadableFile, match=says.replace(".", r"\.")) as error:
         open_source(path)
     assert "CSV" in str(error.value)
+
+
+def test_every_line_comes_back_as_a_row_or_a_broken_line_whatever_quotes_are_left_open(
+    tmp_path,
+):
+    import random
+
+    rng = random.Random(20261124)
+    for attempt in range(300):
+        count = rng.randint(1, 60)
+        rows = [ROW.format(n=n) for n in range(count)]
+        opened = set()
+        for _ in range(rng.randint(0, 4)):
+            n = rng.randrange(count)
+            field = rng.randrange(6)
+            values = rows[n].rstrip("\n").split(",")
+            values[field] = rng.choice(['"{}', '{}"', '"{}"x']).format(values[field])
+            rows[n] = ",".join(values) + "\n"
+            opened.add(n + 2)
+        path = tmp_path / f"in{attempt}.csv"
+        path.write_text(HEADER6 + "".join(rows), encoding="utf-8")
+        lines, broken = read_with_broken(path, rng.choice([1, 7, 1000]))
+        broken_lines = {line for line, _reason, _at in broken}
+        assert sorted([*lines, *broken_lines]) == list(range(2, count + 2)), attempt
+        # A line is refused only for a quote of its own.
+        assert broken_lines <= opened, attempt
