@@ -270,9 +270,7 @@ class _Rereader:
         line breaks holds as many delimiters as a whole row.
         """
         return len(values) > self.row_delimiters + 1 or any(
-            v.count(self.delimiter) >= self.row_delimiters
-            for v in values
-            if "\n" in v or "\r" in v
+            v.count(self.delimiter) >= self.row_delimiters for v in values if "\n" in v or "\r" in v
         )
 
     def _sound(self, first: int, last: int) -> bool:
