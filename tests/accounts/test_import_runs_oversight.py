@@ -212,3 +212,10 @@ def test_runs_list_filters_by_one_of_the_supervisors_regions(client, two_region_
     response = client.get(reverse("admin:accounts_importrun_changelist") + "?region=370200")
     assert {r.pk for r in response.context["cl"].result_list} == {two_region_run.pk}
     assert jinan_only.pk in _listed(client)
+
+
+def test_runs_list_counts_command_line_runs_among_others(client, two_region_run):
+    supervisor = staff_user("supervisor", regions=["370100"])
+    client = _client_for(client, supervisor)
+    response = client.get(reverse("admin:accounts_importrun_changelist") + "?whose=others")
+    assert two_region_run.pk in {r.pk for r in response.context["cl"].result_list}
