@@ -12,6 +12,7 @@ Formula-like text is made inert in both (``portal.exports.safe_cell``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -19,20 +20,20 @@ from portal.exports import csv_pieces, safe_cell, xlsx_bytes
 
 from .choices import InsuranceType, PersonStatus, Sex
 
-#: (header, lookup) of each column, in order; choices are written as their labels
+#: (header, lookup, choices) of each column, in order; a choice is written as its label
 COLUMNS = (
-    ("身份证号", "national_id"),
-    ("姓名", "name"),
-    ("性别", "sex"),
-    ("出生日期", "birth_date"),
-    ("参保类型", "insurance_type"),
-    ("统筹区编码", "region_id"),
-    ("参保日期", "enrolled_on"),
-    ("参保状态", "status"),
-    ("手机号", "mobile"),
-    ("个人账户余额", "account__balance"),
+    ("身份证号", "national_id", None),
+    ("姓名", "name", None),
+    ("性别", "sex", Sex),
+    ("出生日期", "birth_date", None),
+    ("参保类型", "insurance_type", InsuranceType),
+    ("统筹区编码", "region_id", None),
+    ("参保日期", "enrolled_on", None),
+    ("参保状态", "status", PersonStatus),
+    ("手机号", "mobile", None),
+    ("个人账户余额", "account__balance", None),  # the employee-insured's only
 )
-HEADERS = [header for header, _lookup in COLUMNS]
+HEADERS = [header for header, _lookup, _choices in COLUMNS]
 #: openpyxl writes about 10,000 rows a second, within one web request
 XLSX_MAX_ROWS = 100_000
 ROWS_PER_FETCH = 5000
@@ -44,16 +45,17 @@ def person_rows(queryset: QuerySet) -> Iterator[list]:
 
     The balance is given for the employee-insured only, who hold the personal account.
     """
+    lookups = [lookup for _header, lookup, _choices in COLUMNS]
     labels = [
         None if choices is None else {value: str(label) for value, label in choices.choices}
-        for choices in (None, None, Sex, None, InsuranceType, None, None, PersonStatus, None)
+        for _header, _lookup, choices in COLUMNS
     ]
+    insurance, balance = lookups.index("insurance_type"), lookups.index("account__balance")
     employee = InsuranceType.EMPLOYEE.value
-    values = queryset.values_list(*(lookup for _header, lookup in COLUMNS))
-    for row in values.iterator(chunk_size=ROWS_PER_FETCH):
-        *fields, balance = row
-        out = [names[v] if names else v for names, v in zip(labels, fields, strict=True)]
-        out.append(balance if fields[4] == employee else None)
+    for row in queryset.values_list(*lookups).iterator(chunk_size=ROWS_PER_FETCH):
+        out = [v if names is None else names[v] for names, v in zip(labels, row, strict=True)]
+        if row[insurance] != employee:
+            out[balance] = None
         yield out
 
 
@@ -70,7 +72,7 @@ def _csv_text(value) -> str:
         return ""
     if isinstance(value, str):
         return safe_cell(value)
-    return f"{value:.2f}" if hasattr(value, "quantize") else str(value)
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
 def persons_xlsx(queryset: QuerySet) -> bytes:
