@@ -210,7 +210,7 @@ class RunRegionFilter(admin.SimpleListFilter):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(PortalModelAdmin):
-    scope_exempt = "import runs are scoped by who ran them (visible_runs)"
+    scope_exempt = "import runs are scoped by who ran them and the regions they name (visible_runs)"
     list_display = (
         "file_link",
         "started",
