@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
@@ -552,7 +553,7 @@ class ImportRunAdmin(PortalModelAdmin):
         run = get_object_or_404(self.get_queryset(request), pk=pk)
         regions = fault_regions(request.user, run)
         faults = run_faults(run, regions)
-        stem = f"import-{run.pk}-errors"
+        stem = f"导入错误报告-第{run.pk}号"
         if fmt == "csv":
             response = StreamingHttpResponse(
                 report_csv_chunks(faults), content_type="text/csv; charset=utf-8"
@@ -565,5 +566,5 @@ class ImportRunAdmin(PortalModelAdmin):
                 report_xlsx(faults),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
-        response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")
         return response

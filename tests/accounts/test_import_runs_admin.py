@@ -108,3 +108,13 @@ def test_xlsx_report_past_the_limit_points_to_the_csv(
     assert "请下载 CSV" in page
     listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist")).content
     assert b"report.csv" in listing and b"report.xlsx" not in listing
+
+
+def test_report_file_is_named_in_chinese_after_its_run(caseworker_client, run_with_errors):
+    from urllib.parse import unquote
+
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
+    disposition = caseworker_client.get(url)["Content-Disposition"]
+    assert unquote(disposition) == (
+        f"attachment; filename*=utf-8''导入错误报告-第{run_with_errors.pk}号.csv"
+    )
