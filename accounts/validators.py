@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from . import idnumbers
 
 _FIRST17 = re.compile(r"^[0-9]{17}[0-9X]$")
+# How Excel shows a long number it keeps as a number: 1.10105E+17 (15 digits survive at most).
+_SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]{1,2}$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 # numeric(14, 2) holds twelve integer digits.
@@ -27,7 +29,9 @@ def clean_national_id(value: str) -> str:
     """Return the normalised identity number, or raise ``ValidationError``.
 
     Codes: ``bad_length``, ``bad_characters``, ``unknown_province``,
-    ``bad_birth_date``, ``bad_checksum``.
+    ``bad_birth_date``, ``bad_checksum``, and ``saved_as_number`` for a number that
+    Excel kept as a number (1.10105E+17, or 18 digits ending in 000 that fail the
+    check): its last digits are lost, which only retyping the column as text mends.
     """
     return national_id_facts(value).number
 
@@ -38,6 +42,16 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
     ``today`` may be given by callers that validate many numbers (the import).
     """
     number = idnumbers.normalize(value)
+    if _SCIENTIFIC.match(number):
+        raise ValidationError(
+            _(
+                "%(value)s is an identity number that Excel kept as a number, and its last "
+                "digits are lost. In Excel, format the column as text, type the numbers "
+                "again, and save the file anew."
+            ),
+            code="saved_as_number",
+            params={"value": number},
+        )
     if len(number) != 18:
         raise ValidationError(
             _("An identity number has 18 characters; this one has %(length)d."),
@@ -67,6 +81,17 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             params={"digits": number[6:14]},
         )
     expected = idnumbers.check_char(number[:17])
+    if number[17] != expected and number.endswith("000"):
+        raise ValidationError(
+            _(
+                "The check character should be %(expected)s, not 0. The number ends in 000, "
+                "as when Excel keeps an identity number as a number and loses its last "
+                "three digits: in Excel, format the column as text, type the numbers "
+                "again, and save the file anew."
+            ),
+            code="saved_as_number",
+            params={"expected": expected},
+        )
     if number[17] != expected:
         raise ValidationError(
             _("The check character should be %(expected)s, not %(actual)s."),

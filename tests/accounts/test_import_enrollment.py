@@ -196,6 +196,7 @@ def test_resident_with_empty_balance_gets_no_account(tmp_path):
         ({"身份证号": "37010219800101"}, "bad_length"),
         ({"身份证号": nid(1)[:-1] + ("0" if nid(1)[-1] != "0" else "1")}, "bad_checksum"),
         ({"身份证号": "370102198002300011"}, "bad_birth_date"),
+        ({"身份证号": "3.70102E+17"}, "saved_as_number"),
         ({"姓名": ""}, "missing_name"),
         ({"姓名": "欧阳" * 26}, "name_too_long"),
         ({"姓名": "王\t五"}, "bad_name"),

@@ -98,6 +98,23 @@ def test_wrong_check_character_is_rejected_with_bad_checksum():
     assert excinfo.value.params == {"expected": number[-1], "actual": wrong}
 
 
+@pytest.mark.parametrize("raw", ["1.10105E+17", "3.70102E17", "3.70102198506141E+17"])
+def test_a_number_excel_shows_in_scientific_notation_says_so(raw):
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(raw)
+    assert code_of(excinfo) == "saved_as_number"
+
+
+def test_eighteen_digits_ending_in_000_that_fail_the_check_say_excel_lost_them():
+    number = idnumbers.make("370102", dt.date(1985, 6, 14), 123)
+    lost = number[:15] + "000"  # what Excel keeps of it: 15 significant digits
+    assert idnumbers.check_char(lost[:17]) != "0"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(lost)
+    assert code_of(excinfo) == "saved_as_number"
+    assert excinfo.value.params == {"expected": idnumbers.check_char(lost[:17])}
+
+
 def test_error_messages_are_in_chinese_in_the_chinese_ui():
     with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
         clean_national_id("123")
