@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import zipfile
 from collections import deque
@@ -434,15 +435,21 @@ def _open_xlsx(path: Path, name: str) -> Source:
 
 
 def _cell(value) -> str:
-    """Return an XLSX cell as the text a person typed (dates as YYYY-MM-DD)."""
-    import datetime as dt
+    """Return an XLSX cell as the text a person typed (dates as YYYY-MM-DD).
 
+    A number of 16 digits or more can only be an identity number that Excel
+    keeps as a number, with 15 significant digits: it is written as Excel
+    shows it (3.70102198506141E+17), which the identity check names as such.
+    Its integer value would end in digits Excel never had (…140992).
+    """
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and abs(value) >= 1e15:
+        return f"{value:.15G}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

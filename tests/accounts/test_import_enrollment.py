@@ -310,6 +310,21 @@ def test_xlsx_is_imported(tmp_path):
     assert last_run().encoding == "xlsx"
 
 
+def test_an_identity_number_excel_kept_as_a_number_in_xlsx_is_named_as_such(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append([float(nid(9)), "王五", "职工", 370100, dt.datetime(2020, 5, 6)])
+    path = Path(tmp_path) / "in.xlsx"
+    book.save(path)
+    run_command(path)
+    error = last_run().errors.get()
+    assert error.code == "saved_as_number"
+    assert error.values[0] == f"{float(nid(9)):.15G}"  # as Excel shows it: 3.70102198…E+17
+
+
 def test_reimporting_an_unchanged_file_changes_nothing(tmp_path):
     path = write_csv(tmp_path, [row(1), row(2)])
     run_command(path)
