@@ -228,7 +228,7 @@ class ImportRunAdmin(PortalModelAdmin):
     list_display_links = None  # the file name links to the run's page, not to its raw record
     list_filter = ("status", "dry_run", WhoseRunsFilter, RunRegionFilter)
     list_select_related = ("user",)
-    search_fields = ("file_name", "sha256")
+    search_fields = ("file_name", "sha256", "user__username", "user__first_name", "user__last_name")
     readonly_fields = [f.name for f in ImportRun._meta.fields] + ["report_links"]
     show_full_result_count = False
 

@@ -219,3 +219,13 @@ def test_runs_list_counts_command_line_runs_among_others(client, two_region_run)
     client = _client_for(client, supervisor)
     response = client.get(reverse("admin:accounts_importrun_changelist") + "?whose=others")
     assert two_region_run.pk in {r.pk for r in response.context["cl"].result_list}
+
+
+def test_runs_list_finds_a_caseworkers_runs_by_their_user_name(client, tmp_path, caseworker):
+    theirs = import_enrollment(path=write_csv(tmp_path, [row(1)]), user=caseworker)
+    supervisor = staff_user("supervisor", regions=["370100"])
+    mine = import_enrollment(path=write_csv(tmp_path, [row(2)]), user=supervisor)
+    client = _client_for(client, supervisor)
+    response = client.get(reverse("admin:accounts_importrun_changelist") + "?q=cw_jinan")
+    shown = {r.pk for r in response.context["cl"].result_list}
+    assert theirs.pk in shown and mine.pk not in shown
