@@ -127,3 +127,17 @@ def test_export_file_is_named_in_chinese_with_the_beijing_date(supervisor_client
     assert response["Content-Disposition"] == (
         "attachment; filename*=utf-8''%E5%8F%82%E4%BF%9D%E4%BA%BA-20261125.csv"
     )
+
+
+def test_xlsx_export_writes_dates_as_dates_and_balances_in_yuan(supervisor_client):
+    from decimal import Decimal
+
+    from accounts.choices import InsuranceType
+
+    person = InsuredPersonFactory(insurance_type=InsuranceType.EMPLOYEE)
+    person.account.balance = Decimal("11361.3")
+    person.account.save()
+    sheet = load_workbook(io.BytesIO(export(supervisor_client, "1").content)).active
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == person.national_id)
+    assert row[3].value.date() == person.birth_date
+    assert (row[9].value, row[9].number_format) == (11361.3, "#,##0.00")
