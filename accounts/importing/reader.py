@@ -194,22 +194,26 @@ class _Window:
     """
 
     def __init__(self):
-        # Each block as its text (a line object each would cost memory on every block
-        # for a rare need), with the number of its first line and how many it has.
-        self.blocks: deque[tuple[int, int, str]] = deque(maxlen=3)
+        # Each block as its text, with the number of its first line and how many it has;
+        # split into lines only when a line of it is asked for (a line object each
+        # would cost memory on every block for a rare need), then kept split.
+        self.blocks: deque[list] = deque(maxlen=3)  # [start, count, text, lines or None]
         self.next = 1
 
     def add(self, text: str, count: int) -> None:
-        self.blocks.append((self.next, count, text))
+        self.blocks.append([self.next, count, text, None])
         self.next += count
 
     def lines(self, first: int, last: int) -> list[str] | None:
         """Return lines ``first`` to ``last``, or None if they are no longer held."""
         found: list[str] = []
-        for start, count, text in self.blocks:
+        for block in self.blocks:
+            start, count, text, lines = block
             low, high = max(first, start), min(last, start + count - 1)
             if low <= high:
-                found += list(io.StringIO(text, newline=""))[low - start : high - start + 1]
+                if lines is None:
+                    lines = block[3] = list(io.StringIO(text, newline=""))
+                found += lines[low - start : high - start + 1]
         return found if len(found) == last - first + 1 else None
 
 

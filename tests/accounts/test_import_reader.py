@@ -231,3 +231,20 @@ def test_every_line_comes_back_as_a_row_or_a_broken_line_whatever_quotes_are_lef
         assert sorted([*lines, *broken_lines]) == list(range(2, count + 2)), attempt
         # A line is refused only for a quote of its own.
         assert broken_lines <= opened, attempt
+
+
+def test_the_window_splits_a_block_into_lines_once_however_many_rows_span_lines():
+    window = reader._Window()
+    window.add("a\nb\nc\n", 3)
+    first = window.lines(1, 2)
+    split = window.blocks[0][3]
+    assert (first, window.lines(2, 3)) == (["a\n", "b\n"], ["b\n", "c\n"])
+    assert window.blocks[0][3] is split  # not split again for the second row
+
+
+def test_rows_with_a_two_line_cell_each_are_all_kept_with_their_lines(tmp_path):
+    rows = "".join(f'{n},名{n},"第一行\n第二行"\n' for n in range(300))
+    path = tmp_path / "in.csv"
+    path.write_text("id,name,备注\n" + rows, encoding="utf-8")
+    lines, broken = read_with_broken(path, 100)
+    assert (lines, broken) == (list(range(2, 602, 2)), [])
