@@ -7,7 +7,8 @@ into an emptied ``portal_bench_import`` database, imports it again unchanged,
 and measures a raw PostgreSQL COPY of the same file into a scratch table of
 text columns with a primary key on the ID column, and reading and validating
 the file alone (also for a copy whose mobiles and dates are typed in other
-accepted forms). Prints rows/s for each, the ratios to raw COPY, and the peak
+accepted forms, one with a two-line note in every row, and one with a quote
+never closed in 1 name in 10,000, which the reader mends). Prints rows/s for each, the ratios to raw COPY, and the peak
 memory of this process. Then the write floor: the imported persons copied by
 PostgreSQL alone (one ``INSERT … SELECT``, no Python) into scratch tables
 shaped like ours, with and without the secondary indexes and the region
@@ -58,13 +59,24 @@ HEADER = [
 ]
 
 
-def generate(path: Path, rows: int, *, shuffled: bool = False, typed: bool = False) -> int:
+def generate(
+    path: Path,
+    rows: int,
+    *,
+    shuffled: bool = False,
+    typed: bool = False,
+    noted: bool = False,
+    stray: bool = False,
+) -> int:
     """Write the test file; return how many rows are deliberately bad.
 
     Row ``i`` holds the ``i``-th identity number of a sequence that is nearly in
     order; ``shuffled`` writes the same rows in random order, as an extract
     sorted by anything but the identity number would have them. ``typed``
     writes mobiles as 139-1234-5678 and dates as 2021年2月3日, as people type them.
+    ``noted`` adds a 备注 column holding a two-line note in every row (Excel's
+    Alt+Enter). ``stray`` types one name in 10,000 with an opening double quote
+    that is never closed.
     """
     rnd = random.Random(11)
     order = range(rows)
@@ -77,7 +89,7 @@ def generate(path: Path, rows: int, *, shuffled: bool = False, typed: bool = Fal
     bad = 0
     with open(path, "w", encoding="gb18030", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
-        writer.writerow(HEADER)
+        writer.writerow(HEADER + ["备注"] if noted else HEADER)
         for i in order:
             region = regions[i % len(regions)]
             birth = dt.date(1940, 1, 1) + dt.timedelta(days=i % 29000)
@@ -96,6 +108,8 @@ def generate(path: Path, rows: int, *, shuffled: bool = False, typed: bool = Fal
             if typed:
                 values[4] = f"{2000 + i % 25}年{1 + i % 12}月{1 + i % 28}日"
                 values[6] = f"{values[6][:3]}-{values[6][3:7]}-{values[6][7:]}"
+            if noted:
+                values.append(f"第{i}号备注\r\n第二行")
             if i % 200 == 199:  # 0.5% bad rows, of several kinds
                 bad += 1
                 kind = (i // 200) % 4
@@ -107,6 +121,11 @@ def generate(path: Path, rows: int, *, shuffled: bool = False, typed: bool = Fal
                     values[4] = "2021-13-40"
                 else:
                     values[6] = "12345"
+            if stray and i % 10_000 == 5_000:  # the name opens a quote: "王伟
+                bad += 1
+                plain = [v.replace(",", "") for v in values]  # no other quote on the line
+                fh.write(plain[0] + ',"' + ",".join(plain[1:]) + "\r\n")
+                continue
             writer.writerow(values)
     return bad
 
@@ -340,6 +359,14 @@ def main() -> None:
     elapsed = read_and_validate(typed)
     label = "read + validate only, mobiles 139-1234-5678 and dates 2021年2月3日"
     print(f"{label}: {elapsed:.1f} s  {ROWS / elapsed:,.0f} rows/s")
+    for option, label in (
+        ("noted", "read + validate only, a two-line 备注 cell in every row"),
+        ("stray", "read + validate only, a quote never closed in 1 name in 10,000"),
+    ):
+        variant = path.with_name(f"enrollment_{ROWS}_{option}.csv")
+        generate(variant, ROWS, **{option: True})
+        elapsed = read_and_validate(variant)
+        print(f"{label}: {elapsed:.1f} s  {ROWS / elapsed:,.0f} rows/s")
     for label in ("fresh import", "unchanged re-import", "read and validate only"):
         print(f"{label} / raw COPY = {results[label] / results['raw COPY']:.2f}")
     print(f"peak memory of this process: {peak_mb():,.0f} MB")
