@@ -206,6 +206,11 @@ class _Window:
 
     def lines(self, first: int, last: int) -> list[str] | None:
         """Return lines ``first`` to ``last``, or None if they are no longer held."""
+        block = self.blocks[-1] if self.blocks else None
+        if block is not None and block[0] <= first and last < self.next:  # the usual case
+            if block[3] is None:
+                block[3] = list(io.StringIO(block[2], newline=""))
+            return block[3][first - block[0] : last - block[0] + 1]
         found: list[str] = []
         for block in self.blocks:
             start, count, text, lines = block
@@ -224,10 +229,9 @@ class _Rereader:
     writes a cell with Alt+Enter, and such a row is kept. But when the quote
     does not close where a cell ends, or the row has more values than the
     header, or the value holds as many delimiters as a whole row, or the
-    value outgrew the csv module's limit, a quote was opened by mistake
-    and its value swallowed the rows below it.
-    Then the opening line is recorded as a ``BrokenLine`` and the lines after
-    it are read again as rows.
+    value outgrew the csv module's limit, a quote was opened by mistake and
+    its value swallowed the rows below it. Then the opening line is recorded
+    as a ``BrokenLine`` and the lines after it are read again as rows.
     """
 
     def __init__(self, window: _Window, delimiter: str, width: int):
@@ -302,12 +306,12 @@ class _Rereader:
                 _("Line %(line)d opens a double quote that is never closed.") % {"line": first}
             )
         literal = lines[0].rstrip("\r\n").split(self.delimiter)
-        if lines[0].count('"') % 2:  # a quote opens and is not closed on its line
+        longest = max(range(len(literal)), key=lambda i: len(literal[i]))
+        if len(literal[longest]) > csv.field_size_limit():  # the line alone is too long
+            self.found.append(BrokenLine(first, literal, longest, "value_too_long"))
+        else:
             at = next((i for i, v in enumerate(literal) if v.lstrip().startswith('"')), 0)
             self.found.append(BrokenLine(first, literal, at, "unclosed_quote"))
-        else:  # its quotes are closed: a value is past the csv module's limit
-            longest = max(range(len(literal)), key=lambda i: len(literal[i]))
-            self.found.append(BrokenLine(first, literal, longest, "value_too_long"))
         # The lines after it, read as rows again (one of them may open a quote of its own).
         last = first + len(lines) - 1
         reader = csv.reader(lines[1:], delimiter=self.delimiter)
@@ -382,7 +386,8 @@ def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:
 
 def _span(values: list[str]) -> int:
     """Return how many lines a row read by the csv module took: one, plus its line breaks."""
-    return 1 + sum(v.count("\n") + v.count("\r") - v.count("\r\n") for v in values)
+    text = "\x1f".join(values)  # joined by a character that cannot make or break a CR LF
+    return 1 + text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def _without_blanks(lines: list[int], rows: list[list[str]]) -> Chunk:
