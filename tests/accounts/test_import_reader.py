@@ -248,3 +248,15 @@ def test_rows_with_a_two_line_cell_each_are_all_kept_with_their_lines(tmp_path):
     path.write_text("id,name,备注\n" + rows, encoding="utf-8")
     lines, broken = read_with_broken(path, 100)
     assert (lines, broken) == (list(range(2, 602, 2)), [])
+
+
+def test_a_quote_inside_a_value_does_not_hide_a_quote_left_open_after_it(tmp_path):
+    rows = [ROW.format(n=n) for n in range(10)]
+    rows[2] = rows[2].replace(
+        "张2,职工", '张"2,"职工'
+    )  # line 4: a literal quote, then one left open
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER6 + "".join(rows), encoding="utf-8")
+    lines, broken = read_with_broken(path)
+    assert broken == [(4, "unclosed_quote", 2)]
+    assert lines == [n for n in range(2, 12) if n != 4]
