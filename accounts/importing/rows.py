@@ -290,7 +290,7 @@ class RowValidator:
         i = self.positions["region"]
         if i >= len(values) or values[i] is None:
             return ""
-        return self.regions.get(idnumbers.normalize(values[i].strip()), "")
+        return self.regions.get(idnumbers.normalize(values[i]), "")
 
     def _column(self, rows: list[list[str]], name: str) -> list[str]:
         """Return the column's values as they are in the file, not stripped.
@@ -344,9 +344,9 @@ class RowValidator:
             for n in names
         ]
         insurance = self._coded(padded, "insurance_type", INSURANCE)
-        regions = list(map(self._fast_regions.get, typed := self._column(padded, "region")))
+        regions = list(map(self._fast_regions.get, self._column(padded, "region")))
         for i in _missing(regions):
-            region = self.regions.get(idnumbers.normalize(typed[i]))
+            region = self.region_of(padded[i]) or None
             if self.allowed is None or region in self.allowed:
                 regions[i] = region
         dates = self._dates  # "" caches a date that is not a real past one: not parsed again
@@ -482,6 +482,7 @@ class RowValidator:
             return suspects is None or name in suspects
 
         facts = insurance = region = status = mobile = None
+        region_named = self.region_of(values)
         enrolled = balance = None
         if wanted("national_id"):
             try:
@@ -522,9 +523,9 @@ class RowValidator:
                 ),
             )
         if wanted("region"):
-            raw = idnumbers.normalize(self._get(values, "region"))
-            region = self.regions.get(raw)
+            region = region_named or None
             if region is None:
+                raw = idnumbers.normalize(self._get(values, "region"))
                 fail(
                     "region",
                     ValidationError(
@@ -586,7 +587,6 @@ class RowValidator:
                 except ValidationError as e:
                     fail("balance", e)
         if errors:
-            region_named = self.region_of(values)
             for error in errors:
                 error.region = region_named
             return errors
