@@ -29,6 +29,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 from policies.models import Region
 from portal.admin_base import PortalModelAdmin
 from portal.scoping import ALL, region_codes
+from portal.templatetags.portal_format import grouped
 
 from .importing import preview as import_preview
 from .importing.preview import Outcome
@@ -165,7 +166,7 @@ def _grouped_count(field: str):
 
     @admin.display(description=label, ordering=field)
     def column(self, obj):
-        return f"{getattr(obj, field):,}"
+        return grouped(getattr(obj, field))
 
     return column
 

@@ -12,11 +12,10 @@ Formula-like text is made inert in both (``portal.exports.safe_cell``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from portal.exports import csv_pieces, safe_cell, xlsx_bytes
+from portal.exports import csv_pieces, csv_text, xlsx_bytes
 
 from .choices import InsuranceType, PersonStatus, Sex
 
@@ -62,17 +61,9 @@ def person_rows(queryset: QuerySet) -> Iterator[list]:
 def persons_csv(queryset: QuerySet) -> Iterator[bytes]:
     """Yield the persons as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time."""
     yield "\ufeff".encode()
-    rows = ([_csv_text(v) for v in row] for row in person_rows(queryset))
+    rows = ([csv_text(v) for v in row] for row in person_rows(queryset))
     for text, _count in csv_pieces(HEADERS, rows, CSV_ROWS_PER_PIECE):
         yield text.encode("utf-8")
-
-
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return safe_cell(value)
-    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
 def persons_xlsx(queryset: QuerySet) -> bytes:

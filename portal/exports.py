@@ -25,6 +25,15 @@ def safe_cell(value):
     return value
 
 
+def csv_text(value) -> str:
+    """Return ``value`` as a CSV cell: "" for None, amounts with two decimals, text inert."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_cell(value)
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+
+
 def csv_pieces(
     header: list[str], rows: Iterable[list[str]], rows_per_piece: int
 ) -> Iterator[tuple[str, int]]:

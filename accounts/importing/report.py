@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from accounts.models import ImportRowError, ImportRun
-from portal.exports import csv_pieces, safe_cell, xlsx_bytes
+from portal.exports import csv_pieces, csv_text, xlsx_bytes
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
 #: openpyxl writes about 10,000 report rows a second, all within one web request (which a
@@ -49,7 +49,7 @@ def report_csv_chunks(faults: QuerySet[ImportRowError]) -> Iterator[bytes]:
 
 def _csv_pieces(faults: QuerySet[ImportRowError]) -> Iterator[tuple[str, int]]:
     """Yield the report's CSV text in pieces, each with how many faults it holds."""
-    rows = ([safe_cell("" if v is None else str(v)) for v in row] for row in report_rows(faults))
+    rows = ([csv_text(v) for v in row] for row in report_rows(faults))
     return csv_pieces(REPORT_HEADER + ["原始数据 original values →"], rows, CSV_ROWS_PER_PIECE)
 
 
