@@ -121,6 +121,12 @@ def open_source(path: Path, name: str | None = None) -> Source:
         raise UnreadableFile(_("The file has no readable header row.")) from error
     rereader = _Rereader(window, delimiter, len(header))
 
+    def mended(rows: list[list[str]], start: int, runaway_until: int | None = None) -> Chunk:
+        """Return rows read after line ``start``, numbered row by row, runaway quotes mended."""
+        numbered = rereader.mend(rows, start, runaway_until)
+        source.broken_lines += rereader.take_broken_lines()
+        return _without_blanks([line for line, _ in numbered], [values for _, values in numbered])
+
     def chunks(size: int) -> Iterator[Chunk]:
         rows: list[list[str]] = []
         start = reader.line_num
@@ -134,25 +140,21 @@ def open_source(path: Path, name: str | None = None) -> Source:
                 if not rows and not runaway:
                     return
                 if not runaway and reader.line_num - start == len(rows):
-                    yield _numbered(rows, start, reader.line_num)  # one line a row: the usual case
+                    yield _numbered(rows, start)  # one line a row: the usual case
                     continue
                 # Some row spans lines: a quoted value holds line breaks, or a quote was
                 # never closed and its value ran on over the rows below.
-                numbered = rereader.mend(rows, start, reader.line_num if runaway else None)
-                source.broken_lines += rereader.take_broken_lines()
-                yield _without_blanks(
-                    [line for line, _values in numbered], [values for _line, values in numbered]
-                )
+                yield mended(rows, start, reader.line_num if runaway else None)
         except UnicodeDecodeError as error:
             if rows:  # the rows before the undecodable line are still imported
-                yield _numbered(rows, start, -1)
+                yield mended(rows, start)
             raise UnreadableFile(
                 _("Line %(line)d is not valid %(encoding)s text.")
                 % {"line": reader.line_num + 1, "encoding": encoding}
             ) from error
         except UnreadableFile:  # a line too long to be a row
             if rows:
-                yield _numbered(rows, start, -1)
+                yield mended(rows, start)
             raise
         finally:
             raw.close()
@@ -368,20 +370,13 @@ def _decoded_lines(raw, encoding: str, window: _Window | None = None) -> Iterato
             return
 
 
-def _numbered(rows: list[list[str]], start: int, end: int) -> Chunk:
-    """Return ``rows`` (read from after line ``start`` to ``end``) with their line numbers.
+def _numbered(rows: list[list[str]], start: int) -> Chunk:
+    """Return ``rows``, read one a line after line ``start``, with their line numbers.
 
-    Blank rows (also ",,,") are dropped. A row is one line unless a quoted
-    value holds line breaks; only then are the lines counted row by row.
+    Blank rows (also ",,,") are dropped. (Rows that span lines are numbered by
+    ``_Rereader.mend``.)
     """
-    if end - start == len(rows):
-        lines = list(range(start + 1, end + 1))
-    else:
-        lines, line = [], start + 1
-        for values in rows:
-            lines.append(line)
-            line += _span(values)
-    return _without_blanks(lines, rows)
+    return _without_blanks(list(range(start + 1, start + 1 + len(rows))), rows)
 
 
 def _span(values: list[str]) -> int:
