@@ -9,7 +9,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, When
+from django.db.models.expressions import RawSQL
 from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
@@ -57,7 +58,33 @@ def faulty_rows_shown(run: ImportRun, regions) -> int:
     """
     if regions is None:
         return run.failed
+    if run.faulty_rows_by_region is not None:
+        return sum(run.faulty_rows_by_region.get(code, 0) for code in regions)
+    # A run from before the counts were recorded.
     return run_faults(run, regions).order_by().values("line").distinct().count()
+
+
+def faulty_rows_shown_sql(user):
+    """Return ``faulty_rows_shown`` for each run of a list, as an SQL expression.
+
+    The same rule as ``fault_regions``: the uploader and national staff see
+    every faulty row; others those of their regions. A run from before the
+    counts were recorded keeps its whole count, rather than a count per row.
+    """
+    codes = region_codes(user)
+    if user.is_superuser or codes is ALL:
+        return F("failed")
+    in_regions = RawSQL(
+        "(SELECT coalesce(sum(value::bigint), 0) "
+        "FROM jsonb_each_text(accounts_importrun.faulty_rows_by_region) WHERE key = ANY(%s))",
+        [sorted(codes)],
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(Q(user=user) | Q(faulty_rows_by_region__isnull=True), then=F("failed")),
+        default=in_regions,
+        output_field=IntegerField(),
+    )
 
 
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
@@ -234,7 +261,8 @@ class ImportRunAdmin(PortalModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return visible_runs(request.user, super().get_queryset(request))
+        runs = visible_runs(request.user, super().get_queryset(request))
+        return runs.annotate(faults_shown=faulty_rows_shown_sql(request.user))
 
     def has_view_permission(self, request, obj=None):
         return may_see_runs(request.user)
@@ -291,10 +319,11 @@ class ImportRunAdmin(PortalModelAdmin):
 
     @admin.display(description=_("error report"))
     def report_links(self, obj):
-        if not obj.failed:
+        """Link the report's downloads, when it holds a row the viewer may see."""
+        if not obj.faults_shown:
             return "—"
         csv_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "csv"])
-        if obj.failed > XLSX_MAX_FAULTS:
+        if obj.faults_shown > XLSX_MAX_FAULTS:
             return format_html('<a class="text-primary-600" href="{}">CSV</a>', csv_url)
         xlsx_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "xlsx"])
         return format_html(

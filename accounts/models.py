@@ -204,6 +204,12 @@ class ImportRun(models.Model):
     regions = ArrayField(
         models.CharField(max_length=6), verbose_name=_("regions"), default=list, blank=True
     )
+    #: how many faulty rows name each pooling region ({code: rows}), added with each chunk:
+    #: what a supervisor's report of their regions holds, without counting the faults.
+    #: None for runs from before it was recorded (their faults are counted instead)
+    faulty_rows_by_region = models.JSONField(
+        _("faulty rows by region"), null=True, blank=True, default=dict
+    )
     #: when the import last committed a chunk (or began reading the file): a run that says
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)

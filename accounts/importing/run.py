@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import operator
 import queue
 import sqlite3
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import threading
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import F, Func, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -328,8 +331,32 @@ class _Batch:
         records = list(map(self.records.__getitem__, key_order(self.keys)))
         payload = "\n".join(records) + "\n" if records else ""
         return _Chunk(
-            payload, len(self.records), self.errors, self.regions, self.rows, self.failed, fraction
+            payload,
+            len(self.records),
+            self.errors,
+            self.regions,
+            _faulty_rows_by_region(self.errors),
+            self.rows,
+            self.failed,
+            fraction,
         )
+
+
+def _faulty_rows_by_region(errors: list[RowError]) -> dict[str, int]:
+    """Count the faulty rows that name each region: a row with several faults counts once."""
+    return dict(Counter(region for _line, region in {(e.line, e.region) for e in errors} if region))
+
+
+def added_counts(counts: dict[str, int]) -> RawSQL:
+    """Return the run's faulty rows by region with ``counts`` added (an SQL expression)."""
+    return RawSQL(
+        "(SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM ("
+        "SELECT k, sum(v::bigint) AS n FROM ("
+        "SELECT * FROM jsonb_each_text(coalesce(faulty_rows_by_region, '{}')) "
+        "UNION ALL SELECT * FROM jsonb_each_text(%s::jsonb)) AS e (k, v) GROUP BY k) AS s)",
+        [json.dumps(counts)],
+        output_field=ImportRun._meta.get_field("faulty_rows_by_region"),
+    )
 
 
 def merged_regions(codes: list[str]) -> Func:
@@ -349,6 +376,7 @@ class _Chunk:
     good: int
     errors: list[RowError]
     regions: set[str]  # the pooling regions its rows name (see ``Checked.regions``)
+    faulty_by_region: dict[str, int]  # its faulty rows that name each region
     rows: int
     failed: int
     fraction: float
@@ -429,6 +457,11 @@ class _Writers:
             if new_regions:
                 # Merged in SQL: the other writer may be recording regions of its own.
                 ImportRun.objects.filter(pk=run.pk).update(regions=merged_regions(new_regions))
+            if chunk.faulty_by_region:
+                # Added in SQL, like the counters below: the other writer adds its own.
+                ImportRun.objects.filter(pk=run.pk).update(
+                    faulty_rows_by_region=added_counts(chunk.faulty_by_region)
+                )
             # Counters are added in SQL, in the chunk's transaction: what the
             # run record says is written is exactly what was committed.
             ImportRun.objects.filter(pk=run.pk).update(
@@ -448,6 +481,10 @@ class _Writers:
             run.unchanged += result.unchanged
             run.progress = max(run.progress, min(int(chunk.fraction * 100), 99))
             run.regions = sorted(self.regions)
+            counts = run.faulty_rows_by_region
+            if counts is not None:
+                for region, rows in chunk.faulty_by_region.items():
+                    counts[region] = counts.get(region, 0) + rows
             if self.progress:
                 self.progress(run)
 

@@ -59,6 +59,18 @@ def test_each_fault_records_the_region_its_row_names(two_region_run):
     assert faults == {3: "370100", 5: "370200", 6: ""}
 
 
+def test_run_counts_the_faulty_rows_of_each_region_a_row_with_two_faults_once(two_region_run):
+    two_region_run.refresh_from_db()
+    assert two_region_run.faulty_rows_by_region == {"370100": 1, "370200": 1}
+
+
+def test_faulty_rows_by_region_add_up_over_chunks(tmp_path):
+    rows = [row(n, 姓名="") for n in range(1, 8)] + [row(8, 统筹区编码="370200", 姓名="")]
+    run = import_enrollment(path=write_csv(tmp_path, rows), chunk_size=3)
+    run.refresh_from_db()
+    assert run.faulty_rows_by_region == {"370100": 7, "370200": 1}
+
+
 def test_supervisor_sees_a_run_that_names_their_region(client, two_region_run):
     supervisor = staff_user("supervisor", regions=["370200"])
     assert two_region_run.pk in _listed(_client_for(client, supervisor))
@@ -226,3 +238,41 @@ def test_runs_list_finds_a_caseworkers_runs_by_their_user_name(client, tmp_path,
     client = _client_for(client, supervisor)
     shown = _listed(client, "?q=cw_jinan")
     assert theirs.pk in shown and mine.pk not in shown
+
+
+def _report_cell(client, run) -> str:
+    response = client.get(reverse("admin:accounts_importrun_changelist"))
+    listed = {r.pk: r for r in response.context["cl"].result_list}
+    return str(response.context["cl"].model_admin.report_links(listed[run.pk]))
+
+
+def test_runs_list_offers_no_report_when_no_faulty_row_is_in_the_viewers_regions(client, tmp_path):
+    rows = [row(1, 姓名=""), row(2, 统筹区编码="370200")]  # the only fault is in Jinan
+    run = import_enrollment(path=write_csv(tmp_path, rows))
+    supervisor = staff_user("supervisor", regions=["370200"])
+    assert _report_cell(_client_for(client, supervisor), run) == "—"
+
+
+def test_runs_list_offers_the_report_when_a_faulty_row_is_in_the_viewers_regions(
+    client, two_region_run
+):
+    supervisor = staff_user("supervisor", regions=["370200"])
+    assert "report.csv" in _report_cell(_client_for(client, supervisor), two_region_run)
+
+
+def test_runs_list_offers_the_uploader_the_report_of_faults_outside_their_regions(
+    client, tmp_path, caseworker
+):
+    qingdao = write_csv(tmp_path, [row(1, 统筹区编码="370200")])  # not the caseworker's region
+    run = import_enrollment(path=qingdao, user=caseworker)
+    assert "report.csv" in _report_cell(_client_for(client, caseworker), run)
+
+
+def test_progress_page_counts_the_faults_of_a_run_from_before_counts_by_region(
+    client, two_region_run
+):
+    ImportRun.objects.filter(pk=two_region_run.pk).update(faulty_rows_by_region=None)
+    supervisor = staff_user("supervisor", regions=["370100", "370200"])
+    url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
+    page = _client_for(client, supervisor).get(url).content.decode()
+    assert "共 3 行有误，其中 2 行在您的统筹区" in page
