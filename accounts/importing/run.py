@@ -457,14 +457,13 @@ class _Writers:
             if new_regions:
                 # Merged in SQL: the other writer may be recording regions of its own.
                 ImportRun.objects.filter(pk=run.pk).update(regions=merged_regions(new_regions))
-            if chunk.faulty_by_region:
-                # Added in SQL, like the counters below: the other writer adds its own.
-                ImportRun.objects.filter(pk=run.pk).update(
-                    faulty_rows_by_region=added_counts(chunk.faulty_by_region)
-                )
             # Counters are added in SQL, in the chunk's transaction: what the
             # run record says is written is exactly what was committed.
+            by_region = {}
+            if chunk.faulty_by_region:
+                by_region["faulty_rows_by_region"] = added_counts(chunk.faulty_by_region)
             ImportRun.objects.filter(pk=run.pk).update(
+                **by_region,
                 rows=F("rows") + chunk.rows,
                 failed=F("failed") + chunk.failed,
                 created=F("created") + result.created,
