@@ -321,6 +321,12 @@ class ImportRunAdmin(PortalModelAdmin):
     def report_links(self, obj):
         """Link the report's downloads, when it holds a row the viewer may see."""
         if not obj.faults_shown:
+            if obj.failed:  # every faulty row names a region the viewer does not oversee
+                return format_html(
+                    '<span class="{}">{}</span>',
+                    "text-font-subtle-light dark:text-font-subtle-dark",
+                    _("no faulty row in your regions"),
+                )
             return "—"
         csv_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "csv"])
         if obj.faults_shown > XLSX_MAX_FAULTS:

@@ -250,7 +250,8 @@ def test_runs_list_offers_no_report_when_no_faulty_row_is_in_the_viewers_regions
     rows = [row(1, 姓名=""), row(2, 统筹区编码="370200")]  # the only fault is in Jinan
     run = import_enrollment(path=write_csv(tmp_path, rows))
     supervisor = staff_user("supervisor", regions=["370200"])
-    assert _report_cell(_client_for(client, supervisor), run) == "—"
+    cell = _report_cell(_client_for(client, supervisor), run)
+    assert "report" not in cell and "辖区内无有误行" in cell
 
 
 def test_runs_list_offers_the_report_when_a_faulty_row_is_in_the_viewers_regions(
@@ -276,3 +277,13 @@ def test_progress_page_counts_the_faults_of_a_run_from_before_counts_by_region(
     url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
     page = _client_for(client, supervisor).get(url).content.decode()
     assert "共 3 行有误，其中 2 行在您的统筹区" in page
+
+
+def test_progress_page_says_when_no_faulty_row_is_in_the_viewers_regions(client, tmp_path):
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1, 姓名=""), row(2, 统筹区编码="370200")])
+    )
+    supervisor = staff_user("supervisor", regions=["370200"])
+    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    page = _client_for(client, supervisor).get(url).content.decode()
+    assert "本文件共 1 行有误，均不在您的统筹区" in page and "report.csv" not in page
