@@ -64,6 +64,17 @@ def faulty_rows_shown(run: ImportRun, regions) -> int:
     return run_faults(run, regions).order_by().values("line").distinct().count()
 
 
+def faults_deleted_message(run: ImportRun) -> str:
+    """Say that ``run``'s row errors were deleted at the end of their retention, and when."""
+    return _(
+        "The error details of this import (which quoted the refused rows, personal data "
+        "included) were deleted on %(date)s, %(days)d days after it ended. The counts stay."
+    ) % {
+        "date": timezone.localtime(run.faults_deleted_at).strftime("%Y-%m-%d"),
+        "days": settings.IMPORT_FAULT_RETENTION_DAYS,
+    }
+
+
 def faulty_rows_shown_sql(user):
     """Return ``faulty_rows_shown`` for each run of a list, as an SQL expression.
 
@@ -320,6 +331,12 @@ class ImportRunAdmin(PortalModelAdmin):
     @admin.display(description=_("error report"))
     def report_links(self, obj):
         """Link the report's downloads, when it holds a row the viewer may see."""
+        if obj.faults_deleted_at and obj.failed:
+            return format_html(
+                '<span class="{}">{}</span>',
+                "text-font-subtle-light dark:text-font-subtle-dark",
+                _("deleted after %(days)d days") % {"days": settings.IMPORT_FAULT_RETENTION_DAYS},
+            )
         if not obj.faults_shown:
             if obj.failed:  # every faulty row names a region the viewer does not oversee
                 return format_html(
@@ -545,6 +562,7 @@ class ImportRunAdmin(PortalModelAdmin):
             "faults_filtered": regions is not None,
             "faults_shown": faults_shown,
             "first_faults": first_faults,
+            "faults_deleted": faults_deleted_message(run) if run.faults_deleted_at else "",
             "regions_named": regions_named,
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
             "can_resume": can_resume(run)
@@ -587,6 +605,9 @@ class ImportRunAdmin(PortalModelAdmin):
         if not self.has_view_permission(request) or fmt not in ("csv", "xlsx"):
             raise PermissionDenied
         run = get_object_or_404(self.get_queryset(request), pk=pk)
+        if run.faults_deleted_at:
+            messages.warning(request, faults_deleted_message(run))
+            return redirect("admin:accounts_importrun_progress", run.pk)
         regions = fault_regions(request.user, run)
         faults = run_faults(run, regions)
         stem = f"导入错误报告-第{run.pk}号"

@@ -214,6 +214,9 @@ class ImportRun(models.Model):
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     stored_file = models.CharField(_("stored file"), max_length=300, blank=True)
+    #: when the row errors (and with them the refused rows' personal data) were deleted,
+    #: ``IMPORT_FAULT_RETENTION_DAYS`` after the run ended; its counts stay
+    faults_deleted_at = models.DateTimeField(_("error details deleted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,11 +1,14 @@
-"""How long uploaded enrollment files are kept: they hold identity numbers, names and phones.
+"""How long uploaded enrollment files and their row errors are kept: they hold identity
+numbers, names and phones.
 
 An upload is stored privately for its import. A preview nobody confirmed or
 cancelled expires after ``IMPORT_PREVIEW_HOURS`` (the run is cancelled); the
 file of an ended run is deleted ``IMPORT_FILE_RETENTION_DAYS`` after it ended.
-The run records (file name, SHA-256, who, counts, row errors) stay.
-``manage.py purge_import_files`` applies both, and records runs whose process
-went away as interrupted (see ``resume``); run it daily.
+The row errors of an ended run quote the refused rows' values: they are deleted
+``IMPORT_FAULT_RETENTION_DAYS`` after it ended, and its error report with them.
+The run records (file name, SHA-256, who, counts, faulty rows by region) stay.
+``manage.py purge_import_files`` applies all three, and records runs whose
+process went away as interrupted (see ``resume``); run it daily.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ImportRun
+from accounts.models import ImportRowError, ImportRun
 
 from .resume import interrupted_message
 
@@ -36,6 +39,7 @@ class Purged:
     previews_expired: int
     files_deleted: int
     runs_interrupted: int = 0
+    reports_deleted: int = 0  # runs whose row errors were deleted
 
 
 def purge_import_files(now: dt.datetime | None = None) -> Purged:
@@ -74,7 +78,30 @@ def purge_import_files(now: dt.datetime | None = None) -> Purged:
         ImportRun.objects.bulk_update(old, ["stored_file"])
         # The files go only once the records saying so are committed.
         transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
-    return Purged(len(stale), len(files), len(interrupted))
+    reports = _delete_old_faults(now - dt.timedelta(days=settings.IMPORT_FAULT_RETENTION_DAYS), now)
+    return Purged(len(stale), len(files), len(interrupted), reports)
+
+
+def _delete_old_faults(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Delete the row errors of runs ended before ``cutoff``; return how many runs had them.
+
+    A run at a time, each in its own transaction: a national run may have
+    millions of errors.
+    """
+    deleted = 0
+    old = ImportRun.objects.filter(
+        status__in=ENDED, finished_at__lt=cutoff, faults_deleted_at__isnull=True
+    )
+    for pk in list(old.values_list("pk", flat=True)):
+        with transaction.atomic():
+            run = old.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if run is None:
+                continue
+            ImportRowError.objects.filter(run=run).delete()
+            run.faults_deleted_at = now
+            run.save(update_fields=["faults_deleted_at"])
+            deleted += bool(run.failed)
+    return deleted
 
 
 def _end_runs(runs, status: str, now: dt.datetime, message) -> list[ImportRun]:

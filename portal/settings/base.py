@@ -162,9 +162,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3
 # Uploaded files hold personal data: an unconfirmed preview expires after this many hours,
 # and a run's file is deleted this many days after the run ended (manage.py
-# purge_import_files, run daily). The run records themselves are kept.
+# purge_import_files, run daily). Its row errors (which quote the refused rows) go this many
+# days after the run ended. The run records themselves, with their counts, are kept.
 IMPORT_PREVIEW_HOURS = int(os.environ.get("IMPORT_PREVIEW_HOURS", "24"))
 IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
+IMPORT_FAULT_RETENTION_DAYS = int(os.environ.get("IMPORT_FAULT_RETENTION_DAYS", "180"))
 # A running import that has committed nothing for this long has lost its process (a worker
 # restart, a killed command): the portal offers to run its file again. A chunk takes seconds.
 IMPORT_STALLED_MINUTES = int(os.environ.get("IMPORT_STALLED_MINUTES", "10"))

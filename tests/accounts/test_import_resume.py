@@ -140,7 +140,7 @@ def test_daily_purge_records_stalled_imports_as_interrupted(tmp_path, caseworker
     moving = stopped_run(tmp_path, caseworker, minutes_ago=1)
     out = io.StringIO()
     call_command("purge_import_files", stdout=out)
-    assert out.getvalue().strip().endswith("runs interrupted=1")
+    assert out.getvalue().strip().endswith("runs interrupted=1 error reports deleted=0")
     stalled.refresh_from_db()
     moving.refresh_from_db()
     assert (stalled.status, moving.status) == (ImportRun.Status.INTERRUPTED, "running")
