@@ -256,7 +256,6 @@ class ImportRunAdmin(PortalModelAdmin):
         "started",
         "imported_by",
         "status_link",
-        "dry_run_label",
         "rows_read",
         "created_count",
         "updated_count",
@@ -299,8 +298,12 @@ class ImportRunAdmin(PortalModelAdmin):
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):
         """Link to the run's page: its preview, or its progress, counts and first faults."""
+        # A long name of letters and underscores breaks anywhere rather than widening
+        # the list past the screen.
         return format_html(
-            '<a class="text-primary-600" href="{}">{}</a>', run_page_url(obj), obj.file_name
+            '<a class="text-primary-600" style="overflow-wrap: anywhere" href="{}">{}</a>',
+            run_page_url(obj),
+            obj.file_name,
         )
 
     @admin.display(description=_("started at"), ordering="started_at")
@@ -314,19 +317,28 @@ class ImportRunAdmin(PortalModelAdmin):
 
     @admin.display(description=pgettext_lazy("import run", "status"), ordering="status")
     def status_link(self, obj):
-        """Show the status; a run awaiting confirmation or stopped links to its page."""
+        """Show the status, and "dry run" after it for one that wrote nothing.
+
+        A run awaiting confirmation or stopped links to its page. (A column of
+        its own for dry runs showed Unfold's red cross for every real import.)
+        """
         if obj.status in (ImportRun.Status.PREVIEW, ImportRun.Status.INTERRUPTED) or obj.stalled():
-            return format_html(
+            status = format_html(
                 '<a class="text-primary-600 whitespace-nowrap" href="{}">{}</a>',
                 run_page_url(obj),
                 obj.shown_status(),
             )
-        return format_html('<span class="whitespace-nowrap">{}</span>', obj.shown_status())
-
-    @admin.display(description=_("dry run"), ordering="dry_run")
-    def dry_run_label(self, obj):
-        """Name a dry run in words: a red cross for every real import read as a fault."""
-        return _("dry run, nothing written") if obj.dry_run else "—"
+        else:
+            status = format_html('<span class="whitespace-nowrap">{}</span>', obj.shown_status())
+        if not obj.dry_run:
+            return status
+        # The two may wrap between them; neither wraps inside.
+        return format_html(
+            '{} <span class="text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap">'
+            "· {}</span>",
+            status,
+            _("dry run"),
+        )
 
     @admin.display(description=_("error report"))
     def report_links(self, obj):

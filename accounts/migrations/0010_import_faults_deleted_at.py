@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_faulty_rows_by_region'),
+        ("accounts", "0009_faulty_rows_by_region"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='faults_deleted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='error details deleted at'),
+            model_name="importrun",
+            name="faults_deleted_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="error details deleted at"
+            ),
         ),
     ]
