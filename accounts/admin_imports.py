@@ -35,7 +35,13 @@ from portal.templatetags.portal_format import grouped
 from .importing import preview as import_preview
 from .importing.preview import Outcome
 from .importing.reader import UnreadableFile, open_source, sha256_of
-from .importing.report import XLSX_MAX_FAULTS, report_csv_chunks, report_xlsx, run_faults
+from .importing.report import (
+    XLSX_MAX_FAULTS,
+    report_csv_chunks,
+    report_xlsx,
+    run_faults,
+    value_in_column,
+)
 from .importing.resume import can_resume, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
@@ -560,6 +566,8 @@ class ImportRunAdmin(PortalModelAdmin):
         faults_shown = faulty_rows_shown(run, regions)
         own = run.user_id == request.user.pk
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
+        for fault in first_faults:
+            fault.value = value_in_column(run, fault)
         named = Region.objects.filter(code__in=run.regions[:REGIONS_NAMED]).order_by("code")
         regions_named = "、".join(str(region) for region in named)
         if len(run.regions) > REGIONS_NAMED:
@@ -625,14 +633,14 @@ class ImportRunAdmin(PortalModelAdmin):
         stem = f"导入错误报告-第{run.pk}号"
         if fmt == "csv":
             response = StreamingHttpResponse(
-                report_csv_chunks(faults), content_type="text/csv; charset=utf-8"
+                report_csv_chunks(run, faults), content_type="text/csv; charset=utf-8"
             )
         elif (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
             messages.warning(request, xlsx_too_large(count))
             return redirect("admin:accounts_importrun_progress", run.pk)
         else:
             response = HttpResponse(
-                report_xlsx(faults),
+                report_xlsx(run, faults),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")

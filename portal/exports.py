@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import tablib
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from import_export.formats import base_formats
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,20 +68,29 @@ def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    sheet.append([_xlsx_text(title) for title in header])
 
     def cell(value):
         if isinstance(value, Decimal):
             amount = WriteOnlyCell(sheet, value=value)
             amount.number_format = "#,##0.00"
             return amount
-        return safe_cell(value)
+        return _xlsx_text(value)
 
     for row in rows:
         sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_text(value):
+    """Return ``value`` as an XLSX cell takes it: formula-like text inert, and each control
+    character XLSX cannot hold shown as its picture (U+0001 → ␁), as a refused row may hold."""
+    value = safe_cell(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
+    return value
 
 
 def escaped(dataset: tablib.Dataset) -> tablib.Dataset:

@@ -50,6 +50,11 @@ VALIDATE_ROWS = 1_000
 # Two writers keep both cores of a small server busy with a fresh load.
 WRITER_THREADS = 2
 
+#: How much of a file's header its run keeps: enough for any real extract, not a whole
+#: line of junk read as a header.
+HEADER_CELLS = 200
+HEADER_TITLE_CHARS = 100
+
 
 def earlier_imports(sha256: str):
     """Return finished, real (not dry-run) imports of a file with this SHA-256."""
@@ -95,8 +100,9 @@ def import_enrollment(
         return _finish(run, ImportRun.Status.FAILED, str(error))
     run.encoding = source.encoding
     run.warnings = columns.warnings
+    run.header = [title[:HEADER_TITLE_CHARS] for title in source.header[:HEADER_CELLS]]
     run.heartbeat_at = timezone.now()
-    run.save(update_fields=["encoding", "warnings", "heartbeat_at"])
+    run.save(update_fields=["encoding", "warnings", "header", "heartbeat_at"])
 
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()

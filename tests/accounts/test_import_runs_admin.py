@@ -49,6 +49,60 @@ def test_xlsx_report_opens_in_a_spreadsheet(caseworker_client, run_with_errors):
     assert rows[1][:3] == (3, "身份证号", "bad_checksum")
 
 
+def _csv_report(client, run) -> list[list[str]]:
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "csv"])
+    content = b"".join(client.get(url).streaming_content)
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_report_names_the_original_values_by_the_files_own_header(
+    caseworker_client, run_with_errors
+):
+    header = _csv_report(caseworker_client, run_with_errors)[0]
+    assert header == ["行号 line", "列 column", "错误代码 code", "说明 message"] + [
+        "身份证号",
+        "姓名",
+        "参保类型",
+        "统筹区编码",
+        "参保日期",
+    ]
+
+
+def test_report_of_a_run_from_before_headers_were_kept_titles_the_values_as_one(
+    caseworker_client, run_with_errors
+):
+    ImportRun.objects.filter(pk=run_with_errors.pk).update(header=[])
+    header = _csv_report(caseworker_client, run_with_errors)[0]
+    assert header[4:] == ["原始数据 original values →"]
+
+
+def test_report_makes_a_formula_in_the_files_header_inert(caseworker_client, tmp_path, caseworker):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "身份证号,姓名,参保类型,统筹区编码,参保日期,=cmd()\n"
+        "110105194912310021,张三,职工,370100,2021-01-01,x\n",
+        encoding="utf-8",
+    )
+    run = import_enrollment(path=path, user=caseworker)
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "xlsx"])
+    sheet = load_workbook(io.BytesIO(caseworker_client.get(url).content)).active
+    assert next(sheet.iter_rows(values_only=True))[-1] == "'=cmd()"
+
+
+def test_xlsx_report_shows_a_control_character_of_a_refused_row_as_its_picture(
+    caseworker_client, tmp_path, caseworker
+):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "身份证号,姓名,参保类型,统筹区编码,参保日期\n110105194912310021,张\x01三,职工,370100,2021-01-01\n",
+        encoding="utf-8",
+    )
+    run = import_enrollment(path=path, user=caseworker)
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "xlsx"])
+    sheet = load_workbook(io.BytesIO(caseworker_client.get(url).content)).active
+    assert "张\u2401三" in list(sheet.iter_rows(values_only=True))[1]
+
+
 def test_another_users_report_is_not_found(client, run_with_errors):
     client.force_login(staff_user("caseworker", regions=["370100"]))
     url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
@@ -117,3 +171,12 @@ def test_report_file_is_named_in_chinese_after_its_run(caseworker_client, run_wi
     assert unquote(disposition) == (
         f"attachment; filename*=utf-8''导入错误报告-第{run_with_errors.pk}号.csv"
     )
+
+
+def test_run_page_lists_each_first_fault_with_its_value_in_the_file(
+    caseworker_client, run_with_errors
+):
+    url = reverse("admin:accounts_importrun_progress", args=[run_with_errors.pk])
+    response = caseworker_client.get(url)
+    assert [f.value for f in response.context["first_faults"]] == ["110105194912310021"]
+    assert "文件中的值" in response.content.decode()
