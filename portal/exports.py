@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import tablib
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from import_export.formats import base_formats
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
