@@ -45,6 +45,7 @@ from .importing.report import (
 from .importing.resume import can_resume, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
+from .importing.template import template_csv, template_xlsx
 from .models import ImportRun
 from .tasks import run_enrollment_import
 
@@ -378,6 +379,11 @@ class ImportRunAdmin(PortalModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("upload/", wrap(self.upload_view), name="accounts_importrun_upload"),
+            path(
+                "upload/template.<str:fmt>",
+                wrap(self.template_view),
+                name="accounts_importrun_template",
+            ),
             path("<int:pk>/preview/", wrap(self.preview_view), name="accounts_importrun_preview"),
             path("<int:pk>/confirm/", wrap(self.confirm_view), name="accounts_importrun_confirm"),
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="accounts_importrun_cancel"),
@@ -416,6 +422,20 @@ class ImportRunAdmin(PortalModelAdmin):
             "preview_max_rows": f"{import_preview.PREVIEW_MAX_ROWS:,}",
         }
         return TemplateResponse(request, "admin/accounts/import_upload.html", context)
+
+    def template_view(self, request, fmt):
+        """Download a blank enrollment file to fill in, as XLSX or CSV (``importing.template``)."""
+        if not can_import(request.user) or fmt not in ("csv", "xlsx"):
+            raise PermissionDenied
+        if fmt == "csv":
+            response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                template_xlsx(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = content_disposition_header(True, f"参保数据模板.{fmt}")
+        return response
 
     def _accept_upload(self, request, form):
         """Store and check the uploaded file; return where to go next, or None with form errors."""
