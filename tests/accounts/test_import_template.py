@@ -48,7 +48,8 @@ def test_xlsx_template_explains_each_column_on_its_second_sheet(caseworker_clien
 def test_filled_xlsx_template_imports_its_rows(caseworker_client, caseworker, tmp_path):
     book = load_workbook(io.BytesIO(_download(caseworker_client, "xlsx").content))
     sheet = book.worksheets[0]
-    sheet.append([nid(1), "张三", "职工", "370100", "2021-02-03", "1,234.50", "13912345678", "正常"])
+    employee = [nid(1), "张三", "职工", "370100", "2021-02-03", "1,234.50", "13912345678", "正常"]
+    sheet.append(employee)
     sheet.append([nid(2), "李四", "居民", "370100", "20210203", None, None, None])
     path = tmp_path / "filled.xlsx"
     book.save(path)
