@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from .writer import NUL_SHOWN_AS
+
 SAMPLE_BYTES = 1 << 20
 
 
@@ -119,6 +121,8 @@ def open_source(path: Path, name: str | None = None) -> Source:
     except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
         raw.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error
+    # A NUL past the first 4 KB: kept visible (␀), as PostgreSQL cannot store it in the run.
+    header = [title.replace("\x00", NUL_SHOWN_AS) for title in header]
     rereader = _Rereader(window, delimiter, len(header))
 
     def mended(rows: list[list[str]], start: int, runaway_until: int | None = None) -> Chunk:
