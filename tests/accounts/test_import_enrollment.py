@@ -704,7 +704,6 @@ def test_duplicates_past_the_memory_limit_are_still_found(tmp_path, monkeypatch)
     assert not InsuredPerson.objects.filter(name="重复").exists()
 
 
-
 def test_nul_in_a_header_past_the_first_kilobytes_is_kept_visible(tmp_path):
     header = HEADER + ["备注" * 1500, "x\x00y"]  # the NUL is past the 4 KB sniffed
     run_command(write_csv(tmp_path, [row(1)], header=header))
