@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, When
 from django.db.models.expressions import RawSQL
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseNotAllowed,
     JsonResponse,
@@ -39,6 +40,7 @@ from .importing.report import (
     XLSX_MAX_FAULTS,
     report_csv_chunks,
     report_xlsx,
+    rows_to_mend_xlsx,
     run_faults,
     value_in_column,
 )
@@ -397,6 +399,11 @@ class ImportRunAdmin(PortalModelAdmin):
                 wrap(self.report_view),
                 name="accounts_importrun_report",
             ),
+            path(
+                "<int:pk>/rows-to-mend.xlsx",
+                wrap(self.rows_to_mend_view),
+                name="accounts_importrun_rows_to_mend",
+            ),
             *super().get_urls(),
         ]
 
@@ -640,15 +647,42 @@ class ImportRunAdmin(PortalModelAdmin):
             }
         )
 
-    def report_view(self, request, pk, fmt):
-        """Download the error report of a run the user may see, as CSV or XLSX."""
-        if not self.has_view_permission(request) or fmt not in ("csv", "xlsx"):
+    def _run_with_faults(self, request, pk):
+        """Return the run ``pk`` the user may see and the regions of the faults they see;
+        or a redirect to its page, saying why, when its faults were deleted."""
+        if not self.has_view_permission(request):
             raise PermissionDenied
         run = get_object_or_404(self.get_queryset(request), pk=pk)
         if run.faults_deleted_at:
             messages.warning(request, faults_deleted_message(run))
+            return run, None, redirect("admin:accounts_importrun_progress", run.pk)
+        return run, fault_regions(request.user, run), None
+
+    def rows_to_mend_view(self, request, pk):
+        """Download the faulty rows once each, as the file had them, to mend and import again."""
+        run, regions, gone = self._run_with_faults(request, pk)
+        if gone:
+            return gone
+        if not run.header:  # a run from before the header was kept: the report has the rows
+            raise Http404
+        if (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
+            messages.warning(request, xlsx_too_large(count))
             return redirect("admin:accounts_importrun_progress", run.pk)
-        regions = fault_regions(request.user, run)
+        response = HttpResponse(
+            rows_to_mend_xlsx(run, run_faults(run, regions)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"待修改的行-第{run.pk}号.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+
+    def report_view(self, request, pk, fmt):
+        """Download the error report of a run the user may see, as CSV or XLSX."""
+        if fmt not in ("csv", "xlsx"):
+            raise PermissionDenied
+        run, regions, gone = self._run_with_faults(request, pk)
+        if gone:
+            return gone
         faults = run_faults(run, regions)
         stem = f"导入错误报告-第{run.pk}号"
         if fmt == "csv":

@@ -57,11 +57,14 @@ def csv_pieces(
     yield buffer.getvalue(), count
 
 
-def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
+def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=False) -> bytes:
     """Return ``header`` and ``rows`` as a one-sheet XLSX workbook, formula-like text inert.
 
     Written row by row in openpyxl's write-only mode (about 10,000 rows a second).
-    Amounts (``Decimal``) are shown in yuan with two decimals: 11,361.30.
+    Amounts (``Decimal``) are shown in yuan with two decimals: 11,361.30. With
+    ``as_typed``, text is kept exactly as given, with no apostrophe before a
+    formula-like value: every text cell is stored as a string, which a
+    spreadsheet shows and never runs, and which reads back unchanged.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -75,6 +78,10 @@ def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
             amount = WriteOnlyCell(sheet, value=value)
             amount.number_format = "#,##0.00"
             return amount
+        if as_typed and isinstance(value, str):
+            text = WriteOnlyCell(sheet, value=_shown_controls(value))
+            text.data_type = "s"  # openpyxl would make "=…" a formula
+            return text
         return _xlsx_text(value)
 
     for row in rows:
@@ -88,9 +95,11 @@ def _xlsx_text(value):
     """Return ``value`` as an XLSX cell takes it: formula-like text inert, and each control
     character XLSX cannot hold shown as its picture (U+0001 → ␁), as a refused row may hold."""
     value = safe_cell(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), value)
-    return value
+    return _shown_controls(value) if isinstance(value, str) else value
+
+
+def _shown_controls(text: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), text)
 
 
 def escaped(dataset: tablib.Dataset) -> tablib.Dataset:

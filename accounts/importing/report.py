@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import attrgetter
 
 from django.db.models import QuerySet
 
 from accounts.models import ImportRowError, ImportRun
 from portal.exports import csv_pieces, csv_text, xlsx_bytes
+
+from .rows import MEND_TITLE
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
 #: over the original values of a run from before its file's header was kept
@@ -76,3 +80,31 @@ def _csv_pieces(run: ImportRun, faults: QuerySet[ImportRowError]) -> Iterator[tu
 def report_xlsx(run: ImportRun, faults: QuerySet[ImportRowError]) -> bytes:
     """Return the report as an XLSX workbook."""
     return xlsx_bytes("导入错误", report_header(run), report_rows(faults))
+
+
+def rows_to_mend(run: ImportRun, faults: QuerySet[ImportRowError]) -> Iterator[list[str]]:
+    """Yield each faulty row once, as the file has it, then what is wrong with it.
+
+    The values sit under the file's own header, in its order (a row is cut or
+    padded to the header's width), and the last cell names each fault.
+    """
+    width = len(run.header)
+    for _line, group in groupby(faults.iterator(chunk_size=5000), key=attrgetter("line")):
+        group = list(group)
+        values = [str(v) for v in group[0].values[:width]]
+        values += [""] * (width - len(values))
+        said = "；".join(f"{f.column}：{f.message}" if f.column else f.message for f in group)
+        yield [*values, said]
+
+
+def rows_to_mend_xlsx(run: ImportRun, faults: QuerySet[ImportRowError]) -> bytes:
+    """Return the faulty rows as a file to mend and import again (see ``rows_to_mend``).
+
+    XLSX, with every value a text cell as the file had it: identity numbers
+    keep all their digits, and no apostrophe is added before a value such as
+    +8613912345678, which would then be refused. The importer reads past the
+    last column in silence.
+    """
+    return xlsx_bytes(
+        "待修改的行", [*run.header, MEND_TITLE], rows_to_mend(run, faults), as_typed=True
+    )

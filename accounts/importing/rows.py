@@ -52,6 +52,8 @@ FIELDS = {
     "status": ("参保状态", "status"),
 }
 REQUIRED = ("national_id", "name", "insurance_type", "region", "enrolled_on")
+#: the last column of a run's rows to mend (``report.rows_to_mend_xlsx``): read past in silence
+MEND_TITLE = "错误说明 faults"
 INSURANCE = {
     **dict.fromkeys(
         ["职工", "职工医保", "职工基本医疗保险", "城镇职工", "employee"], InsuranceType.EMPLOYEE
@@ -103,7 +105,7 @@ class Columns:
                 index[name] = position
             elif name:
                 repeated.append(title)
-            elif title.strip():
+            elif title.strip() and _key(title) != _key(MEND_TITLE):
                 ignored.append(title)
         missing = [f for f in REQUIRED if f not in index]
         if missing:
