@@ -2,10 +2,12 @@
 and downloads the error report."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from accounts.models import InsuredPerson
 from tests.factories import InsuredPersonFactory, staff_user
@@ -78,6 +80,12 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     report = download.value.path().read_text(encoding="utf-8-sig")
     assert "bad_checksum" in report and "坏号" in report
     assert InsuredPerson.objects.count() == 30
+
+    # The faulty row, once and as typed, to mend and upload again.
+    with page.expect_download() as download:
+        page.click("[data-testid=rows-to-mend] a")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    assert [c.value for c in sheet[2]][:2] == ["110105194912310021", "坏号"]
 
 
 def _ids(count):
