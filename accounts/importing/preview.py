@@ -119,7 +119,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     limit = PREVIEW_MAX_ROWS if limit is None else limit
     source = open_source(Path(path))
     try:
-        columns = Columns.from_header(source.header)
+        columns = Columns.from_header(source.header, source.header_line)
         lines: list[int] = []
         rows: list[list[str]] = []
         broken: dict[int, RowError] = {}  # lines that cannot be read as rows, by line

@@ -20,7 +20,12 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from .rows import names_required_columns
 from .writer import NUL_SHOWN_AS
+
+#: rows looked at for the header when the first does not name the required columns: a
+#: sheet often has a title (2026年济南市职工参保名单) or notes above its header
+HEADER_SEARCH_ROWS = 10
 
 SAMPLE_BYTES = 1 << 20
 
@@ -46,6 +51,8 @@ class Source:
     fraction: Callable[[], float] = lambda: 0.0
     #: release the file early (reading all rows also releases it)
     close: Callable[[], None] = lambda: None
+    #: the line of the header: 1, or further down below a title and notes, which are skipped
+    header_line: int = 1
     #: lines that cannot be read as a row, found so far (see ``BrokenLine``); they are
     #: not among the rows ``chunks`` yields
     broken_lines: list[BrokenLine] = field(default_factory=list)
@@ -117,7 +124,9 @@ def open_source(path: Path, name: str | None = None) -> Source:
     window = _Window()
     reader = csv.reader(_decoded_lines(raw, encoding, window), delimiter=delimiter)
     try:
-        header = next(reader)
+        for _above in range(_header_index(_sample_rows(head, encoding, delimiter))):
+            next(reader)  # a title or notes above the header
+        header, header_line = next(reader), reader.line_num
     except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
         raw.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error
@@ -174,17 +183,47 @@ def open_source(path: Path, name: str | None = None) -> Source:
         "csv",
         fraction,
         raw.close,
+        header_line,
     )
     return source
+
+
+def _header_index(rows: Iterator[list]) -> int:
+    """Return which row is the header: the first, or the first of the next few to name the
+    required columns (the rows above it are a title or notes).
+
+    If none does, it is the first row, and the missing columns are named from it.
+    """
+    for index, row in enumerate(islice(rows, HEADER_SEARCH_ROWS + 1)):
+        if names_required_columns(row):
+            return index
+    return 0
+
+
+def _sample_rows(head: bytes, encoding: str, delimiter: str) -> Iterator[list[str]]:
+    """Yield the rows of the file's first bytes, for finding its header; stop at a fault."""
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from rows
+    except csv.Error:
+        return
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) and other OLE files
 
 
 def _delimiter(head: bytes, encoding: str) -> str:
-    """Return "\t" for tab-separated text (Excel's 文本文件（制表符分隔）), else ","."""
-    first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
-    return "\t" if first.count("\t") > first.count(",") else ","
+    """Return "\t" for tab-separated text (Excel's 文本文件（制表符分隔）), else ",".
+
+    Judged by the first line with either, which is the header unless a title
+    line without them comes first.
+    """
+    for line in head.split(b"\n")[: HEADER_SEARCH_ROWS + 1]:
+        text = line.decode(encoding, errors="replace")
+        if "\t" in text or "," in text:
+            return "\t" if text.count("\t") > text.count(",") else ","
+    return ","
 
 
 BLOCK_BYTES = 1 << 20
@@ -410,8 +449,10 @@ def _open_xlsx(path: Path, name: str) -> Source:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
     sheet = workbook.worksheets[0]
     total = sheet.max_row or 0
-    values = sheet.iter_rows(values_only=True)
-    done = {"row": 1}
+    top = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS + 1, values_only=True)
+    header_line = _header_index([_cell(v) for v in row] for row in top) + 1
+    values = sheet.iter_rows(min_row=header_line, values_only=True)
+    done = {"row": header_line}
     try:
         header = [_cell(v) for v in next(values)]
     except StopIteration:
@@ -422,7 +463,7 @@ def _open_xlsx(path: Path, name: str) -> Source:
         lines: list[int] = []
         rows: list[list[str]] = []
         try:
-            for number, row in enumerate(values, start=2):
+            for number, row in enumerate(values, start=done["row"] + 1):
                 done["row"] = number
                 cells = [_cell(v) for v in row]
                 if any(c.strip() for c in cells):
@@ -439,7 +480,7 @@ def _open_xlsx(path: Path, name: str) -> Source:
     def fraction() -> float:
         return min(done["row"] / total, 1.0) if total else 0.0
 
-    return Source(name, "xlsx", header, chunks, "xlsx", fraction, workbook.close)
+    return Source(name, "xlsx", header, chunks, "xlsx", fraction, workbook.close, header_line)
 
 
 def _cell(value) -> str:

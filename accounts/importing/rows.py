@@ -14,6 +14,7 @@ from operator import itemgetter
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
@@ -79,6 +80,12 @@ def _key(header: str) -> str:
 SYNONYMS = {_key(s): name for name, words in FIELDS.items() for s in words}
 
 
+def names_required_columns(header: list) -> bool:
+    """Whether ``header`` names every required column: a row that can be the header."""
+    named = {SYNONYMS.get(_key(str(title or ""))) for title in header}
+    return all(name in named for name in REQUIRED)
+
+
 class MissingColumns(Exception):
     def __init__(self, missing: list[str]):
         self.missing = missing
@@ -94,9 +101,10 @@ class Columns:
     header: list[str]
     ignored: list[str]  # columns no field is known by
     repeated: list[str] = field(default_factory=list)  # a field's column again: not read
+    line: int = 1  # of the header: below a title and notes, which were skipped
 
     @classmethod
-    def from_header(cls, header: list[str]) -> Columns:
+    def from_header(cls, header: list[str], line: int = 1) -> Columns:
         index: dict[str, int] = {}
         ignored, repeated = [], []
         for position, title in enumerate(header):
@@ -110,7 +118,7 @@ class Columns:
         missing = [f for f in REQUIRED if f not in index]
         if missing:
             raise MissingColumns(missing)
-        return cls(index, header, ignored, repeated)
+        return cls(index, header, ignored, repeated, line)
 
     def title(self, name: str) -> str:
         return self.header[self.index[name]] if name in self.index else FIELDS[name][0]
@@ -119,6 +127,17 @@ class Columns:
     def warnings(self) -> list[str]:
         """Return what the run record and the preview say about the header."""
         said = []
+        if self.line > 1:
+            said.append(
+                ngettext(
+                    "The header is on line %(line)d: the line above it (a title or notes) "
+                    "was skipped.",
+                    "The header is on line %(line)d: the %(count)d lines above it (a title or "
+                    "notes) were skipped.",
+                    self.line - 1,
+                )
+                % {"line": self.line, "count": self.line - 1}
+            )
         if self.ignored:
             said.append(
                 _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}

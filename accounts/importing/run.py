@@ -94,7 +94,7 @@ def import_enrollment(
     except (UnreadableFile, OSError) as error:
         return _finish(run, ImportRun.Status.FAILED, str(error))
     try:
-        columns = Columns.from_header(source.header)
+        columns = Columns.from_header(source.header, source.header_line)
     except MissingColumns as error:
         source.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))

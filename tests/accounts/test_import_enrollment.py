@@ -709,3 +709,49 @@ def test_nul_in_a_header_past_the_first_kilobytes_is_kept_visible(tmp_path):
     run_command(write_csv(tmp_path, [row(1)], header=header))
     run = last_run()
     assert (run.status, run.created, run.header[-1]) == ("finished", 1, "x␀y")
+
+
+def _with_lines_above(tmp_path, above: str, *, delimiter=",", name="titled.csv"):
+    rows = [row(1), row(2, 手机号="123")]
+    body = write_csv(tmp_path, rows, name="body.csv").read_text(encoding="utf-8")
+    path = tmp_path / name
+    path.write_text(above + body.replace(",", delimiter), encoding="gb18030")
+    return path
+
+
+def test_title_and_notes_above_the_header_are_skipped_and_lines_stay_true(tmp_path):
+    above = "2026年济南市职工参保名单,,,,,,,\n填报单位：济南市医保局,,,,,填报日期：2026-11-01,,\n\n"
+    out, _ = run_command(_with_lines_above(tmp_path, above))
+    assert "created=1 updated=0 unchanged=0 failed=1" in out
+    assert error_codes() == [(6, "bad_phone")]  # the title, a note, a blank line, the header
+
+
+def test_skipped_title_is_named_in_the_runs_warnings(tmp_path):
+    run_command(_with_lines_above(tmp_path, "2026年济南市职工参保名单\n"))
+    assert last_run().warnings == ["表头在第2行：其上方的1行（标题或说明）已跳过。"]
+
+
+def test_tab_separated_file_under_a_title_line_is_read_by_its_tabs(tmp_path):
+    out, _ = run_command(_with_lines_above(tmp_path, "参保名单\n", delimiter="\t"))
+    assert "created=1 updated=0 unchanged=0 failed=1" in out
+
+
+def test_xlsx_with_a_title_row_above_the_header_is_imported(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年济南市职工参保名单"])
+    sheet.append(HEADER)
+    sheet.append([row(1)[h] for h in HEADER])
+    sheet.append([row(2, 手机号="123")[h] for h in HEADER])
+    book.save(tmp_path / "titled.xlsx")
+    out, _ = run_command(tmp_path / "titled.xlsx")
+    assert "created=1 updated=0 unchanged=0 failed=1" in out
+    assert error_codes() == [(4, "bad_phone")]
+
+
+def test_a_header_further_down_than_ten_lines_is_not_looked_for(tmp_path):
+    with pytest.raises(SystemExit):
+        run_command(_with_lines_above(tmp_path, "说明\n" * 11))
+    assert last_run().message.startswith("缺少必需的列")
