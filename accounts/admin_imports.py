@@ -111,6 +111,15 @@ FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
 REGIONS_NAMED = 12  # regions named on a run's page; a national file may name hundreds
 
 
+def _download(workbook: bytes, name: str) -> HttpResponse:
+    """Return an XLSX workbook as a download named ``name`` (Chinese names kept, RFC 6266)."""
+    response = HttpResponse(
+        workbook, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
 def run_page_url(run: ImportRun) -> str:
     """Return the page of ``run``: its preview while it awaits confirmation, else its progress."""
     page = "preview" if run.status == ImportRun.Status.PREVIEW else "progress"
@@ -434,14 +443,10 @@ class ImportRunAdmin(PortalModelAdmin):
         """Download a blank enrollment file to fill in, as XLSX or CSV (``importing.template``)."""
         if not can_import(request.user) or fmt not in ("csv", "xlsx"):
             raise PermissionDenied
-        if fmt == "csv":
-            response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(
-                template_xlsx(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = content_disposition_header(True, f"参保数据模板.{fmt}")
+        if fmt == "xlsx":
+            return _download(template_xlsx(), "参保数据模板.xlsx")
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, "参保数据模板.csv")
         return response
 
     def _accept_upload(self, request, form):
@@ -668,13 +673,8 @@ class ImportRunAdmin(PortalModelAdmin):
         if (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
             messages.warning(request, xlsx_too_large(count))
             return redirect("admin:accounts_importrun_progress", run.pk)
-        response = HttpResponse(
-            rows_to_mend_xlsx(run, run_faults(run, regions)),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        name = f"待修改的行-第{run.pk}号.xlsx"
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+        rows = rows_to_mend_xlsx(run, run_faults(run, regions))
+        return _download(rows, f"待修改的行-第{run.pk}号.xlsx")
 
     def report_view(self, request, pk, fmt):
         """Download the error report of a run the user may see, as CSV or XLSX."""
@@ -685,17 +685,13 @@ class ImportRunAdmin(PortalModelAdmin):
             return gone
         faults = run_faults(run, regions)
         stem = f"导入错误报告-第{run.pk}号"
-        if fmt == "csv":
-            response = StreamingHttpResponse(
-                report_csv_chunks(run, faults), content_type="text/csv; charset=utf-8"
-            )
-        elif (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
-            messages.warning(request, xlsx_too_large(count))
-            return redirect("admin:accounts_importrun_progress", run.pk)
-        else:
-            response = HttpResponse(
-                report_xlsx(run, faults),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")
+        if fmt == "xlsx":
+            if (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
+                messages.warning(request, xlsx_too_large(count))
+                return redirect("admin:accounts_importrun_progress", run.pk)
+            return _download(report_xlsx(run, faults), f"{stem}.xlsx")
+        response = StreamingHttpResponse(
+            report_csv_chunks(run, faults), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.csv")
         return response
