@@ -1,4 +1,5 @@
-"""The error report of an import run: one row per fault, with the original values."""
+"""What an import run refused: the error report (a row per fault, with the row's original values)
+and the faulty rows to mend (a row per faulty row, to import again once mended)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,7 @@ def report_rows(faults: QuerySet[ImportRowError]):
 def report_header(run: ImportRun) -> list[str]:
     """Return the report's header: the fault's four columns, then the file's own header.
 
-    The original values follow in the file's order under its own titles, so a
-    caseworker can mend them in the report and import those rows again.
+    The original values follow in the file's order, under its own titles.
     """
     return REPORT_HEADER + (run.header or [VALUES_TITLE])
 
