@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -84,3 +85,11 @@ def test_rows_to_mend_of_a_run_from_before_headers_were_kept_are_not_offered(
     ImportRun.objects.filter(pk=run_with_faults.pk).update(header=[])
     url = reverse("admin:accounts_importrun_rows_to_mend", args=[run_with_faults.pk])
     assert caseworker_client.get(url).status_code == 404
+
+
+def test_command_writes_the_rows_to_mend(tmp_path):
+    path = write_csv(tmp_path, [row(1), row(2, 手机号="123")])
+    out = tmp_path / "mend.xlsx"
+    call_command("import_enrollment", str(path), "--rows-to-mend", str(out), stdout=io.StringIO())
+    rows = list(load_workbook(out).worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[6]) for r in rows] == [(nid(2), "123")]

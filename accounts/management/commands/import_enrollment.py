@@ -1,6 +1,7 @@
 """Import an enrollment extract (CSV or XLSX) of insured persons.
 
     python manage.py import_enrollment PATH [--dry-run] [--report OUT.csv]
+                                            [--rows-to-mend OUT.xlsx]
                                             [--user USERNAME] [--force]
 
 Prints ``created=N updated=N unchanged=N failed=N``. Exit status 0 when the
@@ -17,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.importing.reader import sha256_of
-from accounts.importing.report import write_report_csv
+from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
 from accounts.importing.run import earlier_imports, import_enrollment
 from accounts.models import ImportRun
 
@@ -31,12 +32,27 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Validate and count; write nothing."
         )
         parser.add_argument("--report", type=Path, help="Write the row errors to this CSV file.")
+        parser.add_argument(
+            "--rows-to-mend",
+            type=Path,
+            help="Write each faulty row once, as typed, to this XLSX file: mended, it imports.",
+        )
         parser.add_argument("--user", help="Import as this staff user, limited to their regions.")
         parser.add_argument(
             "--force", action="store_true", help="Import even if this file was imported before."
         )
 
-    def handle(self, *args, path: Path, dry_run=False, report=None, user=None, force=False, **opts):
+    def handle(
+        self,
+        *args,
+        path: Path,
+        dry_run=False,
+        report=None,
+        rows_to_mend=None,
+        user=None,
+        force=False,
+        **opts,
+    ):
         if not path.is_file():
             self.stderr.write(f"{path}: no such file")
             sys.exit(2)
@@ -81,6 +97,8 @@ class Command(BaseCommand):
         if report:
             with report.open("w", encoding="utf-8-sig", newline="") as stream:
                 write_report_csv(run, stream)
+        if rows_to_mend:
+            rows_to_mend.write_bytes(rows_to_mend_xlsx(run, run_faults(run)))
         prefix = "dry run: " if dry_run else ""
         self.stdout.write(f"{prefix}encoding={run.encoding} rows={run.rows}")
         self.stdout.write(run.summary)
