@@ -198,8 +198,8 @@ class ImportRun(models.Model):
     failed = models.PositiveIntegerField(_("failed"), default=0)
     message = models.TextField(_("message"), blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    #: the file's header row, as typed (see ``HEADER_CELLS``): it names the original values
-    #: in the error report, in the file's own order
+    #: the file's header row, as typed (at most ``importing.run.HEADER_CELLS`` titles): it
+    #: names the original values in the error report and heads the rows to mend
     header = ArrayField(models.TextField(), verbose_name=_("header"), default=list, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     #: the pooling regions of the file's rows (written or refused, where the code is known):

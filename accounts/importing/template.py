@@ -1,7 +1,7 @@
 """Blank enrollment files to fill in: the header the import reads, and how to fill each column.
 
-The XLSX template keeps the identity number, region and mobile columns as text,
-so Excel does not turn an identity number into 1.10105E+17 and lose its last
+The XLSX template keeps the identity number, region, date and mobile columns as
+text, so Excel does not turn an identity number into 1.10105E+17 and lose its last
 digits (``saved_as_number``); 参保类型 and 参保状态 offer their values in a
 list. Its first sheet is the one the import reads; the second explains the
 columns. The CSV template is the header alone, with a BOM for Excel.
