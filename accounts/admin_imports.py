@@ -47,6 +47,7 @@ from .importing.report import (
 from .importing.resume import can_resume, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
+from .importing.stop import stop_run
 from .importing.template import template_csv, template_xlsx
 from .models import ImportRun
 from .tasks import run_enrollment_import
@@ -399,6 +400,7 @@ class ImportRunAdmin(PortalModelAdmin):
             path("<int:pk>/confirm/", wrap(self.confirm_view), name="accounts_importrun_confirm"),
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="accounts_importrun_cancel"),
             path("<int:pk>/resume/", wrap(self.resume_view), name="accounts_importrun_resume"),
+            path("<int:pk>/stop/", wrap(self.stop_view), name="accounts_importrun_stop"),
             path(
                 "<int:pk>/progress/", wrap(self.progress_view), name="accounts_importrun_progress"
             ),
@@ -570,6 +572,18 @@ class ImportRunAdmin(PortalModelAdmin):
         )
         return redirect("admin:accounts_importrun_upload")
 
+    def stop_view(self, request, pk):
+        """Stop a queued or running import of the user's own (POST only); keep what it wrote."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        if not stop_run(run=run):
+            messages.warning(request, _("This import had already ended."))
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        self.log_change(request, run, _("Stop requested."))
+        # The page says what came of it: stopped, or stopping after the rows being written.
+        return redirect("admin:accounts_importrun_progress", run.pk)
+
     def resume_view(self, request, pk):
         """Run the file of an import whose process went away again, as a new run (POST only)."""
         if request.method != "POST":
@@ -621,6 +635,13 @@ class ImportRunAdmin(PortalModelAdmin):
             and can_import(request.user)
             and (own or request.user.is_superuser),
             "can_import": can_import(request.user),
+            "can_stop": run.status == ImportRun.Status.RUNNING
+            and not run.stop_requested_at
+            and not run.stalled()
+            and can_import(request.user)
+            and (own or request.user.is_superuser),
+            "stop_requested": run.status == ImportRun.Status.RUNNING
+            and bool(run.stop_requested_at),
             "waiting_long": run.waiting_long(),
             "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
         }

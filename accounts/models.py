@@ -170,6 +170,7 @@ class ImportRun(models.Model):
         PREVIEW = "preview", _("awaiting confirmation")
         CANCELLED = "cancelled", _("cancelled")
         INTERRUPTED = "interrupted", _("interrupted")
+        STOPPED = "stopped", _("stopped")
 
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
@@ -220,6 +221,9 @@ class ImportRun(models.Model):
     #: when the row errors (and with them the refused rows' personal data) were deleted,
     #: ``IMPORT_FAULT_RETENTION_DAYS`` after the run ended; its counts stay
     faults_deleted_at = models.DateTimeField(_("error details deleted at"), null=True, blank=True)
+    #: when whoever ran the import asked it to stop: it stops before its next chunk
+    #: (``importing.stop``), keeping what it had committed
+    stop_requested_at = models.DateTimeField(_("stop requested at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRun
 
+from .stop import stopped_message
+
 
 def interrupted_message(run: ImportRun) -> str:
     """Say where ``run`` stopped and that running its file again finishes the job."""
@@ -33,16 +35,19 @@ def interrupted_message(run: ImportRun) -> str:
 
 
 def can_resume(run: ImportRun, now: dt.datetime | None = None) -> bool:
-    """Whether ``run`` stopped without finishing and its file is still kept."""
-    stopped = run.status == ImportRun.Status.INTERRUPTED or run.stalled(now)
+    """Whether ``run`` stopped without finishing (its process went away, or it was stopped on
+    request) and its file is still kept."""
+    ended_early = (ImportRun.Status.INTERRUPTED, ImportRun.Status.STOPPED)
+    stopped = run.status in ended_early or run.stalled(now)
     return stopped and bool(run.stored_file) and Path(run.stored_file).exists()
 
 
 def resume_run(*, run: ImportRun) -> ImportRun | None:
     """Run the file of a stopped run again, as a new run; None if ``run`` cannot be resumed.
 
-    The old run is recorded as interrupted, with what it had committed, and
-    hands its stored file to the new run, which is queued when this commits.
+    The old run is recorded as interrupted (or stays stopped), with what it had
+    committed, and hands its stored file to the new run, which is queued when
+    this commits.
     The new run counts as unchanged the rows the old one had written.
     """
     from accounts.tasks import run_enrollment_import
@@ -60,13 +65,15 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
             stored_file=old.stored_file,
             status=ImportRun.Status.RUNNING,
         )
-        old.status = ImportRun.Status.INTERRUPTED
+        if old.status == ImportRun.Status.STOPPED:
+            said = stopped_message(old)
+        else:
+            old.status = ImportRun.Status.INTERRUPTED
+            said = interrupted_message(old)
         old.finished_at = old.finished_at or now
         old.stored_file = ""
         old.message = (
-            interrupted_message(old)
-            + " "
-            + _("Its file was run again as import no. %(id)d.") % {"id": new.pk}
+            said + " " + _("Its file was run again as import no. %(id)d.") % {"id": new.pk}
         )
         old.save(update_fields=["status", "finished_at", "stored_file", "message"])
         transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))

@@ -31,6 +31,7 @@ ENDED = (
     ImportRun.Status.FAILED,
     ImportRun.Status.CANCELLED,
     ImportRun.Status.INTERRUPTED,
+    ImportRun.Status.STOPPED,
 )
 
 

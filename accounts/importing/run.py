@@ -39,6 +39,7 @@ from .rows import (
     allowed_regions,
     region_code_map,
 )
+from .stop import stop_asked, stopped_message
 from .writer import ChunkResult, write_chunk, write_errors
 
 NO_ROWS = _("The file has a header but no rows below it: nothing was imported.")
@@ -107,9 +108,13 @@ def import_enrollment(
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
     writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
+    stopped = False
     try:
         with _fewer_collections():
             for chunk in validated_chunks(source, validator, first_line, chunk_size):
+                if stop_asked(run):  # one query a chunk
+                    stopped = True
+                    break
                 writer.submit(chunk)
     except UnreadableFile as error:
         writer.close()
@@ -120,6 +125,9 @@ def import_enrollment(
     finally:
         first_line.close()
     writer.close()
+    if stopped:
+        source.close()
+        return _finish(run, ImportRun.Status.STOPPED, stopped_message(run))
     if not run.rows:
         run.warnings = [*run.warnings, str(NO_ROWS)]
         run.save(update_fields=["warnings"])
