@@ -312,7 +312,18 @@ class ImportRunAdmin(PortalModelAdmin):
     created_count = _grouped_count("created")
     updated_count = _grouped_count("updated")
     unchanged_count = _grouped_count("unchanged")
-    failed_count = _grouped_count("failed")
+
+    @admin.display(description=ImportRun._meta.get_field("failed").verbose_name, ordering="failed")
+    def failed_count(self, obj):
+        """The run's faulty rows; for a supervisor, also how many are in their regions."""
+        if obj.faults_shown == obj.failed or obj.faults_deleted_at:
+            return grouped(obj.failed)
+        return format_html(
+            '{} <span class="text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap">'
+            "{}</span>",
+            grouped(obj.failed),
+            _("(%(count)s in your regions)") % {"count": grouped(obj.faults_shown)},
+        )
 
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):

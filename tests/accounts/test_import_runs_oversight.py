@@ -287,3 +287,11 @@ def test_progress_page_says_when_no_faulty_row_is_in_the_viewers_regions(client,
     url = reverse("admin:accounts_importrun_progress", args=[run.pk])
     page = _client_for(client, supervisor).get(url).content.decode()
     assert "本文件共 1 行有误，均不在您的统筹区" in page and "report.csv" not in page
+
+
+def test_runs_list_counts_a_supervisors_faulty_rows_beside_the_runs_total(client, two_region_run):
+    client.force_login(staff_user("supervisor", regions=["370200"]))
+    response = client.get(reverse("admin:accounts_importrun_changelist"))
+    listed = {r.pk: r for r in response.context["cl"].result_list}
+    cell = str(response.context["cl"].model_admin.failed_count(listed[two_region_run.pk]))
+    assert cell.startswith("3 ") and "（辖区内 1）" in cell
