@@ -316,7 +316,7 @@ class ImportRunAdmin(PortalModelAdmin):
     @admin.display(description=ImportRun._meta.get_field("failed").verbose_name, ordering="failed")
     def failed_count(self, obj):
         """The run's faulty rows; for a supervisor, also how many are in their regions."""
-        if obj.faults_shown == obj.failed or obj.faults_deleted_at:
+        if obj.faults_shown == obj.failed:
             return grouped(obj.failed)
         return format_html(
             '{} <span class="text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap">'

@@ -39,12 +39,18 @@ RECENT_RUNS = 5  # import runs on the home page; 导入记录 lists them all
 
 def _recent_runs(user) -> list[dict] | None:
     """Return the latest import runs the user may see, for the home page; None if none may be."""
-    from accounts.admin_imports import may_see_runs, run_page_url, visible_runs
+    from accounts.admin_imports import (
+        faulty_rows_shown_sql,
+        may_see_runs,
+        run_page_url,
+        visible_runs,
+    )
     from accounts.models import ImportRun
 
     if not may_see_runs(user):
         return None
     runs = visible_runs(user, ImportRun.objects.select_related("user")).order_by("-started_at")
+    runs = runs.annotate(faults_shown=faulty_rows_shown_sql(user))
     return [{"run": run, "url": run_page_url(run)} for run in runs[:RECENT_RUNS]]
 
 

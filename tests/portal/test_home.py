@@ -62,3 +62,15 @@ def test_home_page_has_no_imports_section_for_staff_who_may_see_no_runs(client):
     response = client.get(HOME)
     assert response.context["recent_runs"] is None
     assert 'data-testid="recent-imports"' not in response.content.decode()
+
+
+def test_home_page_counts_a_supervisors_faulty_rows_beside_a_runs_total(client, tmp_path):
+    from accounts.importing.run import import_enrollment
+    from tests.accounts.enrollment_files import row, write_csv
+    from tests.factories import staff_user
+
+    rows = [row(1, 姓名=""), row(2, 统筹区编码="370200", 姓名="")]  # one fault in each region
+    import_enrollment(path=write_csv(tmp_path, rows))
+    client.force_login(staff_user("supervisor", regions=["370200"]))
+    page = client.get(HOME).content.decode()
+    assert "（辖区内 1）" in page
