@@ -20,6 +20,10 @@ def stopped_message(run: ImportRun) -> str:
     """Say that ``run`` was stopped on request, and how far it had come."""
     if not run.rows:
         return _("Stopped on request before any row was read: nothing was written.")
+    if run.dry_run:
+        return _("Stopped on request after %(rows)s rows of a dry run: nothing was written.") % {
+            "rows": f"{run.rows:,}"
+        }
     return _(
         "Stopped on request after %(rows)s rows: what was written up to then is kept. "
         "Import the file again to finish the job."

@@ -89,3 +89,14 @@ def test_stopped_import_can_be_run_again_from_its_page(caseworker_client):
     again = ImportRun.objects.exclude(pk=run.pk).get()
     assert (run.status, again.status, again.created) == ("stopped", "finished", 1)
     assert f"第 {again.pk} 号导入重新运行" in run.message
+
+
+def test_stopped_dry_run_says_nothing_was_written(tmp_path):
+    def stop_after_the_first_chunk(run):
+        stop_run(run=run)
+
+    path = write_csv(tmp_path, [row(n) for n in range(1, 10)])
+    run = import_enrollment(
+        path=path, chunk_size=3, dry_run=True, progress=stop_after_the_first_chunk
+    )
+    assert run.status == "stopped" and "未写入任何内容" in run.message
