@@ -53,6 +53,8 @@ FIELDS = {
     "status": ("参保状态", "status"),
 }
 REQUIRED = ("national_id", "name", "insurance_type", "region", "enrolled_on")
+#: what a sheet's totals line says in one of its cells
+TOTALS_WORDS = frozenset({"合计", "总计", "小计", "累计", "total", "subtotal"})
 #: the last column of a run's rows to mend (``report.rows_to_mend_xlsx``): read past in silence
 MEND_TITLE = "错误说明 faults"
 INSURANCE = {
@@ -299,6 +301,16 @@ class RowValidator:
         i = self.positions[name]
         return "" if i is None else values[i].strip()
 
+    def _totals_row(self, values: list[str]) -> bool:
+        """Whether the row is a sheet's totals line (合计, 总计, 小计) rather than a person.
+
+        Only a row whose identity number is not one is taken for such a line.
+        """
+        number = self._get(values, "national_id")
+        if len(number) in (15, 18) and number[:15].isdigit():
+            return False
+        return any(_key(value) in TOTALS_WORDS for value in values)
+
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         """Return the cleaned row, or every fault of the row."""
         return self._full(line, values)
@@ -501,6 +513,11 @@ class RowValidator:
 
         def wanted(name: str) -> bool:
             return suspects is None or name in suspects
+
+        if self._totals_row(values):
+            # One fault for the row, rather than an empty name, a bad number and the rest.
+            message = _("This is a totals row (合计), not a person: it was not imported.")
+            return [RowError(line, "", "totals_row", message, values)]
 
         facts = insurance = region = status = mobile = None
         region_named = self.region_of(values)

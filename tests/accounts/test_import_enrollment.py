@@ -755,3 +755,16 @@ def test_a_header_further_down_than_ten_lines_is_not_looked_for(tmp_path):
     with pytest.raises(SystemExit):
         run_command(_with_lines_above(tmp_path, "说明\n" * 11))
     assert last_run().message.startswith("缺少必需的列")
+
+
+def test_a_sheets_totals_row_is_one_fault_that_says_what_it_is(tmp_path):
+    totals = dict.fromkeys(HEADER, "")
+    totals.update({"姓名": "合计", "个人账户余额": "200.00"})
+    run_command(write_csv(tmp_path, [row(1), row(2), totals]))
+    assert [(e.line, e.code) for e in last_run().errors.all()] == [(4, "totals_row")]
+    assert last_run().errors.get().message == "这是合计行，不是参保人，未导入。"
+
+
+def test_a_person_whose_name_is_a_totals_word_is_not_taken_for_a_totals_row(tmp_path):
+    out, _ = run_command(write_csv(tmp_path, [row(1, 姓名="合计")]))
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
