@@ -121,6 +121,14 @@ def _download(workbook: bytes, name: str) -> HttpResponse:
     return response
 
 
+def _subtle(text: str, *, nowrap: bool = False):
+    """Return ``text`` in the list's quiet grey (kept on one line with ``nowrap``)."""
+    classes = "text-font-subtle-light dark:text-font-subtle-dark"
+    return format_html(
+        '<span class="{}">{}</span>', f"{classes} whitespace-nowrap" if nowrap else classes, text
+    )
+
+
 def run_page_url(run: ImportRun) -> str:
     """Return the page of ``run``: its preview while it awaits confirmation, else its progress."""
     page = "preview" if run.status == ImportRun.Status.PREVIEW else "progress"
@@ -318,12 +326,8 @@ class ImportRunAdmin(PortalModelAdmin):
         """The run's faulty rows; for a supervisor, also how many are in their regions."""
         if obj.faults_shown == obj.failed:
             return grouped(obj.failed)
-        return format_html(
-            '{} <span class="text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap">'
-            "{}</span>",
-            grouped(obj.failed),
-            _("(%(count)s in your regions)") % {"count": grouped(obj.faults_shown)},
-        )
+        in_regions = _("(%(count)s in your regions)") % {"count": grouped(obj.faults_shown)}
+        return format_html("{} {}", grouped(obj.failed), _subtle(in_regions, nowrap=True))
 
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):
@@ -363,29 +367,17 @@ class ImportRunAdmin(PortalModelAdmin):
         if not obj.dry_run:
             return status
         # The two may wrap between them; neither wraps inside.
-        return format_html(
-            '{} <span class="text-font-subtle-light dark:text-font-subtle-dark whitespace-nowrap">'
-            "· {}</span>",
-            status,
-            _("dry run"),
-        )
+        return format_html("{} {}", status, _subtle(f"· {_('dry run')}", nowrap=True))
 
     @admin.display(description=_("error report"))
     def report_links(self, obj):
         """Link the report's downloads, when it holds a row the viewer may see."""
         if obj.faults_deleted_at and obj.failed:
-            return format_html(
-                '<span class="{}">{}</span>',
-                "text-font-subtle-light dark:text-font-subtle-dark",
-                _("deleted after %(days)d days") % {"days": settings.IMPORT_FAULT_RETENTION_DAYS},
-            )
+            days = settings.IMPORT_FAULT_RETENTION_DAYS
+            return _subtle(_("deleted after %(days)d days") % {"days": days})
         if not obj.faults_shown:
             if obj.failed:  # every faulty row names a region the viewer does not oversee
-                return format_html(
-                    '<span class="{}">{}</span>',
-                    "text-font-subtle-light dark:text-font-subtle-dark",
-                    _("no faulty row in your regions"),
-                )
+                return _subtle(_("no faulty row in your regions"))
             return "—"
         csv_url = reverse("admin:accounts_importrun_report", args=[obj.pk, "csv"])
         if obj.faults_shown > XLSX_MAX_FAULTS:
@@ -621,7 +613,10 @@ class ImportRunAdmin(PortalModelAdmin):
             return redirect("admin:accounts_importrun_preview", run.pk)
         regions = fault_regions(request.user, run)
         faults_shown = faulty_rows_shown(run, regions)
-        own = run.user_id == request.user.pk
+        # Only who ran the import (or a superuser) acts on it, as in ``_run_to_import``.
+        may_act = can_import(request.user) and (
+            run.user_id == request.user.pk or request.user.is_superuser
+        )
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
         for fault in first_faults:
             fault.value = value_in_column(run, fault)
@@ -642,15 +637,12 @@ class ImportRunAdmin(PortalModelAdmin):
             "faults_deleted": faults_deleted_message(run) if run.faults_deleted_at else "",
             "regions_named": regions_named,
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
-            "can_resume": can_resume(run)
-            and can_import(request.user)
-            and (own or request.user.is_superuser),
+            "can_resume": may_act and can_resume(run),
             "can_import": can_import(request.user),
-            "can_stop": run.status == ImportRun.Status.RUNNING
+            "can_stop": may_act
+            and run.status == ImportRun.Status.RUNNING
             and not run.stop_requested_at
-            and not run.stalled()
-            and can_import(request.user)
-            and (own or request.user.is_superuser),
+            and not run.stalled(),
             "stop_requested": run.status == ImportRun.Status.RUNNING
             and bool(run.stop_requested_at),
             "waiting_long": run.waiting_long(),
@@ -695,6 +687,14 @@ class ImportRunAdmin(PortalModelAdmin):
             return run, None, redirect("admin:accounts_importrun_progress", run.pk)
         return run, fault_regions(request.user, run), None
 
+    def _too_large_for_xlsx(self, request, run, regions):
+        """Return a redirect to the run's page saying why, when the faulty rows the user
+        sees are more than an XLSX download is made for; None otherwise."""
+        if (count := faulty_rows_shown(run, regions)) <= XLSX_MAX_FAULTS:
+            return None
+        messages.warning(request, xlsx_too_large(count))
+        return redirect("admin:accounts_importrun_progress", run.pk)
+
     def rows_to_mend_view(self, request, pk):
         """Download the faulty rows once each, as the file had them, to mend and import again."""
         run, regions, gone = self._run_with_faults(request, pk)
@@ -702,9 +702,8 @@ class ImportRunAdmin(PortalModelAdmin):
             return gone
         if not run.header:  # a run from before the header was kept: the report has the rows
             raise Http404
-        if (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
-            messages.warning(request, xlsx_too_large(count))
-            return redirect("admin:accounts_importrun_progress", run.pk)
+        if too_large := self._too_large_for_xlsx(request, run, regions):
+            return too_large
         rows = rows_to_mend_xlsx(run, run_faults(run, regions))
         return _download(rows, f"待修改的行-第{run.pk}号.xlsx")
 
@@ -718,9 +717,8 @@ class ImportRunAdmin(PortalModelAdmin):
         faults = run_faults(run, regions)
         stem = f"导入错误报告-第{run.pk}号"
         if fmt == "xlsx":
-            if (count := faulty_rows_shown(run, regions)) > XLSX_MAX_FAULTS:
-                messages.warning(request, xlsx_too_large(count))
-                return redirect("admin:accounts_importrun_progress", run.pk)
+            if too_large := self._too_large_for_xlsx(request, run, regions):
+                return too_large
             return _download(report_xlsx(run, faults), f"{stem}.xlsx")
         response = StreamingHttpResponse(
             report_csv_chunks(run, faults), content_type="text/csv; charset=utf-8"
