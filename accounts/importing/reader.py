@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from .rows import names_required_columns
+from .rows import Columns
 from .writer import NUL_SHOWN_AS
 
 #: rows looked at for the header when the first does not name the required columns: a
@@ -195,7 +195,7 @@ def _header_index(rows: Iterator[list]) -> int:
     If none does, it is the first row, and the missing columns are named from it.
     """
     for index, row in enumerate(islice(rows, HEADER_SEARCH_ROWS + 1)):
-        if names_required_columns(row):
+        if Columns.can_head(row):
             return index
     return 0
 

@@ -82,12 +82,6 @@ def _key(header: str) -> str:
 SYNONYMS = {_key(s): name for name, words in FIELDS.items() for s in words}
 
 
-def names_required_columns(header: list) -> bool:
-    """Whether ``header`` names every required column: a row that can be the header."""
-    named = {SYNONYMS.get(_key(str(title or ""))) for title in header}
-    return all(name in named for name in REQUIRED)
-
-
 class MissingColumns(Exception):
     def __init__(self, missing: list[str]):
         self.missing = missing
@@ -121,6 +115,15 @@ class Columns:
         if missing:
             raise MissingColumns(missing)
         return cls(index, header, ignored, repeated, line)
+
+    @classmethod
+    def can_head(cls, row: list[str]) -> bool:
+        """Whether ``row`` names every required column: a row that can be the header."""
+        try:
+            cls.from_header(row)
+        except MissingColumns:
+            return False
+        return True
 
     def title(self, name: str) -> str:
         return self.header[self.index[name]] if name in self.index else FIELDS[name][0]
