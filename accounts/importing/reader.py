@@ -15,7 +15,7 @@ import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import compress, islice
+from itertools import chain, compress, islice
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -122,7 +122,12 @@ def open_source(path: Path, name: str | None = None) -> Source:
     raw = path.open("rb")
     delimiter = _delimiter(head, encoding)
     window = _Window()
-    reader = csv.reader(_decoded_lines(raw, encoding, window), delimiter=delimiter)
+    lines_in = _decoded_lines(raw, encoding, window)
+    # Lines handed back to be read again, ahead of the rest of the file (see ``chunks``).
+    again: deque[str] = deque()
+    reader = csv.reader(lines_in, delimiter=delimiter)
+    base = 0  # the reader's lines are numbered from here (the header is line 1)
+    ended_by: list[Exception] = []  # what stopped the file's lines: bad bytes, a huge line
     try:
         for _above in range(_header_index(_sample_rows(head, encoding, delimiter))):
             next(reader)  # a title or notes above the header
@@ -134,41 +139,49 @@ def open_source(path: Path, name: str | None = None) -> Source:
     header = [title.replace("\x00", NUL_SHOWN_AS) for title in header]
     rereader = _Rereader(window, delimiter, len(header))
 
-    def mended(rows: list[list[str]], start: int, runaway_until: int | None = None) -> Chunk:
-        """Return rows read after line ``start``, numbered row by row, runaway quotes mended."""
-        numbered = rereader.mend(rows, start, runaway_until)
-        source.broken_lines += rereader.take_broken_lines()
-        return _without_blanks([line for line, _ in numbered], [values for _, values in numbered])
+    def position() -> int:
+        """Return the number of the last line read."""
+        return base + reader.line_num
 
     def chunks(size: int) -> Iterator[Chunk]:
-        rows: list[list[str]] = []
-        start = reader.line_num
+        nonlocal reader, base
         try:
             while True:
-                start, rows, runaway = reader.line_num, [], False
+                start, rows, runaway, failure = position(), [], False, None
                 try:
                     rows.extend(islice(reader, size))  # on an error, the rows before it stay
                 except csv.Error:  # a value past the csv module's limit: a quote never closed
                     runaway = True
-                if not rows and not runaway:
+                except (UnicodeDecodeError, UnreadableFile) as error:  # bytes, or a huge line
+                    failure = error
+                    ended_by[:] = [error]
+                if not rows and not runaway and failure is None:
                     return
-                if not runaway and reader.line_num - start == len(rows):
+                if failure is None and not runaway and position() - start == len(rows):
                     yield _numbered(rows, start)  # one line a row: the usual case
                     continue
                 # Some row spans lines: a quoted value holds line breaks, or a quote was
                 # never closed and its value ran on over the rows below.
-                yield mended(rows, start, reader.line_num if runaway else None)
-        except UnicodeDecodeError as error:
-            if rows:  # the rows before the undecodable line are still imported
-                yield mended(rows, start)
-            raise UnreadableFile(
-                _("Line %(line)d is not valid %(encoding)s text.")
-                % {"line": reader.line_num + 1, "encoding": encoding}
-            ) from error
-        except UnreadableFile:  # a line too long to be a row
-            if rows:
-                yield mended(rows, start)
-            raise
+                numbered, resume = rereader.mend(rows, start, position() if runaway else None)
+                source.broken_lines += rereader.take_broken_lines()
+                if resume is not None:
+                    # A row from line ``resume`` on runs past the lines mended: read them
+                    # again with the lines after them, ahead of what the reader has not read.
+                    again.extendleft(reversed(window.lines(resume, position())))
+                    rest = _raising(ended_by[0]) if ended_by else lines_in
+                    reader = csv.reader(chain(_drain(again), rest), delimiter=delimiter)
+                    base = resume - 1
+                if numbered or source.broken_lines:
+                    lines = [line for line, _ in numbered]
+                    yield _without_blanks(lines, [values for _, values in numbered])
+                if resume is not None or failure is None:
+                    continue
+                if isinstance(failure, UnicodeDecodeError):
+                    raise UnreadableFile(
+                        _("Line %(line)d is not valid %(encoding)s text.")
+                        % {"line": position() + 1, "encoding": encoding}
+                    ) from failure
+                raise failure  # a line too long to be a row
         finally:
             raw.close()
 
@@ -249,6 +262,10 @@ class _Window:
         self.blocks.append([self.next, count, text, None])
         self.next += count
 
+    def holds(self, line: int) -> bool:
+        """Whether line ``line`` and all decoded after it are still held."""
+        return bool(self.blocks) and self.blocks[0][0] <= line < self.next
+
     def lines(self, first: int, last: int) -> list[str] | None:
         """Return lines ``first`` to ``last``, or None if they are no longer held."""
         block = self.blocks[-1] if self.blocks else None
@@ -294,13 +311,17 @@ class _Rereader:
         start: int,
         runaway_until: int | None,
         last: int | None = None,
-    ) -> list[tuple[int, list[str]]]:
-        """Return ``rows`` (read after line ``start``) as (line, values), runaway quotes mended.
+    ) -> tuple[list[tuple[int, list[str]]], int | None]:
+        """Return ``rows`` (read after line ``start``) as (line, values), runaway quotes mended,
+        and the line to read on from, if the rows after it must be read again.
 
         ``runaway_until``: the csv module stopped on a value past its limit, on
         that line; the record it was reading began after the last of ``rows``.
-        ``last``: the rows were read again from lines up to this one; a row that
-        runs on past it opens a quote that its own lines never close.
+        ``last``: the rows were read again from lines up to this one. A row that
+        runs on past it may be sound with the lines after (a cell with line
+        breaks, whose quote closed the runaway value): the rows from its line are
+        then to be read again, with the lines after ``last``. If its lines are no
+        longer held, it is refused as opening a quote that its lines never close.
         """
         numbered: list[tuple[int, list[str]]] = []
         line = start + 1
@@ -308,14 +329,20 @@ class _Rereader:
             span = _span(values)
             end = line + span - 1 if last is None else min(line + span - 1, last)
             cut_off = last is not None and line + span - 1 > last
+            if cut_off and self.window.holds(line):
+                return numbered, line
             if span > 1 and (cut_off or self._swallowed(values) or not self._sound(line, end)):
-                numbered += self._reread(line, end)
+                mended, resume = self._reread(line, end)
+                numbered += mended
+                if resume is not None:
+                    return numbered, resume
             else:
                 numbered.append((line, values))
             line += span
         if runaway_until is not None:
-            numbered += self._reread(line, runaway_until)
-        return numbered
+            mended, resume = self._reread(line, runaway_until)
+            return numbered + mended, resume
+        return numbered, None
 
     def _swallowed(self, values: list[str]) -> bool:
         """Whether a row that spans lines holds more than one row's worth of values.
@@ -342,8 +369,8 @@ class _Rereader:
         except csv.Error:
             return False
 
-    def _reread(self, first: int, last: int) -> list[tuple[int, list[str]]]:
-        """Read lines ``first``–``last`` again: the first is broken; rows follow."""
+    def _reread(self, first: int, last: int) -> tuple[list[tuple[int, list[str]]], int | None]:
+        """Read lines ``first``–``last`` again: the first is broken; rows follow (see ``mend``)."""
         # A value left open at the end of the file ends with the file's last line break.
         lines = self.window.lines(first, min(last, self.window.next - 1))
         if lines is None:
@@ -398,19 +425,39 @@ def _decoded_lines(raw, encoding: str, window: _Window | None = None) -> Iterato
         try:
             text = block.decode(encoding)
         except UnicodeDecodeError:
+            good: list[str] = []  # the lines before the first bad one
+            bad: UnicodeDecodeError | None = None
             for line in block.splitlines(keepends=True):
-                decoded = line.decode(encoding)  # raises at the first bad line
-                if window is not None:
-                    window.add(decoded, 1)
-                yield decoded
+                try:
+                    good.append(line.decode(encoding))
+                except UnicodeDecodeError as error:
+                    bad = error
+                    break
                 encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-            raise  # not reached: some line failed above
+            if window is not None and good:  # held as one block, to be read again if need be
+                window.add("".join(good), len(good))
+            yield from good
+            if bad is None:
+                raise  # not reached: some line fails on its own
+            raise bad from None
         encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         if window is not None:
             window.add(text, _span([text]) - (not text or text.endswith(("\n", "\r"))))
         yield from io.StringIO(text, newline="")
         if not data:
             return
+
+
+def _drain(lines: deque[str]) -> Iterator[str]:
+    """Yield and remove the lines of ``lines``, including any added in front meanwhile."""
+    while lines:
+        yield lines.popleft()
+
+
+def _raising(error: Exception) -> Iterator[str]:
+    """Raise ``error`` when read: the fault that ended the file, after lines read again."""
+    raise error
+    yield  # a generator
 
 
 def _numbered(rows: list[list[str]], start: int) -> Chunk:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import random
 
 import pytest
 
@@ -260,3 +261,80 @@ def test_a_quote_inside_a_value_does_not_hide_a_quote_left_open_after_it(tmp_pat
     lines, broken = read_with_broken(path)
     assert broken == [(4, "unclosed_quote", 2)]
     assert lines == [n for n in range(2, 12) if n != 4]
+
+
+NOTED = "{n:018d},张{n},职工,370100,2020-01-01,1.00,{note}\n"
+TWO_LINE_NOTE = '"第一行\n第二行, 有逗号"'
+
+
+def rows_with_notes(count, noted):
+    """Rows of a file with a 备注 column; rows ``noted`` have a note of two lines."""
+    return [NOTED.format(n=n, note=TWO_LINE_NOTE if n in noted else "") for n in range(count)]
+
+
+def first_lines(rows):
+    """The line each row starts on, after a header on line 1."""
+    starts, line = [], 2
+    for row in rows:
+        starts.append(line)
+        line += row.count("\n")
+    return starts
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 3, 100])
+def test_a_quote_left_open_above_a_cell_with_line_breaks_loses_no_row_below_it(
+    tmp_path, rows_per_chunk
+):
+    rows = rows_with_notes(12, noted={4, 9})
+    rows[2] = rows[2].replace("370100", '"370100')  # runs on until the quote of row 4's note
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER6.replace("\n", ",备注\n") + "".join(rows), encoding="utf-8")
+    lines, broken = read_with_broken(path, rows_per_chunk)
+    starts = first_lines(rows)
+    assert broken == [(starts[2], "unclosed_quote", 3)]
+    assert lines == [line for line in starts if line != starts[2]]
+
+
+def test_a_cell_left_open_before_bad_bytes_keeps_the_rows_between_and_names_the_bad_line(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(reader, "SAMPLE_BYTES", 100)  # the bad bytes come after the sample
+    rows = rows_with_notes(8, noted={3})
+    rows[1] = rows[1].replace(",\n", ',"第一行\n')  # a note never closed until row 3's note
+    text = HEADER6.replace("\n", ",备注\n") + "".join(rows)
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode() + b"9,\xff\xfe\n10,x\n")
+    source = open_source(path)
+    lines = []
+    with pytest.raises(UnreadableFile, match="第11行"):
+        for chunk_lines, _rows in source.chunks(100):
+            lines += chunk_lines
+    starts = first_lines(rows)
+    assert [b.line for b in source.take_broken_lines()] == [starts[1]]
+    assert lines == [line for line in starts if line != starts[1]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_stray_or_missing_quote_anywhere_costs_only_its_own_row(tmp_path, seed):
+    """A quote typed in, or a closing quote lost, on one row of a file whose rows have notes
+    of two lines: every other row is read, on its own line."""
+    rnd = random.Random(seed)
+    path = tmp_path / "in.csv"
+    for _case in range(80):
+        rows = rows_with_notes(30, noted=set(rnd.sample(range(30), 8)))
+        damaged = rnd.randrange(30)
+        row = rows[damaged]
+        quotes = [i for i, c in enumerate(row) if c == '"']
+        if quotes and rnd.random() < 0.5:
+            at = rnd.choice(quotes)
+            rows[damaged] = row[:at] + row[at + 1 :]
+        else:
+            at = rnd.randrange(len(row.split("\n")[0]) + 1)
+            rows[damaged] = row[:at] + '"' + row[at:]
+        path.write_text(HEADER6.replace("\n", ",备注\n") + "".join(rows), encoding="utf-8")
+        original = first_lines([r if i != damaged else row for i, r in enumerate(rows)])
+        spoilt = set(range(original[damaged], original[damaged] + row.count("\n")))
+        lines, _broken = read_with_broken(path, rnd.choice([1, 7, 100]))
+        assert [line for line in lines if line not in spoilt] == [
+            line for line in original if line not in spoilt
+        ], rows[damaged]
