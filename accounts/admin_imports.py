@@ -588,7 +588,8 @@ class ImportRunAdmin(PortalModelAdmin):
         return redirect("admin:accounts_importrun_progress", run.pk)
 
     def resume_view(self, request, pk):
-        """Run the file of an import whose process went away again, as a new run (POST only)."""
+        """Run the file of an import that ended early again, as a new run (POST only): its
+        process went away, or it was stopped on request."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         run = self._run_to_import(request, pk)
@@ -599,7 +600,7 @@ class ImportRunAdmin(PortalModelAdmin):
                 _("This import cannot be run again: it is still moving, or its file is gone."),
             )
             return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, _("Interrupted; run again as import no. %d.") % new.pk)
+        self.log_change(request, run, _("Run again as import no. %d.") % new.pk)
         self.log_addition(request, new, _("Run again after import no. %d.") % run.pk)
         messages.success(request, _("The file is being imported again."))
         return redirect("admin:accounts_importrun_progress", new.pk)

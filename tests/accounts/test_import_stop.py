@@ -2,6 +2,7 @@
 chunk, and what was written up to then is kept."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from accounts.importing.run import import_enrollment
@@ -100,3 +101,14 @@ def test_stopped_dry_run_says_nothing_was_written(tmp_path):
         path=path, chunk_size=3, dry_run=True, progress=stop_after_the_first_chunk
     )
     assert run.status == "stopped" and "未写入任何内容" in run.message
+
+
+@with_worker
+def test_history_of_a_stopped_import_run_again_does_not_call_it_interrupted(caseworker_client):
+    upload_and_confirm(caseworker_client)
+    run = ImportRun.objects.get()
+    _stop(caseworker_client, run)
+    caseworker_client.post(reverse("admin:accounts_importrun_resume", args=[run.pk]))
+    again = ImportRun.objects.exclude(pk=run.pk).get()
+    said = LogEntry.objects.filter(object_id=str(run.pk)).values_list("change_message", flat=True)
+    assert list(said)[:2] == [f"已作为第 {again.pk} 号导入重新运行。", "已请求停止。"]
