@@ -66,12 +66,9 @@ def faulty_rows_shown(run: ImportRun, regions) -> int:
 
     In rows, as ``run.failed`` counts them: a row may have several faults.
     """
-    if regions is None:
-        return run.failed
-    if run.faulty_rows_by_region is not None:
-        return sum(run.faulty_rows_by_region.get(code, 0) for code in regions)
-    # A run from before the counts were recorded.
-    return run_faults(run, regions).order_by().values("line").distinct().count()
+    if regions is None or run.faulty_rows_by_region is None:
+        return run.failed  # None: the faults were deleted before the counts were recorded
+    return sum(run.faulty_rows_by_region.get(code, 0) for code in regions)
 
 
 def faults_deleted_message(run: ImportRun) -> str:
@@ -89,8 +86,8 @@ def faulty_rows_shown_sql(user):
     """Return ``faulty_rows_shown`` for each run of a list, as an SQL expression.
 
     The same rule as ``fault_regions``: the uploader and national staff see
-    every faulty row; others those of their regions. A run from before the
-    counts were recorded keeps its whole count, rather than a count per row.
+    every faulty row; others those of their regions. A run without counts by
+    region (its faults deleted before they were recorded) shows its total.
     """
     codes = region_codes(user)
     if user.is_superuser or codes is ALL:

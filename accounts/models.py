@@ -210,7 +210,8 @@ class ImportRun(models.Model):
     )
     #: how many faulty rows name each pooling region ({code: rows}), added with each chunk:
     #: what a supervisor's report of their regions holds, without counting the faults.
-    #: None for runs from before it was recorded (their faults are counted instead)
+    #: None only for runs from before it was recorded whose faults were deleted before
+    #: migration 0013 counted them (such a run shows its total)
     faulty_rows_by_region = models.JSONField(
         _("faulty rows by region"), null=True, blank=True, default=dict
     )

@@ -7,8 +7,11 @@ and cannot act on it (confirm, cancel, run again).
 
 import csv
 import io
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 from django.urls import reverse
 
 from accounts.importing.run import import_enrollment
@@ -269,10 +272,13 @@ def test_runs_list_offers_the_uploader_the_report_of_faults_outside_their_region
     assert "report.csv" in _report_cell(_client_for(client, caseworker), run)
 
 
-def test_progress_page_counts_the_faults_of_a_run_from_before_counts_by_region(
+def test_migration_counts_the_faulty_rows_by_region_of_runs_from_before_the_counts(
     client, two_region_run
 ):
     ImportRun.objects.filter(pk=two_region_run.pk).update(faulty_rows_by_region=None)
+    backfill = import_module("accounts.migrations.0013_backfill_faulty_rows_by_region").backfill
+    with connection.schema_editor() as schema_editor:
+        backfill(django_apps, schema_editor)
     supervisor = staff_user("supervisor", regions=["370100", "370200"])
     url = reverse("admin:accounts_importrun_progress", args=[two_region_run.pk])
     page = _client_for(client, supervisor).get(url).content.decode()
