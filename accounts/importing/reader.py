@@ -284,6 +284,10 @@ class _Window:
         return found if len(found) == last - first + 1 else None
 
 
+#: lines a record with line breaks is looked for in, past the lines read again
+RECORD_LINES_MAX = 1_000
+
+
 class _Rereader:
     """Number the rows of a chunk in which some row spans lines, mending runaway quotes.
 
@@ -320,8 +324,8 @@ class _Rereader:
         ``last``: the rows were read again from lines up to this one. A row that
         runs on past it may be sound with the lines after (a cell with line
         breaks, whose quote closed the runaway value): the rows from its line are
-        then to be read again, with the lines after ``last``. If its lines are no
-        longer held, it is refused as opening a quote that its lines never close.
+        then to be read again, with the lines after ``last``. Otherwise it is
+        refused as opening a quote that its lines never close.
         """
         numbered: list[tuple[int, list[str]]] = []
         line = start + 1
@@ -329,7 +333,7 @@ class _Rereader:
             span = _span(values)
             end = line + span - 1 if last is None else min(line + span - 1, last)
             cut_off = last is not None and line + span - 1 > last
-            if cut_off and self.window.holds(line):
+            if cut_off and self._sound_with_lines_after(line):
                 return numbered, line
             if span > 1 and (cut_off or self._swallowed(values) or not self._sound(line, end)):
                 mended, resume = self._reread(line, end)
@@ -368,6 +372,18 @@ class _Rereader:
             return len(list(csv.reader(lines, delimiter=self.delimiter, strict=True))) == 1
         except csv.Error:
             return False
+
+    def _sound_with_lines_after(self, first: int) -> bool:
+        """Whether the record from line ``first`` is one sound row with the lines decoded
+        after it: a cell with line breaks as Excel writes it, not another quote left open."""
+        if not self.window.holds(first):
+            return False
+        lines = self.window.lines(first, min(self.window.next - 1, first + RECORD_LINES_MAX))
+        try:
+            values = next(csv.reader(lines, delimiter=self.delimiter, strict=True))
+        except (csv.Error, StopIteration):  # a quote never closed in the lines held
+            return False
+        return not self._swallowed(values)
 
     def _reread(self, first: int, last: int) -> tuple[list[tuple[int, list[str]]], int | None]:
         """Read lines ``first``–``last`` again: the first is broken; rows follow (see ``mend``)."""
