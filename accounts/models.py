@@ -232,7 +232,7 @@ class ImportRun(models.Model):
         verbose_name_plural = _("import runs")
 
     def __str__(self):
-        return f"{self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.file_name} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     def stalled(self, now=None) -> bool:
         """Whether the run says it is running but has not moved for ``IMPORT_STALLED_MINUTES``.

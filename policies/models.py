@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .relations import CLOSE_RELATIVES, Relation, ReviewMode, Use
@@ -348,7 +349,8 @@ class PolicyChange(models.Model):
         verbose_name_plural = _("policy changes")
 
     def __str__(self):
-        return f"{self.version} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+        at = timezone.localtime(self.at)
+        return f"{self.version} {self.get_action_display()} {at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -1,6 +1,7 @@
 """Import runs in the admin: who sees which run, and the error report downloads."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -180,3 +181,11 @@ def test_run_page_lists_each_first_fault_with_its_value_in_the_file(
     response = caseworker_client.get(url)
     assert [f.value for f in response.context["first_faults"]] == ["110105194912310021"]
     assert "文件中的值" in response.content.decode()
+
+
+def test_run_is_named_by_its_start_in_beijing_time(caseworker_client, run_with_errors):
+    at = dt.datetime(2026, 11, 24, 21, 36, tzinfo=dt.UTC)
+    ImportRun.objects.filter(pk=run_with_errors.pk).update(started_at=at)
+    url = reverse("admin:accounts_importrun_history", args=[run_with_errors.pk])
+    page = caseworker_client.get(url).content.decode()
+    assert "in.csv 2026-11-25 05:36" in page and "21:36" not in page

@@ -212,3 +212,14 @@ def test_supervisor_may_add_versions_only_for_own_provinces(client, supervisor):
     response = client.get(reverse("admin:policies_policyversion_add"))
     provinces = response.context["adminform"].form.fields["province"].queryset
     assert list(provinces.values_list("code", flat=True)) == ["37"]
+
+
+def test_recorded_change_shows_its_time_in_beijing_time_on_the_version_page(client, supervisor):
+    version = version_in_force()
+    client.force_login(supervisor)
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    client.post(url, form_data(version, retained_balance="2000.00"))
+    at = dt.datetime(2026, 11, 24, 21, 36, tzinfo=dt.UTC)
+    PolicyChange.objects.filter(version=version).update(at=at)
+    page = client.get(url).content.decode()
+    assert "2026-11-25 05:36" in page and "2026-11-24 21:36" not in page

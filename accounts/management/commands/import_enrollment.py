@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.importing.reader import sha256_of
 from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         if earlier and not (force or dry_run):
             question = (
                 f"{path.name} (SHA-256 {sha256[:12]}…) was already imported on "
-                f"{earlier.started_at:%Y-%m-%d %H:%M}. Import it again? [y/N] "
+                f"{timezone.localtime(earlier.started_at):%Y-%m-%d %H:%M}. Import it again? [y/N] "
             )
             if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
                 raise CommandError("Already imported; not imported again (use --force).")
