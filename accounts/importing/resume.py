@@ -72,9 +72,10 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
             said = interrupted_message(old)
         old.finished_at = old.finished_at or now
         old.stored_file = ""
-        old.message = (
-            said + " " + _("Its file was run again as import no. %(id)d.") % {"id": new.pk}
-        )
+        old.message = _("%(said)s Its file was run again as import no. %(id)d.") % {
+            "said": said,
+            "id": new.pk,
+        }
         old.save(update_fields=["status", "finished_at", "stored_file", "message"])
         transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
     return new

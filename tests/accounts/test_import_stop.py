@@ -1,6 +1,8 @@
 """Whoever ran an import can stop it: a queued one ends at once, a running one before its next
 chunk, and what was written up to then is kept."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
@@ -89,7 +91,7 @@ def test_stopped_import_can_be_run_again_from_its_page(caseworker_client):
     run.refresh_from_db()
     again = ImportRun.objects.exclude(pk=run.pk).get()
     assert (run.status, again.status, again.created) == ("stopped", "finished", 1)
-    assert f"第 {again.pk} 号导入重新运行" in run.message
+    assert f"。该文件已作为第 {again.pk} 号导入重新运行" in run.message  # no space between
 
 
 def test_stopped_dry_run_says_nothing_was_written(tmp_path):
@@ -112,3 +114,25 @@ def test_history_of_a_stopped_import_run_again_does_not_call_it_interrupted(case
     again = ImportRun.objects.exclude(pk=run.pk).get()
     said = LogEntry.objects.filter(object_id=str(run.pk)).values_list("change_message", flat=True)
     assert list(said)[:2] == [f"已作为第 {again.pk} 号导入重新运行。", "已请求停止。"]
+
+
+def _message_class(client, run) -> str:
+    page = client.get(reverse("admin:accounts_importrun_progress", args=[run.pk])).content.decode()
+    return page.split('data-testid="run-message" class="')[1].split('"')[0]
+
+
+@with_worker
+def test_stopped_import_says_so_as_a_notice_not_as_an_error(caseworker_client):
+    upload_and_confirm(caseworker_client)
+    run = ImportRun.objects.get()
+    _stop(caseworker_client, run)
+    assert _message_class(caseworker_client, run) == "text-orange-700"
+
+
+@with_worker
+def test_import_whose_file_cannot_be_read_says_so_as_an_error(caseworker_client):
+    upload_and_confirm(caseworker_client)
+    run = ImportRun.objects.get()
+    Path(run.stored_file).unlink()
+    run_worker()
+    assert _message_class(caseworker_client, run) == "text-red-600"

@@ -23,9 +23,9 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     live_server, page, screenshot, tmp_path
 ):
     staff_user("caseworker", regions=["370100"], username="caseworker1")
-    rows = ["身份证号,姓名,参保类型,统筹区编码,参保日期,个人账户余额"]
-    rows += [f"{n},张{i},职工,370100,2021-01-01,100" for i, n in enumerate(_ids(30))]
-    rows.append("110105194912310021,坏号,职工,370100,2021-01-01,1")
+    rows = ["身份证号,姓名,参保类型,统筹区编码,参保日期,个人账户余额,备注"]  # 备注: not imported
+    rows += [f"{n},张{i},职工,370100,2021-01-01,100," for i, n in enumerate(_ids(30))]
+    rows.append("110105194912310021,坏号,职工,370100,2021-01-01,1,")
     path = tmp_path / "济南参保.csv"
     path.write_bytes(("\r\n".join(rows) + "\r\n").encode("gb18030"))
     # Two of the persons are known already: one as the file has them, one under
@@ -38,6 +38,8 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
         national_id=ids[1], name="张一", enrolled_on=dt.date(2021, 1, 1), mobile="", account=80
     )
 
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(error))
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("input[name=username]", "caseworker1")
     page.fill("input[name=password]", PASSWORD)
@@ -73,6 +75,9 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     assert page.locator("#created").inner_text() == "28"
     assert page.locator("#updated").inner_text() == "1"
     assert page.locator("#failed").inner_text() == "1"
+    [warning] = page.locator("#warnings li").all_inner_texts()
+    assert "备注" in warning
+    assert script_errors == []
     screenshot("import-progress")
 
     with page.expect_download() as download:
