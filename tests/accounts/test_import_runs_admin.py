@@ -3,8 +3,10 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -189,3 +191,14 @@ def test_run_is_named_by_its_start_in_beijing_time(caseworker_client, run_with_e
     url = reverse("admin:accounts_importrun_history", args=[run_with_errors.pk])
     page = caseworker_client.get(url).content.decode()
     assert "in.csv 2026-11-25 05:36" in page and "21:36" not in page
+
+
+def test_history_page_shows_each_columns_title_once_on_a_desktop(
+    caseworker_client, caseworker, run_with_errors
+):
+    runs = ImportRun.objects.filter(pk=run_with_errors.pk)
+    LogEntry.objects.log_actions(caseworker.pk, runs, CHANGE, change_message="Stop requested.")
+    url = reverse("admin:accounts_importrun_history", args=[run_with_errors.pk])
+    page = caseworker_client.get(url).content.decode()
+    cells = re.findall(r'<t[hd] class="([^"]*)" data-label=', page)
+    assert cells and all("lg:before:hidden" in css.split() for css in cells)
