@@ -21,7 +21,9 @@ def main(user: str, out: str, *paths: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page = browser.new_page(
+            viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         page.goto(f"{BASE}/admin/login/")
         page.screenshot(path=str(out_dir / "login.png"))
         page.fill("input[name=username]", user)

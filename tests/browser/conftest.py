@@ -51,7 +51,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    # As a caseworker in China: Chinese, and Beijing time (else the date fields warn of an offset).
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
