@@ -53,7 +53,7 @@ class InsuredPerson(models.Model):
         verbose_name = _("insured person")
         verbose_name_plural = _("insured persons")
         ordering = ["-id"]
-        permissions = [("export_insuredperson", "Can export insured persons")]
+        permissions = [("export_insuredperson", _("Can export insured persons"))]
         indexes = [
             # The changelist of a region, newest first, without a sort over millions.
             models.Index(fields=["region", "-id"], name="person_region_recent"),

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import StackedInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -33,6 +34,39 @@ class SuperuserOnlyMixin:
         return self.has_view_permission(request, obj)
 
 
+#: Django stores the names of its default permissions in English ("Can add import run");
+#: they are shown by what they allow, in the active language, from the codename
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """Return how a permission is offered: app | model | what it allows, translated."""
+    model = permission.content_type.model_class()
+    if model is None:  # a model since removed
+        return str(permission)
+    action, _sep, model_name = permission.codename.partition("_")
+    if action in DEFAULT_PERMISSIONS and model_name == model._meta.model_name:
+        allows = DEFAULT_PERMISSIONS[action] % {"name": model._meta.verbose_name}
+    else:  # declared by the model (such as export), its name marked for translation
+        allows = gettext(permission.name)
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {allows}"
+
+
+class PermissionLabelsMixin:
+    """Offer permissions by what they allow, in the active language (see ``permission_label``)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("user_permissions", "permissions") and field is not None:
+            field.label_from_instance = permission_label
+        return field
+
+
 class StaffProfileInline(StackedInline):
     model = StaffProfile
     can_delete = False
@@ -46,7 +80,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(SuperuserOnlyMixin, BaseUserAdmin, PortalModelAdmin):
+class UserAdmin(SuperuserOnlyMixin, PermissionLabelsMixin, BaseUserAdmin, PortalModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -63,7 +97,7 @@ class UserAdmin(SuperuserOnlyMixin, BaseUserAdmin, PortalModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(SuperuserOnlyMixin, BaseGroupAdmin, PortalModelAdmin):
+class GroupAdmin(SuperuserOnlyMixin, PermissionLabelsMixin, BaseGroupAdmin, PortalModelAdmin):
     pass
 
 
