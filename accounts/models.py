@@ -41,7 +41,11 @@ class InsuredPerson(models.Model):
     )
     enrolled_on = models.DateField(_("enrolled on"))
     status = models.CharField(
-        _("status"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+        # In context: a bare "status" would translate every other app's status (tasks…) too.
+        pgettext_lazy("insured person", "status"),
+        max_length=10,
+        choices=PersonStatus.choices,
+        default=PersonStatus.ACTIVE,
     )
     mobile = models.CharField(
         _("mobile phone"), max_length=11, blank=True, validators=[validate_mobile]

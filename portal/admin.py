@@ -111,6 +111,11 @@ admin.site.unregister(DBTaskResult)
 @admin.register(DBTaskResult)
 class DBTaskResultAdmin(SuperuserOnlyMixin, BaseDBTaskResultAdmin):
     scope_exempt = "background task records: superusers only"
+    list_display = ("id", "task", "status", "enqueued_at", "started_at", "finished_at", "priority")
+
+    @admin.display(description=_("task"))
+    def task(self, obj):
+        return obj.task_name
 
     def has_add_permission(self, request):
         return False

@@ -15,3 +15,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Staff and access")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.apps import apps
+
+        # django-tasks-db names its app in English only; its admin shows the worker's jobs.
+        apps.get_app_config("django_tasks_database").verbose_name = _("Background tasks")

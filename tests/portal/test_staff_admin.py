@@ -1,6 +1,7 @@
 """Superusers manage staff and roles; permissions are offered by what they allow, in Chinese."""
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -38,3 +39,22 @@ def test_permission_of_a_removed_model_keeps_its_stored_name(client, superuser):
     client.force_login(superuser)
     offered = _offered(client, reverse("admin:auth_group_add"), "permissions")
     assert offered["add_importrun"].endswith("Can add import run")
+
+
+def test_background_tasks_page_names_its_columns_in_chinese(client, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
+    headers = [str(h["text"]) for h in _headers(page)]
+    assert headers[2:5] == ["任务", "状态", "排队时间"]  # not 参保状态, the insured person's
+    assert "后台任务" in page.content.decode()
+
+
+def _headers(page):
+    return list(result_headers(page.context["cl"]))
+
+
+def test_insured_person_list_still_titles_its_status_column_as_enrolment_status(
+    caseworker_client,
+):
+    page = caseworker_client.get(reverse("admin:accounts_insuredperson_changelist"))
+    assert "参保状态" in [str(h["text"]) for h in _headers(page)]
