@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InsuranceType(models.TextChoices):
@@ -10,7 +11,8 @@ class InsuranceType(models.TextChoices):
 
 
 class PersonStatus(models.TextChoices):
-    ACTIVE = "active", _("active")
+    # In context: a bare "active" is also the user account's flag (Django's is_active).
+    ACTIVE = "active", pgettext_lazy("enrolment status", "active")
     SUSPENDED = "suspended", _("suspended")
     TERMINATED = "terminated", _("terminated")
     DECEASED = "deceased", _("deceased")

@@ -58,3 +58,17 @@ def test_insured_person_list_still_titles_its_status_column_as_enrolment_status(
 ):
     page = caseworker_client.get(reverse("admin:accounts_insuredperson_changelist"))
     assert "参保状态" in [str(h["text"]) for h in _headers(page)]
+
+
+def test_user_accounts_active_flag_keeps_djangos_wording_not_the_enrolment_status(
+    client, superuser
+):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:auth_user_change", args=[superuser.pk]))
+    assert str(page.context["adminform"].form.fields["is_active"].label) == "有效"
+
+
+def test_enrolment_status_active_still_reads_as_normal(caseworker_client):
+    page = caseworker_client.get(reverse("admin:accounts_insuredperson_add"))
+    choices = dict(page.context["adminform"].form.fields["status"].choices)
+    assert choices["active"] == "正常"
