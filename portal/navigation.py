@@ -1,6 +1,7 @@
 """The admin sidebar: a caseworker's daily pages first, staff administration last."""
 
 from django.urls import reverse, reverse_lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,13 +46,13 @@ SIDEBAR = {
                     "link": reverse_lazy("admin:index"),
                 },
                 {
-                    "title": _("insured persons"),
+                    "title": capfirst(_("insured persons")),
                     "icon": "person_search",
                     "link": reverse_lazy("admin:accounts_insuredperson_changelist"),
                     "permission": _perm("accounts.view_insuredperson"),
                 },
                 {
-                    "title": _("personal accounts"),
+                    "title": capfirst(_("personal accounts")),
                     "icon": "account_balance_wallet",
                     "link": reverse_lazy("admin:accounts_personalaccount_changelist"),
                     "permission": _perm("accounts.view_personalaccount"),
@@ -63,7 +64,7 @@ SIDEBAR = {
                     "permission": _perm("accounts.add_insuredperson"),
                 },
                 {
-                    "title": _("import runs"),
+                    "title": capfirst(_("import runs")),
                     "icon": "upload_file",
                     "link": reverse_lazy("admin:accounts_importrun_changelist"),
                     "active": _on_import_runs,
@@ -76,7 +77,7 @@ SIDEBAR = {
             "title": _("Regions and policies"),
             "items": [
                 {
-                    "title": _("policy versions"),
+                    "title": capfirst(_("policy versions")),
                     "icon": "gavel",
                     "link": reverse_lazy("admin:policies_policyversion_changelist"),
                     "permission": _staff,
@@ -88,19 +89,19 @@ SIDEBAR = {
                     "permission": _staff,
                 },
                 {
-                    "title": _("pooling regions"),
+                    "title": capfirst(_("pooling regions")),
                     "icon": "map",
                     "link": reverse_lazy("admin:policies_region_changelist"),
                     "permission": _staff,
                 },
                 {
-                    "title": _("provinces"),
+                    "title": capfirst(_("provinces")),
                     "icon": "flag",
                     "link": reverse_lazy("admin:policies_province_changelist"),
                     "permission": _staff,
                 },
                 {
-                    "title": _("region code aliases"),
+                    "title": capfirst(_("region code aliases")),
                     "icon": "alt_route",
                     "link": reverse_lazy("admin:policies_regionalias_changelist"),
                     "permission": _staff,
@@ -111,13 +112,13 @@ SIDEBAR = {
             "title": _("Staff and access"),
             "items": [
                 {
-                    "title": _("users"),
+                    "title": capfirst(_("users")),
                     "icon": "badge",
                     "link": reverse_lazy("admin:auth_user_changelist"),
                     "permission": _superuser,
                 },
                 {
-                    "title": _("roles"),
+                    "title": capfirst(_("roles")),
                     "icon": "groups",
                     "link": reverse_lazy("admin:auth_group_changelist"),
                     "permission": _superuser,

@@ -1,11 +1,13 @@
 """Log in as a demo user and save Chromium screenshots of portal pages.
 
     python scripts/screenshot.py USER OUT_DIR PATH [PATH ...]
+    PORTAL_LANGUAGE=en python scripts/screenshot.py ...   # the English interface
 
 Uses Debian's chromium through Playwright (it cannot download its own browser
 here). The portal must be running (``make run``).
 """
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -24,6 +26,8 @@ def main(user: str, out: str, *paths: str) -> None:
         page = browser.new_page(
             viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
         )
+        if language := os.environ.get("PORTAL_LANGUAGE"):
+            page.context.add_cookies([{"name": "django_language", "value": language, "url": BASE}])
         page.goto(f"{BASE}/admin/login/")
         page.screenshot(path=str(out_dir / "login.png"))
         page.fill("input[name=username]", user)
