@@ -81,15 +81,21 @@ def test_run_page_says_a_stop_was_requested(caseworker_client, caseworker):
     assert b'data-testid="stop-requested"' in page.content
 
 
+def _stopped_and_run_again(client) -> tuple[ImportRun, ImportRun]:
+    """Upload a file, stop its import, and run it again from its page: (stopped, new run)."""
+    upload_and_confirm(client)
+    run = ImportRun.objects.get()
+    _stop(client, run)
+    client.post(reverse("admin:accounts_importrun_resume", args=[run.pk]))
+    return run, ImportRun.objects.exclude(pk=run.pk).get()
+
+
 @with_worker
 def test_stopped_import_can_be_run_again_from_its_page(caseworker_client):
-    upload_and_confirm(caseworker_client)
-    run = ImportRun.objects.get()
-    _stop(caseworker_client, run)
-    caseworker_client.post(reverse("admin:accounts_importrun_resume", args=[run.pk]))
+    run, again = _stopped_and_run_again(caseworker_client)
     run_worker()
     run.refresh_from_db()
-    again = ImportRun.objects.exclude(pk=run.pk).get()
+    again.refresh_from_db()
     assert (run.status, again.status, again.created) == ("stopped", "finished", 1)
     assert f"。该文件已作为第 {again.pk} 号导入重新运行" in run.message  # no space between
 
@@ -107,11 +113,7 @@ def test_stopped_dry_run_says_nothing_was_written(tmp_path):
 
 @with_worker
 def test_history_of_a_stopped_import_run_again_does_not_call_it_interrupted(caseworker_client):
-    upload_and_confirm(caseworker_client)
-    run = ImportRun.objects.get()
-    _stop(caseworker_client, run)
-    caseworker_client.post(reverse("admin:accounts_importrun_resume", args=[run.pk]))
-    again = ImportRun.objects.exclude(pk=run.pk).get()
+    run, again = _stopped_and_run_again(caseworker_client)
     said = LogEntry.objects.filter(object_id=str(run.pk)).values_list("change_message", flat=True)
     assert list(said)[:2] == [f"已作为第 {again.pk} 号导入重新运行。", "已请求停止。"]
 
