@@ -140,7 +140,8 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("enrollment file"),
         help_text=_(
-            "CSV (UTF-8 or GB18030, as Excel saves it; commas or tabs) or XLSX, with a header row."
+            "CSV (UTF-8 or GB18030, as Excel saves it; commas or tabs) with a header row, or XLSX, "
+            "whose first sheet with a header row is read."
         ),
         widget=UnfoldAdminFileFieldWidget,
     )

@@ -177,7 +177,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         count[item.outcome] += 1
     return Preview(
         encoding=source.encoding,
-        warnings=columns.warnings + ([str(NO_ROWS)] if not rows else []),
+        warnings=source.notes + columns.warnings + ([str(NO_ROWS)] if not rows else []),
         rows=len(rows),
         created=count[Outcome.NEW],
         updated=count[Outcome.CHANGED],

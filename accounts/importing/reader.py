@@ -56,6 +56,8 @@ class Source:
     #: lines that cannot be read as a row, found so far (see ``BrokenLine``); they are
     #: not among the rows ``chunks`` yields
     broken_lines: list[BrokenLine] = field(default_factory=list)
+    #: what the run record and the preview say about how the file was read (which sheet)
+    notes: list[str] = field(default_factory=list)
 
     def take_broken_lines(self) -> list[BrokenLine]:
         """Return the broken lines found since the last call."""
@@ -510,10 +512,8 @@ def _open_xlsx(path: Path, name: str) -> Source:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
-    sheet = workbook.worksheets[0]
+    sheet, header_line, notes = _data_sheet(workbook)
     total = sheet.max_row or 0
-    top = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS + 1, values_only=True)
-    header_line = _header_index([_cell(v) for v in row] for row in top) + 1
     values = sheet.iter_rows(min_row=header_line, values_only=True)
     done = {"row": header_line}
     try:
@@ -543,7 +543,48 @@ def _open_xlsx(path: Path, name: str) -> Source:
     def fraction() -> float:
         return min(done["row"] / total, 1.0) if total else 0.0
 
-    return Source(name, "xlsx", header, chunks, "xlsx", fraction, workbook.close, header_line)
+    source = Source(name, "xlsx", header, chunks, "xlsx", fraction, workbook.close, header_line)
+    source.notes = notes
+    return source
+
+
+def _data_sheet(workbook) -> tuple:
+    """Return the sheet to import, the line of its header, and what to say about the choice.
+
+    The first visible sheet with a header row: a workbook often opens with a cover
+    or instructions sheet (填表说明). If no sheet has one, the first sheet, whose
+    missing columns are then named. Other sheets with a header are not imported,
+    and the caseworker is told so: they would otherwise be lost in silence.
+    """
+    sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or workbook.worksheets
+    found: list[tuple] = []
+    for sheet in sheets:
+        top = [
+            [_cell(v) for v in row]
+            for row in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS + 1, values_only=True)
+        ]
+        at = next((i for i, row in enumerate(top) if Columns.can_head(row)), None)
+        if at is not None:
+            found.append((sheet, at + 1))
+    if not found:
+        return sheets[0], 1, []
+    (sheet, header_line), others = found[0], [other.title for other, _line in found[1:]]
+    notes = []
+    if sheet is not sheets[0]:
+        notes.append(
+            _("The rows were read from the sheet “%(sheet)s”: the sheets before it have no header.")
+            % {"sheet": sheet.title}
+        )
+    if others:
+        notes.append(
+            _(
+                "Only the sheet “%(sheet)s” was imported. Other sheets have a header too and "
+                "were not imported: %(others)s. Import each as a file of its own, or put all "
+                "rows on one sheet."
+            )
+            % {"sheet": sheet.title, "others": "、".join(f"“{title}”" for title in others)}
+        )
+    return sheet, header_line, notes
 
 
 def _cell(value) -> str:

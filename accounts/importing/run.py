@@ -100,7 +100,7 @@ def import_enrollment(
         source.close()
         return _finish(run, ImportRun.Status.FAILED, str(error))
     run.encoding = source.encoding
-    run.warnings = columns.warnings
+    run.warnings = source.notes + columns.warnings
     run.header = [title[:HEADER_TITLE_CHARS] for title in source.header[:HEADER_CELLS]]
     run.heartbeat_at = timezone.now()
     run.save(update_fields=["encoding", "warnings", "header", "heartbeat_at"])

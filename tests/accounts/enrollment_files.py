@@ -4,6 +4,8 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from accounts import idnumbers
 
 HEADER = [
@@ -48,3 +50,21 @@ def write_csv(tmp_path, rows, *, header=HEADER, encoding="utf-8", newline="\n", 
         for r in rows:
             writer.writerow([r.get(h, "") for h in header])
     return path
+
+
+def write_workbook(path, sheets):
+    """Save an XLSX with ``sheets``: (title, rows, hidden) each, in order."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows, hidden in sheets:
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+        sheet.sheet_state = "hidden" if hidden else "visible"
+    book.save(path)
+    return path
+
+
+def sheet_rows(*numbers):
+    """A sheet's rows: the header, then the rows of persons ``numbers``."""
+    return [HEADER, *([row(n)[h] for h in HEADER] for n in numbers)]

@@ -14,7 +14,14 @@ from django.core.management.base import CommandError
 from accounts import idnumbers
 from accounts.importing import run as import_run
 from accounts.models import ImportRowError, ImportRun, InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import HEADER, nid, row, write_csv
+from tests.accounts.enrollment_files import (
+    HEADER,
+    nid,
+    row,
+    sheet_rows,
+    write_csv,
+    write_workbook,
+)
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -749,6 +756,38 @@ def test_xlsx_with_a_title_row_above_the_header_is_imported(tmp_path):
     out, _ = run_command(tmp_path / "titled.xlsx")
     assert "created=1 updated=0 unchanged=0 failed=1" in out
     assert error_codes() == [(4, "bad_phone")]
+
+
+def test_xlsx_whose_first_sheet_is_instructions_imports_the_sheet_with_the_header(tmp_path):
+    path = write_workbook(
+        tmp_path / "名单.xlsx",
+        [
+            ("填表说明", [["请按下一页格式填写"], ["身份证号须为18位"]], False),
+            ("参保名单", sheet_rows(1, 2), False),
+        ],
+    )
+    out, _ = run_command(path)
+    assert "created=2 updated=0 unchanged=0 failed=0" in out
+    assert "工作表“参保名单”" in last_run().warnings[0]
+
+
+def test_xlsx_with_a_second_sheet_of_rows_names_it_as_not_imported(tmp_path):
+    path = write_workbook(
+        tmp_path / "两市.xlsx",
+        [("济南", sheet_rows(1), False), ("青岛", sheet_rows(2, 3), False)],
+    )
+    out, _ = run_command(path)
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+    assert "“青岛”" in last_run().warnings[0] and "未导入" in last_run().warnings[0]
+
+
+def test_xlsx_hidden_sheet_is_not_imported(tmp_path):
+    path = write_workbook(
+        tmp_path / "隐藏.xlsx",
+        [("旧名单", sheet_rows(1), True), ("名单", sheet_rows(2), False)],
+    )
+    run_command(path)
+    assert list(InsuredPerson.objects.values_list("national_id", flat=True)) == [nid(2)]
 
 
 def test_a_header_further_down_than_ten_lines_is_not_looked_for(tmp_path):

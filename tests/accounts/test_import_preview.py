@@ -20,7 +20,7 @@ from accounts.importing import preview as import_preview
 from accounts.importing.preview import Change, Outcome, preview_enrollment
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import HEADER, nid, row
+from tests.accounts.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -482,3 +482,12 @@ def test_the_list_of_imports_links_a_run_awaiting_confirmation_to_its_preview(
 
 def _attributes(html, name):
     return re.findall(rf'{name}="([^"]*)"', html)
+
+
+def test_preview_says_which_sheet_of_a_workbook_it_read(tmp_path, caseworker):
+    path = write_workbook(
+        tmp_path / "名单.xlsx",
+        [("填表说明", [["请按下一页格式填写"]], False), ("参保名单", sheet_rows(1), False)],
+    )
+    preview = preview_enrollment(path=path, user=caseworker)
+    assert preview.created == 1 and "工作表“参保名单”" in preview.warnings[0]
