@@ -27,12 +27,20 @@ _WEIGHT_SUM_OF_ZEROS = sum(WEIGHTS) * ord("0")
 
 
 def normalize(raw: str) -> str:
-    """Return ``raw`` without surrounding spaces, full-width forms folded, ``x`` as ``X``."""
+    """Return ``raw`` without surrounding spaces, full-width forms folded, ``x`` as ``X``.
+
+    The marks by which spreadsheets keep a number as text go too: a leading
+    apostrophe ('370102…) and Excel's formula form (="370102…"), which many
+    systems write into CSV extracts so that Excel keeps all 18 digits.
+    """
     if not raw:
         return ""
-    if raw.isascii():
-        return raw.strip().upper()
-    return unicodedata.normalize("NFKC", raw).strip().upper()
+    text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
+    if text[:1] == "'":
+        text = text[1:].strip()
+    elif text[:2] == '="' and text[-1:] == '"' and len(text) > 2:
+        text = text[2:-1].strip()
+    return text.upper()
 
 
 def check_char(first17: str) -> str:

@@ -41,7 +41,8 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
 
     ``today`` may be given by callers that validate many numbers (the import).
     """
-    number = idnumbers.normalize(value)
+    # Spaces typed inside for reading (370102 19800101 1234) are not part of it.
+    number = "".join(idnumbers.normalize(value).split())
     if _SCIENTIFIC.match(number):
         raise ValidationError(
             _(
@@ -111,6 +112,10 @@ def clean_mobile(value: str) -> str:
     number = re.sub(r"[\s-]", "", idnumbers.normalize(value))
     if number.startswith("+86"):
         number = number[3:]
+    elif number.startswith("0086") and len(number) == 15:
+        number = number[4:]
+    elif number.startswith("86") and len(number) == 13:  # the country code without its +
+        number = number[2:]
     if not number:
         return ""
     if not _MOBILE.match(number):
@@ -150,6 +155,8 @@ def clean_region_code(value: str):
 def clean_amount(value) -> Decimal:
     """Return a non-negative yuan amount with at most two decimals."""
     text = str(value).strip().replace(",", "").replace("，", "")
+    # As people type money: ¥1,234.50 (￥ full-width) or 1234.50元.
+    text = text.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
     try:
         amount = Decimal(text)
     except InvalidOperation:

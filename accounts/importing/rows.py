@@ -72,7 +72,12 @@ STATUS = {
     **dict.fromkeys(["终止", "终止参保", "注销", "terminated"], PersonStatus.TERMINATED),
     **dict.fromkeys(["死亡", "deceased"], PersonStatus.DECEASED),
 }
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$|^(\d{4})(\d{2})(\d{2})$")
+# A date, as typed or as a system writes it with a time of day (2021/2/3 0:00, from a
+# spreadsheet cell formatted as date and time): the day is what counts.
+_DATE = re.compile(
+    r"^(?:(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2}))"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$"
+)
 
 
 def _key(header: str) -> str:

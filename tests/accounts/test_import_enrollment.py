@@ -249,6 +249,30 @@ def test_duplicate_identity_number_uses_the_first_and_reports_the_later(tmp_path
     assert "2" in error.message
 
 
+def test_values_as_systems_write_them_for_excel_are_imported_as_plain_values(tmp_path):
+    typed = {
+        "身份证号": '="' + nid(1) + '"',
+        "参保日期": "2021/2/3 0:00",
+        "个人账户余额": "¥1,234.50",
+        "手机号": "8613912345678",
+    }
+    out, _ = run_command(write_csv(tmp_path, [row(1, **typed)]))
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+    person = InsuredPerson.objects.select_related("account").get()
+    assert (person.national_id, person.enrolled_on, person.mobile, person.account.balance) == (
+        nid(1),
+        dt.date(2021, 2, 3),
+        "13912345678",
+        Decimal("1234.50"),
+    )
+
+
+def test_an_identity_number_written_twice_in_different_forms_is_a_duplicate(tmp_path):
+    path = write_csv(tmp_path, [row(1), row(1, 身份证号='="' + nid(1) + '"')])
+    run_command(path)
+    assert error_codes() == [(3, "duplicate_in_file")]
+
+
 def test_duplicates_in_later_chunks_name_the_first_line_and_keep_the_first_row(tmp_path):
     rows = [row(n, 姓名=f"首{n}") for n in range(1, 7)]
     rows += [row(n, 姓名=f"重{n}") for n in (5, 2, 6, 2)] + [row(7)]
@@ -548,6 +572,23 @@ FAST_PATH_CASES = [
     {"参保状态": "Active"},
     {"参保状态": "暂停 "},
     {"参保状态": "在保"},
+    # marks and units as spreadsheets and systems write them
+    {"身份证号": '="' + nid(1) + '"'},
+    {"身份证号": "'" + nid(1)},
+    {"身份证号": f"{nid(1)[:6]} {nid(1)[6:14]} {nid(1)[14:]}"},
+    {"身份证号": '="' + nid(1)[:17] + '"'},
+    {"统筹区编码": '="370100"'},
+    {"参保日期": "2021/2/3 0:00"},
+    {"参保日期": "2021-02-03 00:00:00"},
+    {"参保日期": "2021-02-03T08:30"},
+    {"参保日期": "2021-02-03 25"},
+    {"个人账户余额": "¥1,234.50"},
+    {"个人账户余额": "￥12"},
+    {"个人账户余额": "1234.50元"},
+    {"个人账户余额": "元"},
+    {"手机号": "8613912345678"},
+    {"手机号": "0086 139 1234 5678"},
+    {"手机号": "86139123456"},
 ]
 
 
