@@ -70,7 +70,7 @@ def persons_csv(queryset: QuerySet) -> Iterator[bytes]:
 
     def cells(row: list) -> list[str]:
         out = [csv_text(v) for v in row]
-        out[at] = f'="{row[at]}"'  # digits and X only: nothing a formula could do
+        out[at] = f'="{row[at]}"'  # 17 digits and a digit or X (person_national_id_format)
         return out
 
     rows = (cells(row) for row in person_rows(queryset))
