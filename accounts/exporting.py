@@ -61,19 +61,10 @@ def person_rows(queryset: QuerySet) -> Iterator[list]:
 def persons_csv(queryset: QuerySet) -> Iterator[bytes]:
     """Yield the persons as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time.
 
-    The identity number is written in Excel's text form, ="370102…": opened in Excel, a
-    plain 18-digit number becomes 3.70102E+17 and loses its last three digits when the
-    sheet is saved. The import reads that form back as the plain number.
+    The identity number comes in Excel's text form, ="370102…" (``portal.exports.csv_text``).
     """
     yield "\ufeff".encode()
-    at = [lookup for _header, lookup, _choices in COLUMNS].index("national_id")
-
-    def cells(row: list) -> list[str]:
-        out = [csv_text(v) for v in row]
-        out[at] = f'="{row[at]}"'  # 17 digits and a digit or X (person_national_id_format)
-        return out
-
-    rows = (cells(row) for row in person_rows(queryset))
+    rows = ([csv_text(v) for v in row] for row in person_rows(queryset))
     for text, _count in csv_pieces(HEADERS, rows, CSV_ROWS_PER_PIECE):
         yield text.encode("utf-8")
 

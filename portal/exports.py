@@ -3,12 +3,18 @@
 A cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
 return) is prefixed with an apostrophe, so Excel and WPS show it as text
 instead of running it (CSV injection). Every admin export uses these.
+
+In CSV, a number of 12 digits or more (an identity number) is written in
+Excel's text form, ="370102…": Excel would show it as 3.70102E+17 and, once
+the sheet is saved, keep only its first 15 digits. The enrollment import reads
+that form back as the plain number. Only digits go in it, so it runs nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -25,12 +31,18 @@ def safe_cell(value):
     return value
 
 
+#: more digits than Excel shows in full (see above); with the X an identity number may end
+#: in, so that a column of identity numbers is written alike
+_LONG_NUMBER = re.compile(r"[0-9]{12,}X?")
+
+
 def csv_text(value) -> str:
-    """Return ``value`` as a CSV cell: "" for None, amounts with two decimals, text inert."""
+    """Return ``value`` as a CSV cell: "" for None, amounts with two decimals, text inert,
+    long numbers kept as text for Excel."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return safe_cell(value)
+        return f'="{value}"' if _LONG_NUMBER.fullmatch(value) else safe_cell(value)
     return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 

@@ -426,7 +426,7 @@ def test_report_lists_line_column_code_message_and_original_values(tmp_path):
     run_command(path, "--report", str(report))
     lines = list(csv.reader(report.open(encoding="utf-8-sig")))
     assert lines[1][:3] == ["3", "手机号", "bad_phone"]
-    assert lines[1][4] == nid(2)
+    assert lines[1][4] == f'="{nid(2)}"'  # Excel's text form: all 18 characters kept
     assert "'=cmd|' /C calc'!A0" in lines[1]  # a formula never runs in Excel
 
 

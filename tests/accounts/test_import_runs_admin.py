@@ -45,6 +45,12 @@ def test_csv_report_lists_the_faults_with_formulae_made_inert(caseworker_client,
     assert "'=HYPERLINK(1)" in rows[1]
 
 
+def test_csv_report_keeps_an_identity_number_as_text_for_excel(caseworker_client, run_with_errors):
+    url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "csv"])
+    content = b"".join(caseworker_client.get(url).streaming_content).decode("utf-8-sig")
+    assert '="110105194912310021"' in list(csv.reader(io.StringIO(content)))[1]
+
+
 def test_xlsx_report_opens_in_a_spreadsheet(caseworker_client, run_with_errors):
     url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "xlsx"])
     sheet = load_workbook(io.BytesIO(caseworker_client.get(url).content)).active

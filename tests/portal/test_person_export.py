@@ -160,3 +160,9 @@ def test_exported_csv_imports_again_as_unchanged(supervisor_client, tmp_path):
     path.write_text(csv_text(export(supervisor_client, "0")), encoding="utf-8")
     run = import_enrollment(path=path)
     assert (run.unchanged, run.created, run.updated, run.failed) == (3, 0, 0, 0)
+
+
+def test_csv_export_writes_an_identity_number_ending_in_x_alike(supervisor_client):
+    person = InsuredPersonFactory(national_id="11010519491231002X")
+    rows = list(csv.reader(io.StringIO(csv_text(export(supervisor_client, "0"))[1:])))
+    assert rows[1][0] == f'="{person.national_id}"'
