@@ -9,3 +9,4 @@ class PortalAdminSite(UnfoldAdminSite):
     site_title = _("Family mutual aid portal")
     index_title = _("Today's work")
     enable_nav_sidebar = True
+    site_url = None  # no public site to go back to

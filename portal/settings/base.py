@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 from portal.navigation import SIDEBAR
@@ -121,6 +122,15 @@ UNFOLD = {
     "SITE_HEADER": _("Family mutual aid of personal accounts"),
     "SITE_SUBHEADER": _("Caseworker portal"),
     "SITE_SYMBOL": "family_restroom",
+    # No public site: no "返回站点" link on the login page and the user menu.
+    "SITE_URL": None,
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("portal/favicon.svg"),
+        }
+    ],
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,

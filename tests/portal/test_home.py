@@ -74,3 +74,9 @@ def test_home_page_counts_a_supervisors_faulty_rows_beside_a_runs_total(client, 
     client.force_login(staff_user("supervisor", regions=["370200"]))
     page = client.get(HOME).content.decode()
     assert "（辖区内 1）" in page
+
+
+def test_login_page_has_the_portals_icon_and_no_link_to_a_public_site(client):
+    page = client.get(reverse("admin:login")).content.decode()
+    assert "portal/favicon" in page and 'rel="icon"' in page
+    assert "返回站点" not in page
