@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import operator
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
@@ -664,10 +665,18 @@ def allowed_regions(user) -> set[str] | None:
 
 
 def region_code_map() -> dict[str, str]:
-    """Return every accepted code (regions and aliases) mapped to its pooling region code."""
+    """Return every accepted way of naming a pooling region mapped to its code.
+
+    Its code, a former code (an alias), its name (济南市) unless two regions share it,
+    and code and name as the portal shows them (370100 济南市).
+    """
     from policies.models import Region, RegionAlias
 
-    codes = {code: code for code in Region.objects.values_list("code", flat=True)}
+    regions = list(Region.objects.values_list("code", "name"))
+    named = Counter(name for _code, name in regions)
+    codes = {name: code for code, name in regions if named[name] == 1}
+    for code, name in regions:
+        codes.update({code: code, f"{code} {name}": code})
     codes.update(dict(RegionAlias.objects.values_list("code", "region_id")))
     return codes
 

@@ -47,7 +47,10 @@ def _how_to_fill() -> dict[str, str]:
             "职工 (employee medical insurance) or 居民 (urban and rural residents); 职工医保, "
             "城乡居民 and similar are accepted too."
         ),
-        "region": _("The 6-digit code of the pooling region; it must be one of your regions."),
+        "region": _(
+            "The 6-digit code of the pooling region, or its name (济南市); it must be one of "
+            "your regions."
+        ),
         "enrolled_on": _("Such as 2021-02-03, 2021/2/3 or 20210203; not later than today."),
         "balance": _(
             "Employee-insured only, in yuan, at most two decimals, thousands separators "

@@ -578,6 +578,10 @@ FAST_PATH_CASES = [
     {"身份证号": f"{nid(1)[:6]} {nid(1)[6:14]} {nid(1)[14:]}"},
     {"身份证号": '="' + nid(1)[:17] + '"'},
     {"统筹区编码": '="370100"'},
+    {"统筹区编码": "济南市"},
+    {"统筹区编码": "370100 济南市"},
+    {"统筹区编码": " 济南市 "},
+    {"统筹区编码": "济南"},
     {"参保日期": "2021/2/3 0:00"},
     {"参保日期": "2021-02-03 00:00:00"},
     {"参保日期": "2021-02-03T08:30"},
@@ -848,3 +852,18 @@ def test_a_sheets_totals_row_is_one_fault_that_says_what_it_is(tmp_path):
 def test_a_person_whose_name_is_a_totals_word_is_not_taken_for_a_totals_row(tmp_path):
     out, _ = run_command(write_csv(tmp_path, [row(1, 姓名="合计")]))
     assert "created=1 updated=0 unchanged=0 failed=0" in out
+
+
+def test_a_region_may_be_named_by_its_name_or_as_the_portal_shows_it(tmp_path):
+    path = write_csv(tmp_path, [row(1, 统筹区编码="济南市"), row(2, 统筹区编码="370200 青岛市")])
+    run_command(path)
+    regions = dict(InsuredPerson.objects.values_list("national_id", "region_id"))
+    assert regions == {nid(1): "370100", nid(2): "370200"}
+
+
+def test_a_region_name_two_regions_share_is_not_taken_for_either(tmp_path):
+    from policies.models import Region
+
+    Region.objects.filter(code="370200").update(name="济南市")
+    run_command(write_csv(tmp_path, [row(1, 统筹区编码="济南市")]))
+    assert error_codes() == [(2, "unknown_region")]
