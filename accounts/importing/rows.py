@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import operator
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,19 +38,28 @@ FIELDS = {
         "id_number",
         "idnumber",
     ),
-    "name": ("姓名", "name"),
+    "name": ("姓名", "参保人姓名", "name"),
     "insurance_type": ("参保类型", "险种", "险种类型", "insurance_type", "insurancetype"),
     "region": (
         "统筹区编码",
         "统筹区",
         "统筹区代码",
         "参保地编码",
+        "统筹地区编码",
+        "统筹地区",
         "region",
         "region_code",
         "regioncode",
     ),
-    "enrolled_on": ("参保日期", "参保时间", "enrolled_on", "enrolment_date", "enrollment_date"),
-    "balance": ("个人账户余额", "账户余额", "余额", "balance", "account_balance"),
+    "enrolled_on": (
+        "参保日期",
+        "参保时间",
+        "首次参保日期",
+        "enrolled_on",
+        "enrolment_date",
+        "enrollment_date",
+    ),
+    "balance": ("个人账户余额", "账户余额", "个账余额", "余额", "balance", "account_balance"),
     "mobile": ("手机号", "手机号码", "联系电话", "mobile", "phone"),
     "status": ("参保状态", "status"),
 }
@@ -81,8 +91,14 @@ _DATE = re.compile(
 )
 
 
+#: a unit after a title, as sheets write it: 个人账户余额（元）
+_UNIT = re.compile(r"\((?:元|人民币元|rmb|yuan)\)$")
+
+
 def _key(header: str) -> str:
-    return re.sub(r"[\s\ufeff]", "", header).lower()
+    """Return a column title as it is matched: full-width forms folded, no spaces, no unit."""
+    text = re.sub(r"[\s\ufeff]", "", unicodedata.normalize("NFKC", header)).lower()
+    return _UNIT.sub("", text)
 
 
 SYNONYMS = {_key(s): name for name, words in FIELDS.items() for s in words}

@@ -93,6 +93,29 @@ def test_progress_line_shows_share_rate_and_time_left():
     assert line.endswith("created=4990 updated=0 unchanged=0 failed=10")
 
 
+@pytest.mark.parametrize(
+    ("title", "field"),
+    [
+        ("个人账户余额（元）", "个人账户余额"),
+        ("账户余额(元)", "个人账户余额"),
+        ("个账余额", "个人账户余额"),
+        ("参保人姓名", "姓名"),
+        ("统筹地区编码", "统筹区编码"),
+        ("首次参保日期", "参保日期"),
+        ("身份证号 ", "身份证号"),
+        ("ｎａｍｅ", "姓名"),
+    ],
+)
+def test_column_titles_as_agencies_write_them_are_recognised(tmp_path, title, field):
+    header = [title if h == field else h for h in HEADER]
+    values = row(1, 个人账户余额="12.50")
+    path = write_csv(
+        tmp_path, [{title if h == field else h: v for h, v in values.items()}], header=header
+    )
+    out, _ = run_command(path)
+    assert "created=1 updated=0 unchanged=0 failed=0" in out and last_run().warnings == []
+
+
 def test_english_headers_in_any_order_are_mapped(tmp_path):
     header = [
         "status",
