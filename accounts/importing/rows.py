@@ -70,18 +70,44 @@ TOTALS_WORDS = frozenset({"合计", "总计", "小计", "累计", "total", "subt
 MEND_TITLE = "错误说明 faults"
 INSURANCE = {
     **dict.fromkeys(
-        ["职工", "职工医保", "职工基本医疗保险", "城镇职工", "employee"], InsuranceType.EMPLOYEE
+        [
+            "职工",
+            "职工医保",
+            "职工基本医疗保险",
+            "城镇职工",
+            "城镇职工医保",
+            "城镇职工基本医疗保险",
+            "employee",
+        ],
+        InsuranceType.EMPLOYEE,
     ),
     **dict.fromkeys(
-        ["居民", "城乡居民", "城乡居民医保", "居民医保", "城乡居民基本医疗保险", "resident"],
+        [
+            "居民",
+            "城乡居民",
+            "城乡居民医保",
+            "居民医保",
+            "城乡居民基本医疗保险",
+            # the schemes merged into it in 2016–2019, as older extracts still name them
+            "城镇居民",
+            "城镇居民基本医疗保险",
+            "新农合",
+            "新型农村合作医疗",
+            "resident",
+        ],
         InsuranceType.RESIDENT,
     ),
 }
 STATUS = {
-    **dict.fromkeys(["正常", "参保", "正常参保", "参保缴费", "active", ""], PersonStatus.ACTIVE),
-    **dict.fromkeys(["暂停", "暂停参保", "中断", "暂停缴费", "suspended"], PersonStatus.SUSPENDED),
+    **dict.fromkeys(
+        ["正常", "参保", "正常参保", "参保缴费", "正常缴费", "在保", "active", ""],
+        PersonStatus.ACTIVE,
+    ),
+    **dict.fromkeys(
+        ["暂停", "暂停参保", "中断", "暂停缴费", "停保", "suspended"], PersonStatus.SUSPENDED
+    ),
     **dict.fromkeys(["终止", "终止参保", "注销", "terminated"], PersonStatus.TERMINATED),
-    **dict.fromkeys(["死亡", "deceased"], PersonStatus.DECEASED),
+    **dict.fromkeys(["死亡", "已死亡", "deceased"], PersonStatus.DECEASED),
 }
 # A date, as typed or as a system writes it with a time of day (2021/2/3 0:00, from a
 # spreadsheet cell formatted as date and time): the day is what counts.

@@ -187,6 +187,9 @@ def test_missing_required_column_stops_the_run_and_names_it(tmp_path):
         ("职工医保", "employee"),
         ("居民", "resident"),
         ("城乡居民", "resident"),
+        ("城镇职工基本医疗保险", "employee"),
+        ("新农合", "resident"),
+        ("城镇居民", "resident"),
     ],
 )
 def test_insurance_type_as_people_type_it(tmp_path, typed, stored):
@@ -197,7 +200,15 @@ def test_insurance_type_as_people_type_it(tmp_path, typed, stored):
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("正常", "active"), ("暂停", "suspended"), ("终止", "terminated"), ("死亡", "deceased")],
+    [
+        ("正常", "active"),
+        ("暂停", "suspended"),
+        ("终止", "terminated"),
+        ("死亡", "deceased"),
+        ("在保", "active"),
+        ("停保", "suspended"),
+        ("已死亡", "deceased"),
+    ],
 )
 def test_status_as_people_type_it(tmp_path, typed, stored):
     run_command(write_csv(tmp_path, [row(1, 参保状态=typed)]))
@@ -595,6 +606,10 @@ FAST_PATH_CASES = [
     {"参保状态": "Active"},
     {"参保状态": "暂停 "},
     {"参保状态": "在保"},
+    {"参保状态": "停保"},
+    {"参保状态": "在职"},
+    {"参保类型": "新农合", "个人账户余额": ""},
+    {"参保类型": "城镇职工基本医疗保险"},
     # marks and units as spreadsheets and systems write them
     {"身份证号": '="' + nid(1) + '"'},
     {"身份证号": "'" + nid(1)},
