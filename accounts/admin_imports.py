@@ -646,6 +646,12 @@ class ImportRunAdmin(PortalModelAdmin):
             and bool(run.stop_requested_at),
             "waiting_long": run.waiting_long(),
             "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
+            # the page's script fills these in with the pace it sees
+            "pace_texts": {
+                "pace": _(" · %(rate)s rows a second · %(left)s"),
+                "minutes": _("about %(n)s min left"),
+                "under_a_minute": _("under a minute left"),
+            },
         }
         return TemplateResponse(request, "admin/accounts/import_progress.html", context)
 

@@ -99,3 +99,56 @@ def _ids(count):
     from accounts import idnumbers
 
     return [idnumbers.make("370102", dt.date(1980, 1, 1), seq) for seq in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("step", "left"),
+    [(5, "不到 1 分钟即可完成"), (1, r"约 \d 分钟后完成")],
+    ids=["soon", "minutes"],
+)
+def test_progress_page_shows_the_pace_and_the_time_left_of_a_running_import(
+    live_server, page, screenshot, step, left
+):
+    import json
+
+    from accounts.models import ImportRun
+
+    user = staff_user("caseworker", regions=["370100"], username="caseworker1")
+    run = ImportRun.objects.create(
+        file_name="山东全省参保名单.csv", sha256="0" * 64, user=user, status="running"
+    )
+    polls = {"count": 0}
+
+    def moving(route):
+        """The import as the worker would report it: 62,000 rows more every poll."""
+        polls["count"] += 1
+        rows, progress = 62_000 * polls["count"], min(step * polls["count"], 99)
+        state = {
+            "status": "running",
+            "status_label": "进行中",
+            "progress": progress,
+            "rows": rows,
+            "created": rows,
+            "updated": 0,
+            "unchanged": 0,
+            "failed": 0,
+            "message": "",
+            "warnings": [],
+            "encoding": "gb18030",
+            "done": False,
+            "stalled": False,
+            "waiting_long": False,
+        }
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(state))
+
+    page.route(re.compile(r"/status\.json$"), moving)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "caseworker1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(f"{live_server.url}/admin/accounts/importrun/{run.pk}/progress/")
+    pace = page.locator("[data-testid=pace]")
+    page.wait_for_function("document.getElementById('pace').textContent.length > 0")
+    assert re.fullmatch(rf"· 每秒 [\d,]+ 行 · {left}", pace.inner_text())
+    screenshot(f"import-progress-pace-{step}")
