@@ -72,3 +72,21 @@ def screenshot(page):
         return path
 
     return take
+
+
+PASSWORD = "pw-for-tests-2026"  # every test user's (tests.factories.UserFactory)
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """Log ``page`` in as a user, through the login page; it lands on the home page."""
+    import re
+
+    def as_user(username: str) -> None:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/admin/$"))
+
+    return as_user

@@ -1,6 +1,5 @@
 """A caseworker finds a person by ID number in the Chinese UI, and cannot find other regions'."""
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -8,22 +7,13 @@ import pytest
 from policies.models import Region
 from tests.factories import InsuredPersonFactory, staff_user
 
-PASSWORD = "pw-for-tests-2026"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
-def test_caseworker_finds_own_person_and_not_another_regions(live_server, page, screenshot):
+def test_caseworker_finds_own_person_and_not_another_regions(live_server, page, screenshot, log_in):
     staff_user("caseworker", regions=["370100"], username="caseworker1")
     own = InsuredPersonFactory(name="王建国", account=Decimal("8888.66"))
     foreign = InsuredPersonFactory(name="李深圳", region=Region.objects.get(code="440300"))
@@ -31,7 +21,7 @@ def test_caseworker_finds_own_person_and_not_another_regions(live_server, page, 
     page.goto(f"{live_server.url}/admin/login/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     screenshot("login")
-    log_in(page, live_server.url, "caseworker1")
+    log_in("caseworker1")
 
     # From the home page, search by the full ID number.
     page.fill("#quick-search", own.national_id)

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from accounts.models import InsuredPerson
 from tests.factories import InsuredPersonFactory, staff_user
 
-PASSWORD = "pw-for-tests-2026"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -20,7 +19,7 @@ pytestmark = [
 
 
 def test_caseworker_uploads_a_file_and_gets_the_error_report(
-    live_server, page, screenshot, tmp_path
+    live_server, page, screenshot, tmp_path, log_in
 ):
     staff_user("caseworker", regions=["370100"], username="caseworker1")
     rows = ["身份证号,姓名,参保类型,统筹区编码,参保日期,个人账户余额,备注"]  # 备注: not imported
@@ -40,11 +39,7 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
 
     script_errors = []
     page.on("pageerror", lambda error: script_errors.append(error))
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "caseworker1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
+    log_in("caseworker1")
 
     page.goto(f"{live_server.url}/admin/accounts/importrun/upload/")
     page.set_input_files("input[type=file]", str(path))
@@ -107,7 +102,7 @@ def _ids(count):
     ids=["soon", "minutes"],
 )
 def test_progress_page_shows_the_pace_and_the_time_left_of_a_running_import(
-    live_server, page, screenshot, step, left
+    live_server, page, screenshot, step, left, log_in
 ):
     import json
 
@@ -142,11 +137,7 @@ def test_progress_page_shows_the_pace_and_the_time_left_of_a_running_import(
         route.fulfill(status=200, content_type="application/json", body=json.dumps(state))
 
     page.route(re.compile(r"/status\.json$"), moving)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "caseworker1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
+    log_in("caseworker1")
     page.goto(f"{live_server.url}/admin/accounts/importrun/{run.pk}/progress/")
     pace = page.locator("[data-testid=pace]")
     page.wait_for_function("document.getElementById('pace').textContent.length > 0")

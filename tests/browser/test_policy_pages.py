@@ -1,25 +1,18 @@
 """A supervisor compares two versions of the Shandong table and tries a case."""
 
-import re
-
 import pytest
 
 from tests.factories import staff_user
 
-PASSWORD = "pw-for-tests-2026"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
-def test_supervisor_compares_versions_and_tries_a_case(live_server, page, screenshot):
+def test_supervisor_compares_versions_and_tries_a_case(live_server, page, screenshot, log_in):
     staff_user("supervisor", provinces=["37"], username="supervisor1")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "supervisor1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/$"))
+    log_in("supervisor1")
 
     page.goto(f"{live_server.url}/admin/policies/province/37/policies/")
     assert page.locator("[data-testid=in-force]").is_visible()
