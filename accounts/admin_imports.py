@@ -672,7 +672,7 @@ class ImportRunAdmin(PortalModelAdmin):
                 "failed": run.failed,
                 "message": run.message,
                 "warnings": run.warnings,
-                "encoding": run.encoding,
+                "encoding": run.shown_encoding(),
                 "done": run.finished_at is not None,
                 # the process went away, or no worker has begun the run: the page reloads
                 # to say so (and to offer running the file again)

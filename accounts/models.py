@@ -164,6 +164,11 @@ class PersonalAccount(models.Model):
             )
 
 
+def shown_encoding(encoding: str) -> str:
+    """Return a file's encoding as the pages show it ("xlsx" for a workbook, which has none)."""
+    return str(_("XLSX workbook")) if encoding == "xlsx" else encoding
+
+
 class ImportRun(models.Model):
     """One enrollment import: the file, who ran it, and what came of each row."""
 
@@ -252,6 +257,10 @@ class ImportRun(models.Model):
     def shown_status(self) -> str:
         """The status as the pages show it: a run that stalled shows as interrupted."""
         return str(self.Status.INTERRUPTED.label if self.stalled() else self.get_status_display())
+
+    def shown_encoding(self) -> str:
+        """The encoding as the pages show it: an XLSX workbook has none of its own."""
+        return shown_encoding(self.encoding)
 
     def waiting_long(self, now=None) -> bool:
         """Whether the run was queued that long ago and no worker has begun it."""

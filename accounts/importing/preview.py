@@ -22,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
-from accounts.models import ImportRun, InsuredPerson, PersonalAccount
+from accounts.models import ImportRun, InsuredPerson, PersonalAccount, shown_encoding
 
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
@@ -176,7 +176,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     for item in items:
         count[item.outcome] += 1
     return Preview(
-        encoding=source.encoding,
+        encoding=shown_encoding(source.encoding),
         warnings=source.notes + columns.warnings + ([str(NO_ROWS)] if not rows else []),
         rows=len(rows),
         created=count[Outcome.NEW],

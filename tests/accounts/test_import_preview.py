@@ -491,3 +491,8 @@ def test_preview_says_which_sheet_of_a_workbook_it_read(tmp_path, caseworker):
     )
     preview = preview_enrollment(path=path, user=caseworker)
     assert preview.created == 1 and "工作表“参保名单”" in preview.warnings[0]
+
+
+def test_preview_of_a_workbook_says_so_rather_than_naming_an_encoding(tmp_path, caseworker):
+    path = write_workbook(tmp_path / "名单.xlsx", [("名单", sheet_rows(1), False)])
+    assert preview_enrollment(path=path, user=caseworker).encoding == "XLSX 工作簿"
