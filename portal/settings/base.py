@@ -124,6 +124,7 @@ UNFOLD = {
     "SITE_SYMBOL": "family_restroom",
     # No public site: no "返回站点" link on the login page and the user menu.
     "SITE_URL": None,
+    "STYLES": [lambda request: static("portal/portal.css")],
     "SITE_FAVICONS": [
         {
             "rel": "icon",
