@@ -143,3 +143,21 @@ def test_progress_page_shows_the_pace_and_the_time_left_of_a_running_import(
     page.wait_for_function("document.getElementById('pace').textContent.length > 0")
     assert re.fullmatch(rf"· 每秒 [\d,]+ 行 · {left}", pace.inner_text())
     screenshot(f"import-progress-pace-{step}")
+
+
+def test_runs_list_on_a_phone_does_not_title_a_file_name_select_record(
+    live_server, page, log_in, tmp_path
+):
+    from accounts.importing.run import import_enrollment
+
+    user = staff_user("caseworker", regions=["370100"], username="caseworker1")
+    path = tmp_path / "济南参保.csv"
+    path.write_text("身份证号,姓名,参保类型,统筹区编码,参保日期\n", encoding="utf-8")
+    import_enrollment(path=path, user=user)
+    log_in("caseworker1")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/admin/accounts/importrun/")
+    first = page.locator("#result_list tbody tr td").first
+    assert first.inner_text() == "济南参保.csv"
+    title = first.evaluate("cell => getComputedStyle(cell, '::before').display")
+    assert title == "none"  # Unfold's 选择记录, meant for a checkbox
