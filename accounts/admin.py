@@ -98,17 +98,50 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
         "Enter a full 18-character identity number, an 11-digit mobile number, "
         "or the beginning of a name."
     )
-    readonly_fields = ("sex", "birth_date", "created_at", "updated_at")
+    readonly_fields = (
+        "sex",
+        "birth_date",
+        "created_at",
+        "updated_at",
+        "last_import",
+        "account_last_import",
+    )
     fieldsets = (
         (None, {"fields": ("national_id", "name", ("sex", "birth_date"), "mobile")}),
         (
             _("Enrolment"),
             {"fields": ("insurance_type", "region", "enrolled_on", "status")},
         ),
-        (_("Record"), {"fields": ("created_at", "updated_at")}),
+        (
+            _("Record"),
+            {"fields": ("created_at", "updated_at", "last_import", "account_last_import")},
+        ),
     )
     inlines = [PersonalAccountInline]
     ordering = ("-id",)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The person, knowing who looks: the imports that wrote them link only where the
+        viewer may open the run (``last_import``)."""
+        person = super().get_object(request, object_id, from_field)
+        if person is not None:
+            person.viewer = request.user
+        return person
+
+    @admin.display(description=_("last written by import"))
+    def last_import(self, person):
+        from .admin_imports import import_run_shown
+
+        return import_run_shown(getattr(person, "viewer", None), person.last_import_run_id)
+
+    @admin.display(description=_("balance last written by import"))
+    def account_last_import(self, person):
+        from .admin_imports import import_run_shown
+
+        account = getattr(person, "account", None) if person.has_personal_account else None
+        if account is None:
+            return "—"
+        return import_run_shown(getattr(person, "viewer", None), account.last_import_run_id)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """Write the export from plain values: CSV streamed, XLSX up to ``XLSX_MAX_ROWS``.

@@ -204,6 +204,26 @@ def visible_runs(user, queryset):
     return queryset.filter(shown)
 
 
+def import_run_shown(user, run_id: int | None):
+    """Return how a person's page names the import that last wrote a value of theirs:
+    number, file, who and when; a link to the run's page if ``user`` may open it."""
+    if run_id is None:
+        return "—"
+    run = ImportRun.objects.select_related("user").filter(pk=run_id).first()
+    if run is None:  # runs are kept; a run deleted by hand is still named
+        return _("Import no. %(id)d") % {"id": run_id}
+    text = _("Import no. %(id)d · %(file)s · %(who)s · %(when)s") % {
+        "id": run.pk,
+        "file": run.file_name,
+        "who": run.user or _("command line"),
+        "when": timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    if user is None or not visible_runs(user, ImportRun.objects.filter(pk=run.pk)).exists():
+        return text
+    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text)
+
+
 def fault_regions(user, run: ImportRun) -> frozenset[str] | None:
     """Return the regions whose faults ``user`` sees in ``run``'s report; None for every fault.
 

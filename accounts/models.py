@@ -52,6 +52,20 @@ class InsuredPerson(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: the import that last wrote this row (who, when, from which file): a plain number with
+    #: no foreign key check or index, so that it adds nothing but its bytes to a bulk load;
+    #: import runs are never deleted
+    last_import_run = models.ForeignKey(
+        "ImportRun",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last written by import"),
+    )
 
     class Meta:
         verbose_name = _("insured person")
@@ -142,6 +156,20 @@ class PersonalAccount(models.Model):
         _("balance (yuan)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: the import that last wrote this balance (who, when, from which file): a plain number with
+    #: no foreign key check or index, so that it adds nothing but its bytes to a bulk load;
+    #: import runs are never deleted
+    last_import_run = models.ForeignKey(
+        "ImportRun",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last written by import"),
+    )
 
     class Meta:
         verbose_name = _("personal account")

@@ -459,7 +459,9 @@ class _Writers:
             result = ChunkResult(0, 0, 0)
             if chunk.good:
                 with transaction.atomic():
-                    result = write_chunk(chunk.payload, chunk.good, new_first=self.new_first)
+                    result = write_chunk(
+                        chunk.payload, chunk.good, new_first=self.new_first, run_id=run.pk
+                    )
                     if self.dry_run:
                         transaction.set_rollback(True)
                 # A hint for the next chunk (either order gives the same result).

@@ -80,7 +80,8 @@ WHERE p.national_id = s.national_id
                   WHERE a.person_id = p.id AND (s.balance IS NULL OR a.balance = s.balance)))
 """
 UPDATE_CHANGED = f"""
-UPDATE accounts_insuredperson p SET {_set_from("s")}, updated_at = now()
+UPDATE accounts_insuredperson p
+SET {_set_from("s")}, updated_at = now(), last_import_run_id = %(run)s
 FROM {STAGE} s
 WHERE p.national_id = s.national_id AND {_row("p")} IS DISTINCT FROM {_row("s")}
 RETURNING p.id
@@ -89,15 +90,15 @@ INSERT_NEW = f"""
 WITH created AS (
     INSERT INTO accounts_insuredperson
         (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-         mobile, created_at, updated_at)
+         mobile, created_at, updated_at, last_import_run_id)
     SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-           mobile, now(), now()
+           mobile, now(), now(), %(run)s
     FROM {STAGE} s
     WHERE NOT EXISTS (SELECT 1 FROM accounts_insuredperson p WHERE p.national_id = s.national_id)
     RETURNING id, national_id, insurance_type
 ), accounts AS (
-    INSERT INTO accounts_personalaccount (person_id, balance, updated_at)
-    SELECT c.id, COALESCE(s.balance, 0), now()
+    INSERT INTO accounts_personalaccount (person_id, balance, updated_at, last_import_run_id)
+    SELECT c.id, COALESCE(s.balance, 0), now(), %(run)s
     FROM created c JOIN {STAGE} s ON s.national_id = c.national_id
     WHERE c.insurance_type = 'employee'
 ), done AS (
@@ -109,24 +110,26 @@ SELECT count(*) FROM created
 UPSERT_PERSONS = f"""
 INSERT INTO accounts_insuredperson AS p
     (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-     mobile, created_at, updated_at)
+     mobile, created_at, updated_at, last_import_run_id)
 SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-       mobile, now(), now()
+       mobile, now(), now(), %(run)s
 FROM {STAGE}
 ORDER BY national_id
-ON CONFLICT (national_id) DO UPDATE SET {_set_from("EXCLUDED")}, updated_at = now()
+ON CONFLICT (national_id) DO UPDATE
+SET {_set_from("EXCLUDED")}, updated_at = now(), last_import_run_id = EXCLUDED.last_import_run_id
 WHERE {_row("p")} IS DISTINCT FROM {_row("EXCLUDED")}
 RETURNING p.id, (p.xmax = 0)
 """
 UPSERT_ACCOUNTS = f"""
-INSERT INTO accounts_personalaccount AS a (person_id, balance, updated_at)
-SELECT p.id, COALESCE(s.balance, 0), now()
+INSERT INTO accounts_personalaccount AS a (person_id, balance, updated_at, last_import_run_id)
+SELECT p.id, COALESCE(s.balance, 0), now(), %(run)s
 FROM {STAGE} s JOIN accounts_insuredperson p ON p.national_id = s.national_id
 WHERE s.insurance_type = 'employee'
   AND (s.balance IS NOT NULL
        OR NOT EXISTS (SELECT 1 FROM accounts_personalaccount x WHERE x.person_id = p.id))
 ORDER BY p.id
-ON CONFLICT (person_id) DO UPDATE SET balance = EXCLUDED.balance, updated_at = now()
+ON CONFLICT (person_id) DO UPDATE
+SET balance = EXCLUDED.balance, updated_at = now(), last_import_run_id = EXCLUDED.last_import_run_id
 WHERE a.balance IS DISTINCT FROM EXCLUDED.balance
 RETURNING a.person_id
 """
@@ -139,8 +142,13 @@ class ChunkResult:
     unchanged: int
 
 
-def write_chunk(payload: str, count: int, *, new_first: bool = False) -> ChunkResult:
+def write_chunk(
+    payload: str, count: int, *, new_first: bool = False, run_id: int | None = None
+) -> ChunkResult:
     """Write ``count`` rows given as text COPY ``payload`` (one row per line, distinct numbers).
+
+    Each person and account it creates or changes records ``run_id`` as the import that
+    last wrote it (``last_import_run``).
 
     Runs in the caller's transaction; the chunk itself is a savepoint, so a
     retry on the safe path starts from a clean state. ``new_first`` inserts
@@ -152,12 +160,12 @@ def write_chunk(payload: str, count: int, *, new_first: bool = False) -> ChunkRe
         return ChunkResult(0, 0, 0)
     try:
         with transaction.atomic():
-            return _write(payload, count, safe=False, new_first=new_first)
+            return _write(payload, count, run_id, safe=False, new_first=new_first)
     except (IntegrityError, DatabaseError) as error:
         if not _is_race(error):
             raise
     with transaction.atomic():
-        return _write(payload, count, safe=True)
+        return _write(payload, count, run_id, safe=True)
 
 
 def _is_race(error: Exception) -> bool:
@@ -165,7 +173,10 @@ def _is_race(error: Exception) -> bool:
     return getattr(getattr(error, "__cause__", None), "sqlstate", None) in ("23505", "40P01")
 
 
-def _write(payload: str, count: int, *, safe: bool, new_first: bool = False) -> ChunkResult:
+def _write(
+    payload: str, count: int, run_id: int | None, *, safe: bool, new_first: bool = False
+) -> ChunkResult:
+    run = {"run": run_id}
     with connection.cursor() as cursor:
         cursor.execute(CREATE_STAGE)
         cursor.execute(f"DELETE FROM {STAGE}")
@@ -173,27 +184,27 @@ def _write(payload: str, count: int, *, safe: bool, new_first: bool = False) -> 
             copy.write(payload)
         cursor.execute(NESTED_LOOPS_ONLY)
         if safe:
-            cursor.execute(UPSERT_PERSONS)
+            cursor.execute(UPSERT_PERSONS, run)
             created, changed = set(), set()
             for person_id, was_inserted in cursor.fetchall():
                 (created if was_inserted else changed).add(person_id)
             # The accounts of the persons just created are among those upserted here.
-            cursor.execute(UPSERT_ACCOUNTS)
+            cursor.execute(UPSERT_ACCOUNTS, run)
             changed.update(pid for (pid,) in cursor.fetchall() if pid not in created)
             cursor.execute(ANY_JOIN)
             return ChunkResult(len(created), len(changed), count - len(created) - len(changed))
         if new_first:
             # Mostly new persons: insert them first, so the steps below probe only the
             # persons that already existed (in a first load, none).
-            cursor.execute(INSERT_NEW)
+            cursor.execute(INSERT_NEW, run)
             created = cursor.fetchone()[0]
         cursor.execute(DROP_UNCHANGED)
-        cursor.execute(UPDATE_CHANGED)
+        cursor.execute(UPDATE_CHANGED, run)
         changed = {pid for (pid,) in cursor.fetchall()}
         if not new_first:
-            cursor.execute(INSERT_NEW)
+            cursor.execute(INSERT_NEW, run)
             created = cursor.fetchone()[0]
-        cursor.execute(UPSERT_ACCOUNTS)
+        cursor.execute(UPSERT_ACCOUNTS, run)
         changed.update(pid for (pid,) in cursor.fetchall())
         cursor.execute(ANY_JOIN)
     return ChunkResult(created, len(changed), count - created - len(changed))

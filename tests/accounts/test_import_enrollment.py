@@ -905,3 +905,32 @@ def test_a_region_name_two_regions_share_is_not_taken_for_either(tmp_path):
     Region.objects.filter(code="370200").update(name="济南市")
     run_command(write_csv(tmp_path, [row(1, 统筹区编码="济南市")]))
     assert error_codes() == [(2, "unknown_region")]
+
+
+def test_persons_and_accounts_an_import_creates_record_that_import(tmp_path):
+    run = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
+    persons = InsuredPerson.objects.values_list("last_import_run_id", flat=True)
+    accounts = PersonalAccount.objects.values_list("last_import_run_id", flat=True)
+    assert (set(persons), set(accounts)) == ({run.pk}, {run.pk})
+
+
+def test_an_unchanged_person_keeps_the_import_that_last_wrote_it(tmp_path):
+    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    import_run.import_enrollment(path=write_csv(tmp_path, [row(1)], name="again.csv"))
+    assert InsuredPerson.objects.get().last_import_run_id == first.pk
+
+
+def test_a_changed_person_records_the_import_that_changed_it(tmp_path):
+    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
+    again = write_csv(tmp_path, [row(1, 姓名="改名"), row(2)], name="again.csv")
+    second = import_run.import_enrollment(path=again)
+    written = dict(InsuredPerson.objects.values_list("national_id", "last_import_run_id"))
+    assert written == {nid(1): second.pk, nid(2): first.pk}
+
+
+def test_a_changed_balance_records_the_import_on_the_account_only(tmp_path):
+    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    again = write_csv(tmp_path, [row(1, 个人账户余额="250.00")], name="again.csv")
+    second = import_run.import_enrollment(path=again)
+    person = InsuredPerson.objects.select_related("account").get()
+    assert (person.last_import_run_id, person.account.last_import_run_id) == (first.pk, second.pk)

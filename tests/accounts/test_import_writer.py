@@ -53,7 +53,7 @@ def test_person_inserted_by_another_session_meanwhile_is_upserted_not_lost():
     def import_chunk():
         try:
             with transaction.atomic():
-                result["chunk"] = write_chunk(payload, 2)
+                result["chunk"] = write_chunk(payload, 2, run_id=7)
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             result["error"] = error
         finally:
@@ -75,6 +75,7 @@ def test_person_inserted_by_another_session_meanwhile_is_upserted_not_lost():
     assert (person.name, str(person.enrolled_on)) == ("文件里的名字", "2020-01-01")
     assert PersonalAccount.objects.get(person=person).balance == 100
     assert InsuredPerson.objects.count() == 2
+    assert set(InsuredPerson.objects.values_list("last_import_run_id", flat=True)) == {7}
 
 
 @pytest.mark.parametrize("new_first", [False, True])

@@ -7,8 +7,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.choices import InsuranceType
+from accounts.importing.run import import_enrollment
+from accounts.models import InsuredPerson
 from policies.models import Region
 from portal.paginator import CappedCountPaginator
+from tests.accounts.enrollment_files import row, write_csv
 from tests.factories import InsuredPersonFactory, staff_user
 
 CHANGELIST = reverse("admin:accounts_insuredperson_changelist")
@@ -182,3 +185,36 @@ def test_adding_a_person_with_a_bad_checksum_names_the_fault(caseworker_client):
     )
     errors = response.context["adminform"].form.errors
     assert [e.code for e in errors.as_data()["national_id"]] == ["bad_checksum"]
+
+
+def _person_page(client, person) -> str:
+    url = reverse("admin:accounts_insuredperson_change", args=[person.pk])
+    return client.get(url).content.decode()
+
+
+def test_person_page_links_the_import_that_wrote_them_for_whoever_ran_it(
+    caseworker_client, caseworker, tmp_path
+):
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1)], name="济南名单.csv"), user=caseworker
+    )
+    page = _person_page(caseworker_client, InsuredPerson.objects.get())
+    progress = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    assert f'href="{progress}">第 {run.pk} 号导入 · 济南名单.csv · cw_jinan · ' in page
+
+
+def test_person_page_names_without_a_link_an_import_the_viewer_may_not_open(
+    client, caseworker, tmp_path
+):
+    run = import_enrollment(path=write_csv(tmp_path, [row(1)]), user=caseworker)
+    client.force_login(staff_user("caseworker", regions=["370100"], username="colleague"))
+    page = _person_page(client, InsuredPerson.objects.get())
+    progress = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    assert f"第 {run.pk} 号导入 · in.csv · cw_jinan · " in page and progress not in page
+
+
+def test_person_page_names_the_import_that_last_set_the_balance(caseworker_client, tmp_path):
+    import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    again = import_enrollment(path=write_csv(tmp_path, [row(1, 个人账户余额="9.90")], name="b.csv"))
+    page = _person_page(caseworker_client, InsuredPerson.objects.get())
+    assert page.count("号导入 · ") == 2 and f"第 {again.pk} 号导入 · b.csv · 命令行" in page
