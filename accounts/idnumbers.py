@@ -26,6 +26,9 @@ PROVINCE_PREFIXES = frozenset(
 _WEIGHT_SUM_OF_ZEROS = sum(WEIGHTS) * ord("0")
 
 
+_TEXT_MARKS = ("'", "=")
+
+
 def normalize(raw: str) -> str:
     """Return ``raw`` without surrounding spaces, full-width forms folded, ``x`` as ``X``.
 
@@ -35,11 +38,12 @@ def normalize(raw: str) -> str:
     """
     if not raw:
         return ""
-    text = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip()
-    if text[:1] == "'":
-        text = text[1:].strip()
-    elif text[:2] == '="' and text[-1:] == '"' and len(text) > 2:
-        text = text[2:-1].strip()
+    text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
+    if text.startswith(_TEXT_MARKS):  # one test on the usual path: these marks are rare
+        if text[0] == "'":
+            text = text[1:].strip()
+        elif text[:2] == '="' and text[-1] == '"' and len(text) > 2:
+            text = text[2:-1].strip()
     return text.upper()
 
 

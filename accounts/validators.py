@@ -110,12 +110,13 @@ def validate_national_id(value: str) -> None:
 def clean_mobile(value: str) -> str:
     """Return a mainland mobile number (11 digits, starting 1), or '' for blank."""
     number = re.sub(r"[\s-]", "", idnumbers.normalize(value))
-    if number.startswith("+86"):
-        number = number[3:]
-    elif number.startswith("0086") and len(number) == 15:
-        number = number[4:]
-    elif number.startswith("86") and len(number) == 13:  # the country code without its +
-        number = number[2:]
+    if len(number) > 11:  # a country code before it: +86, 86 or 0086
+        if number.startswith("+86"):
+            number = number[3:]
+        elif number.startswith("0086") and len(number) == 15:
+            number = number[4:]
+        elif number.startswith("86") and len(number) == 13:
+            number = number[2:]
     if not number:
         return ""
     if not _MOBILE.match(number):
