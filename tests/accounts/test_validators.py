@@ -127,12 +127,17 @@ def test_sex_and_birth_date_are_derived_from_the_number():
     assert (facts.birth_date, facts.sex) == (dt.date(1990, 2, 28), "F")
 
 
-@pytest.mark.parametrize("raw", ["13912345678", "139 1234 5678", "+8613912345678"])
+@pytest.mark.parametrize(
+    "raw",
+    ["13912345678", "139 1234 5678", "+8613912345678", "8613912345678", "0086 139 1234 5678"],
+)
 def test_mobile_numbers_are_normalised(raw):
     assert clean_mobile(raw) == "13912345678"
 
 
-@pytest.mark.parametrize("raw", ["1391234567", "23912345678", "010-12345678"])
+@pytest.mark.parametrize(
+    "raw", ["1391234567", "23912345678", "010-12345678", "+86", "86139123456", "+861391234"]
+)
 def test_non_mobile_numbers_are_rejected_with_bad_phone(raw):
     with pytest.raises(ValidationError) as excinfo:
         clean_mobile(raw)
@@ -141,6 +146,11 @@ def test_non_mobile_numbers_are_rejected_with_bad_phone(raw):
 
 def test_amount_with_thousands_separator_is_parsed():
     assert clean_amount("12,345.6") == Decimal("12345.60")
+
+
+@pytest.mark.parametrize("raw", ["¥1,234.50", "￥1234.5", "1234.50元", " ¥ 1234.50 元 "])
+def test_amount_with_a_currency_sign_or_unit_is_parsed(raw):
+    assert clean_amount(raw) == Decimal("1234.50")
 
 
 @pytest.mark.parametrize(
