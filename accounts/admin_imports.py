@@ -21,7 +21,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -511,6 +511,7 @@ class ImportRunAdmin(PortalModelAdmin):
             dry_run=dry_run,
             stored_file=str(stored),
             status=ImportRun.Status.RUNNING if preview is None else ImportRun.Status.PREVIEW,
+            language=translation.get_language() or "",
         )
         if preview is not None:
             return redirect("admin:accounts_importrun_preview", run.pk)

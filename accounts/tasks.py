@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
+from django.utils import translation
 from django_tasks import task
 
 from .importing.run import import_enrollment
@@ -16,5 +18,9 @@ def run_enrollment_import(run_id: int) -> str:
     run = ImportRun.objects.select_related("user").get(pk=run_id)
     if run.status != ImportRun.Status.RUNNING or run.finished_at:
         return run.summary  # already done (a task delivered twice)
-    run = import_enrollment(path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run)
+    # Messages, warnings and faults in the language of whoever started it.
+    with translation.override(run.language or settings.LANGUAGE_CODE):
+        run = import_enrollment(
+            path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run
+        )
     return run.summary

@@ -64,6 +64,7 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
             dry_run=old.dry_run,
             stored_file=old.stored_file,
             status=ImportRun.Status.RUNNING,
+            language=old.language,
         )
         if old.status == ImportRun.Status.STOPPED:
             said = stopped_message(old)

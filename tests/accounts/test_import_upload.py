@@ -7,9 +7,11 @@ tests confirm it and follow the background job.
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import ImportRun, InsuredPerson
@@ -151,3 +153,19 @@ def test_upload_page_lights_only_its_own_sidebar_item(caseworker_client):
 def test_runs_list_lights_only_the_runs_sidebar_item(caseworker_client):
     response = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
     assert lit_sidebar_items(response) == ["导入记录"]
+
+
+@with_worker
+def test_background_import_writes_its_messages_in_the_language_of_whoever_started_it(
+    caseworker_client,
+):
+    caseworker_client.cookies["django_language"] = "en"
+    content = GOOD.replace("参保日期\n".encode("gb18030"), "参保日期,备注\n".encode("gb18030"))
+    # The request leaves English active in this thread; the worker is a process of its own.
+    with translation.override(settings.LANGUAGE_CODE):
+        upload(caseworker_client, content, dry_run="on")  # a dry run goes straight to the worker
+    with translation.override(settings.LANGUAGE_CODE):
+        run_worker()
+    run = ImportRun.objects.get()
+    assert run.warnings == ["Unknown columns were ignored: 备注."]
+    assert run.errors.get().message.startswith("The check character should be")
