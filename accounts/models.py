@@ -18,6 +18,25 @@ from .choices import InsuranceType, PersonStatus, Sex
 from .validators import clean_national_id, validate_mobile, validate_national_id
 
 
+def last_import_run_field() -> models.ForeignKey:
+    """The import that last wrote a row (who, when, from which file).
+
+    A plain number, with no foreign key check or index, so that it adds nothing but
+    its bytes to a bulk load. Import runs are never deleted.
+    """
+    return models.ForeignKey(
+        "ImportRun",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("last written by import"),
+    )
+
+
 class InsuredPerson(models.Model):
     """A person enrolled in basic medical insurance in one pooling region."""
 
@@ -52,20 +71,7 @@ class InsuredPerson(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    #: the import that last wrote this row (who, when, from which file): a plain number with
-    #: no foreign key check or index, so that it adds nothing but its bytes to a bulk load;
-    #: import runs are never deleted
-    last_import_run = models.ForeignKey(
-        "ImportRun",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("last written by import"),
-    )
+    last_import_run = last_import_run_field()
 
     class Meta:
         verbose_name = _("insured person")
@@ -156,20 +162,7 @@ class PersonalAccount(models.Model):
         _("balance (yuan)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    #: the import that last wrote this balance (who, when, from which file): a plain number with
-    #: no foreign key check or index, so that it adds nothing but its bytes to a bulk load;
-    #: import runs are never deleted
-    last_import_run = models.ForeignKey(
-        "ImportRun",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("last written by import"),
-    )
+    last_import_run = last_import_run_field()
 
     class Meta:
         verbose_name = _("personal account")
