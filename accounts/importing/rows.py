@@ -128,6 +128,10 @@ def _key(header: str) -> str:
 
 
 SYNONYMS = {_key(s): name for name, words in FIELDS.items() for s in words}
+#: columns the identity number decides (the portal's export writes them): read past
+DERIVED_KEYS = frozenset(
+    _key(s) for s in ("性别", "出生日期", "出生年月", "sex", "gender", "birth_date", "birthdate")
+)
 
 
 class MissingColumns(Exception):
@@ -146,23 +150,27 @@ class Columns:
     ignored: list[str]  # columns no field is known by
     repeated: list[str] = field(default_factory=list)  # a field's column again: not read
     line: int = 1  # of the header: below a title and notes, which were skipped
+    #: sex and birth date, as the portal's own export has them: the identity number says both
+    derived: list[str] = field(default_factory=list)
 
     @classmethod
     def from_header(cls, header: list[str], line: int = 1) -> Columns:
         index: dict[str, int] = {}
-        ignored, repeated = [], []
+        ignored, repeated, derived = [], [], []
         for position, title in enumerate(header):
             name = SYNONYMS.get(_key(title))
             if name and name not in index:
                 index[name] = position
             elif name:
                 repeated.append(title)
+            elif _key(title) in DERIVED_KEYS:
+                derived.append(title)
             elif title.strip() and _key(title) != _key(MEND_TITLE):
                 ignored.append(title)
         missing = [f for f in REQUIRED if f not in index]
         if missing:
             raise MissingColumns(missing)
-        return cls(index, header, ignored, repeated, line)
+        return cls(index, header, ignored, repeated, line, derived)
 
     @classmethod
     def can_head(cls, row: list[str]) -> bool:
@@ -194,6 +202,11 @@ class Columns:
         if self.ignored:
             said.append(
                 _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}
+            )
+        if self.derived:
+            said.append(
+                _("%(names)s: taken from the identity number, so these columns were not read.")
+                % {"names": "、".join(self.derived)}
             )
         if self.repeated:
             said.append(

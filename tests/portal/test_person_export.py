@@ -160,6 +160,7 @@ def test_exported_csv_imports_again_as_unchanged(supervisor_client, tmp_path):
     path.write_text(csv_text(export(supervisor_client, "0")), encoding="utf-8")
     run = import_enrollment(path=path)
     assert (run.unchanged, run.created, run.updated, run.failed) == (3, 0, 0, 0)
+    assert run.warnings == ["性别、出生日期由身份证号确定，这些列未读取。"]
 
 
 def test_csv_export_writes_an_identity_number_ending_in_x_alike(supervisor_client):
