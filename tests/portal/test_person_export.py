@@ -160,7 +160,17 @@ def test_exported_csv_imports_again_as_unchanged(supervisor_client, tmp_path):
     path.write_text(csv_text(export(supervisor_client, "0")), encoding="utf-8")
     run = import_enrollment(path=path)
     assert (run.unchanged, run.created, run.updated, run.failed) == (3, 0, 0, 0)
-    assert run.warnings == ["性别、出生日期由身份证号确定，这些列未读取。"]
+
+
+def test_exported_csv_imports_again_noting_that_sex_and_birth_date_come_from_the_number(
+    supervisor_client, tmp_path
+):
+    from accounts.importing.run import import_enrollment
+
+    InsuredPersonFactory()
+    path = tmp_path / "参保人.csv"
+    path.write_text(csv_text(export(supervisor_client, "0")), encoding="utf-8")
+    assert import_enrollment(path=path).warnings == ["性别、出生日期由身份证号确定，这些列未读取。"]
 
 
 def test_csv_export_writes_an_identity_number_ending_in_x_alike(supervisor_client):
