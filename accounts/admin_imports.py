@@ -44,7 +44,7 @@ from .importing.report import (
     run_faults,
     value_in_column,
 )
-from .importing.resume import can_resume, resume_run
+from .importing.resume import can_import_for_real, can_resume, import_for_real, resume_run
 from .importing.rows import Columns, MissingColumns
 from .importing.run import earlier_imports
 from .importing.stop import stop_run
@@ -421,6 +421,11 @@ class ImportRunAdmin(PortalModelAdmin):
             path("<int:pk>/confirm/", wrap(self.confirm_view), name="accounts_importrun_confirm"),
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="accounts_importrun_cancel"),
             path("<int:pk>/resume/", wrap(self.resume_view), name="accounts_importrun_resume"),
+            path(
+                "<int:pk>/import-for-real/",
+                wrap(self.import_for_real_view),
+                name="accounts_importrun_import_for_real",
+            ),
             path("<int:pk>/stop/", wrap(self.stop_view), name="accounts_importrun_stop"),
             path(
                 "<int:pk>/progress/", wrap(self.progress_view), name="accounts_importrun_progress"
@@ -624,6 +629,23 @@ class ImportRunAdmin(PortalModelAdmin):
         messages.success(request, _("The file is being imported again."))
         return redirect("admin:accounts_importrun_progress", new.pk)
 
+    def import_for_real_view(self, request, pk):
+        """Import the file of a finished dry run for real, as a new run (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        new = import_for_real(run=run, language=translation.get_language() or "")
+        if new is None:
+            messages.warning(
+                request,
+                _("Only a finished dry run whose file is still kept can be imported for real."),
+            )
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        self.log_change(request, run, _("Imported for real as import no. %d.") % new.pk)
+        self.log_addition(request, new, _("Imported for real after dry run no. %d.") % run.pk)
+        messages.success(request, _("The file is being imported for real."))
+        return redirect("admin:accounts_importrun_progress", new.pk)
+
     def progress_view(self, request, pk):
         """Show a run's progress bar, counts and, once finished, its error report."""
         if not self.has_view_permission(request):
@@ -658,6 +680,11 @@ class ImportRunAdmin(PortalModelAdmin):
             "regions_named": regions_named,
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
             "can_resume": may_act and can_resume(run),
+            "can_import_for_real": may_act and can_import_for_real(run),
+            # a real import of the same file, which importing this one for real would repeat
+            "imported_before": earlier_imports(run.sha256).first()
+            if may_act and run.dry_run
+            else None,
             "can_import": can_import(request.user),
             "can_stop": may_act
             and run.status == ImportRun.Status.RUNNING

@@ -1,4 +1,4 @@
-"""Imports whose process went away, and running their file again.
+"""Imports whose process went away, and running their file again; dry runs imported for real.
 
 A worker restarted during a deployment, or a killed ``import_enrollment``,
 leaves its run saying "running" with what it had committed so far. Such a
@@ -78,5 +78,42 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
             "id": new.pk,
         }
         old.save(update_fields=["status", "finished_at", "stored_file", "message"])
+        transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
+    return new
+
+
+def can_import_for_real(run: ImportRun) -> bool:
+    """Whether ``run`` is a finished dry run whose file is still kept, to import for real."""
+    return (
+        run.dry_run
+        and run.status == ImportRun.Status.FINISHED
+        and bool(run.stored_file)
+        and Path(run.stored_file).exists()
+    )
+
+
+def import_for_real(*, run: ImportRun, language: str = "") -> ImportRun | None:
+    """Import the file of a finished dry run for real, as a new run; None if it cannot be.
+
+    The dry run keeps its record, counts and report, and hands its stored file to
+    the new run, which is queued when this commits.
+    """
+    from accounts.tasks import run_enrollment_import
+
+    with transaction.atomic():
+        old = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not can_import_for_real(old):
+            return None
+        new = ImportRun.objects.create(
+            file_name=old.file_name,
+            sha256=old.sha256,
+            user=old.user,
+            dry_run=False,
+            stored_file=old.stored_file,
+            status=ImportRun.Status.RUNNING,
+            language=language or old.language,
+        )
+        old.stored_file = ""
+        old.save(update_fields=["stored_file"])
         transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
     return new

@@ -169,3 +169,67 @@ def test_background_import_writes_its_messages_in_the_language_of_whoever_starte
     run = ImportRun.objects.get()
     assert run.warnings == ["Unknown columns were ignored: 备注."]
     assert run.errors.get().message.startswith("The check character should be")
+
+
+def _import_for_real(client, run):
+    return client.post(reverse("admin:accounts_importrun_import_for_real", args=[run.pk]))
+
+
+@with_worker
+def test_finished_dry_run_can_be_imported_for_real_without_uploading_again(caseworker_client):
+    upload(caseworker_client, dry_run="on")
+    run_worker()
+    dry = ImportRun.objects.get()
+    page = caseworker_client.get(reverse("admin:accounts_importrun_progress", args=[dry.pk]))
+    assert b'data-testid="import-for-real"' in page.content
+    _import_for_real(caseworker_client, dry)
+    run_worker()
+    real = ImportRun.objects.exclude(pk=dry.pk).get()
+    assert (real.dry_run, real.status, real.created, real.failed) == (False, "finished", 1, 1)
+    assert InsuredPerson.objects.get().name == "张三"
+
+
+@with_worker
+def test_a_dry_run_is_imported_for_real_once(caseworker_client):
+    upload(caseworker_client, dry_run="on")
+    run_worker()
+    dry = ImportRun.objects.get()
+    _import_for_real(caseworker_client, dry)
+    _import_for_real(caseworker_client, dry)
+    assert ImportRun.objects.filter(dry_run=False).count() == 1
+
+
+def test_a_real_import_is_not_imported_for_real_again(caseworker_client):
+    upload_and_confirm(caseworker_client)
+    run = ImportRun.objects.get()
+    _import_for_real(caseworker_client, run)
+    assert ImportRun.objects.count() == 1
+
+
+@with_worker
+def test_another_users_dry_run_cannot_be_imported_for_real(caseworker_client, client):
+    upload(caseworker_client, dry_run="on")
+    run_worker()
+    dry = ImportRun.objects.get()
+    client.force_login(staff_user("caseworker", regions=["370100"], username="colleague"))
+    assert _import_for_real(client, dry).status_code == 404
+    assert ImportRun.objects.count() == 1
+
+
+def test_importing_for_real_takes_a_post(caseworker_client):
+    upload(caseworker_client, dry_run="on")
+    url = reverse("admin:accounts_importrun_import_for_real", args=[ImportRun.objects.get().pk])
+    assert caseworker_client.get(url).status_code == 405
+
+
+@with_worker
+def test_dry_run_of_a_file_imported_before_says_so_beside_importing_it_for_real(
+    caseworker_client,
+):
+    upload_and_confirm(caseworker_client)
+    run_worker()
+    upload(caseworker_client, dry_run="on")
+    run_worker()
+    dry = ImportRun.objects.get(dry_run=True)
+    page = caseworker_client.get(reverse("admin:accounts_importrun_progress", args=[dry.pk]))
+    assert "该文件已于" in page.content.decode() and "导入过" in page.content.decode()
