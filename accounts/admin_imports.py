@@ -611,40 +611,52 @@ class ImportRunAdmin(PortalModelAdmin):
         # The page says what came of it: stopped, or stopping after the rows being written.
         return redirect("admin:accounts_importrun_progress", run.pk)
 
+    def _file_imported_anew(self, request, pk, start, said):
+        """Start a new run of run ``pk``'s stored file with ``start(run)`` (POST only), and
+        go to its page. ``said``: the messages, as (refused, old run's log, new run's log,
+        done); the logs take the other run's number."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = self._run_to_import(request, pk)
+        refused, logged_old, logged_new, done = said
+        new = start(run)
+        if new is None:
+            messages.warning(request, refused)
+            return redirect("admin:accounts_importrun_progress", run.pk)
+        self.log_change(request, run, logged_old % new.pk)
+        self.log_addition(request, new, logged_new % run.pk)
+        messages.success(request, done)
+        return redirect("admin:accounts_importrun_progress", new.pk)
+
     def resume_view(self, request, pk):
         """Run the file of an import that ended early again, as a new run (POST only): its
         process went away, or it was stopped on request."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        run = self._run_to_import(request, pk)
-        new = resume_run(run=run)
-        if new is None:
-            messages.warning(
-                request,
+        return self._file_imported_anew(
+            request,
+            pk,
+            lambda run: resume_run(run=run),
+            (
                 _("This import cannot be run again: it is still moving, or its file is gone."),
-            )
-            return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, _("Run again as import no. %d.") % new.pk)
-        self.log_addition(request, new, _("Run again after import no. %d.") % run.pk)
-        messages.success(request, _("The file is being imported again."))
-        return redirect("admin:accounts_importrun_progress", new.pk)
+                _("Run again as import no. %d."),
+                _("Run again after import no. %d."),
+                _("The file is being imported again."),
+            ),
+        )
 
     def import_for_real_view(self, request, pk):
         """Import the file of a finished dry run for real, as a new run (POST only)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        run = self._run_to_import(request, pk)
-        new = import_for_real(run=run, language=translation.get_language() or "")
-        if new is None:
-            messages.warning(
-                request,
+        language = translation.get_language() or ""
+        return self._file_imported_anew(
+            request,
+            pk,
+            lambda run: import_for_real(run=run, language=language),
+            (
                 _("Only a finished dry run whose file is still kept can be imported for real."),
-            )
-            return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, _("Imported for real as import no. %d.") % new.pk)
-        self.log_addition(request, new, _("Imported for real after dry run no. %d.") % run.pk)
-        messages.success(request, _("The file is being imported for real."))
-        return redirect("admin:accounts_importrun_progress", new.pk)
+                _("Imported for real as import no. %d."),
+                _("Imported for real after dry run no. %d."),
+                _("The file is being imported for real."),
+            ),
+        )
 
     def progress_view(self, request, pk):
         """Show a run's progress bar, counts and, once finished, its error report."""
