@@ -204,6 +204,16 @@ def visible_runs(user, queryset):
     return queryset.filter(shown)
 
 
+def regions_named(run: ImportRun) -> str:
+    """Return the regions a run's rows name, as its page lists them (the first few)."""
+    named = Region.objects.filter(code__in=run.regions[:REGIONS_NAMED]).order_by("code")
+    said = "、".join(str(region) for region in named)
+    if len(run.regions) > REGIONS_NAMED:
+        more = len(run.regions) - REGIONS_NAMED
+        said += " " + _("and %(count)d more") % {"count": more}
+    return said
+
+
 def import_run_shown(user, run_id: int | None):
     """Return how a person's page names the import that last wrote a value of theirs:
     number, file, who and when; a link to the run's page if ``user`` may open it."""
@@ -674,11 +684,6 @@ class ImportRunAdmin(PortalModelAdmin):
         first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
         for fault in first_faults:
             fault.value = value_in_column(run, fault)
-        named = Region.objects.filter(code__in=run.regions[:REGIONS_NAMED]).order_by("code")
-        regions_named = "、".join(str(region) for region in named)
-        if len(run.regions) > REGIONS_NAMED:
-            more = len(run.regions) - REGIONS_NAMED
-            regions_named += " " + _("and %(count)d more") % {"count": more}
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": run.file_name},
@@ -689,7 +694,7 @@ class ImportRunAdmin(PortalModelAdmin):
             "faults_shown": faults_shown,
             "first_faults": first_faults,
             "faults_deleted": faults_deleted_message(run) if run.faults_deleted_at else "",
-            "regions_named": regions_named,
+            "regions_named": regions_named(run),
             "stopped": run.status == ImportRun.Status.INTERRUPTED or run.stalled(),
             "can_resume": may_act and can_resume(run),
             "can_import_for_real": may_act and can_import_for_real(run),
@@ -733,6 +738,7 @@ class ImportRunAdmin(PortalModelAdmin):
                 "message": run.message,
                 "warnings": run.warnings,
                 "encoding": run.shown_encoding(),
+                "regions": regions_named(run),
                 "done": run.finished_at is not None,
                 # the process went away, or no worker has begun the run: the page reloads
                 # to say so (and to offer running the file again)

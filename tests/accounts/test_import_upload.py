@@ -233,3 +233,12 @@ def test_dry_run_of_a_file_imported_before_says_so_beside_importing_it_for_real(
     dry = ImportRun.objects.get(dry_run=True)
     page = caseworker_client.get(reverse("admin:accounts_importrun_progress", args=[dry.pk]))
     assert "该文件已于" in page.content.decode() and "导入过" in page.content.decode()
+
+
+@with_worker
+def test_progress_status_names_the_regions_of_the_rows_for_the_page_to_show(caseworker_client):
+    upload_and_confirm(caseworker_client)
+    run_worker()
+    run = ImportRun.objects.get()
+    status = caseworker_client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
+    assert status["regions"] == "370100 济南市"
