@@ -39,7 +39,31 @@ def can_resume(run: ImportRun, now: dt.datetime | None = None) -> bool:
     request) and its file is still kept."""
     ended_early = (ImportRun.Status.INTERRUPTED, ImportRun.Status.STOPPED)
     stopped = run.status in ended_early or run.stalled(now)
-    return stopped and bool(run.stored_file) and Path(run.stored_file).exists()
+    return stopped and _file_kept(run)
+
+
+def _file_kept(run: ImportRun) -> bool:
+    """Whether ``run``'s uploaded file is still stored (retention deletes it)."""
+    return bool(run.stored_file) and Path(run.stored_file).exists()
+
+
+def _run_file_anew(old: ImportRun, *, dry_run: bool, language: str) -> ImportRun:
+    """Create and queue (once the caller's transaction commits) a new run of ``old``'s
+    stored file, which ``old`` hands over; ``old`` is saved by the caller."""
+    from accounts.tasks import run_enrollment_import
+
+    new = ImportRun.objects.create(
+        file_name=old.file_name,
+        sha256=old.sha256,
+        user=old.user,
+        dry_run=dry_run,
+        stored_file=old.stored_file,
+        status=ImportRun.Status.RUNNING,
+        language=language,
+    )
+    old.stored_file = ""
+    transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
+    return new
 
 
 def resume_run(*, run: ImportRun) -> ImportRun | None:
@@ -50,46 +74,29 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
     this commits.
     The new run counts as unchanged the rows the old one had written.
     """
-    from accounts.tasks import run_enrollment_import
-
     now = timezone.now()
     with transaction.atomic():
         old = ImportRun.objects.select_for_update().get(pk=run.pk)
         if not can_resume(old, now):
             return None
-        new = ImportRun.objects.create(
-            file_name=old.file_name,
-            sha256=old.sha256,
-            user=old.user,
-            dry_run=old.dry_run,
-            stored_file=old.stored_file,
-            status=ImportRun.Status.RUNNING,
-            language=old.language,
-        )
+        new = _run_file_anew(old, dry_run=old.dry_run, language=old.language)
         if old.status == ImportRun.Status.STOPPED:
             said = stopped_message(old)
         else:
             old.status = ImportRun.Status.INTERRUPTED
             said = interrupted_message(old)
         old.finished_at = old.finished_at or now
-        old.stored_file = ""
         old.message = _("%(said)s Its file was run again as import no. %(id)d.") % {
             "said": said,
             "id": new.pk,
         }
         old.save(update_fields=["status", "finished_at", "stored_file", "message"])
-        transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
     return new
 
 
 def can_import_for_real(run: ImportRun) -> bool:
     """Whether ``run`` is a finished dry run whose file is still kept, to import for real."""
-    return (
-        run.dry_run
-        and run.status == ImportRun.Status.FINISHED
-        and bool(run.stored_file)
-        and Path(run.stored_file).exists()
-    )
+    return run.dry_run and run.status == ImportRun.Status.FINISHED and _file_kept(run)
 
 
 def import_for_real(*, run: ImportRun, language: str = "") -> ImportRun | None:
@@ -98,22 +105,10 @@ def import_for_real(*, run: ImportRun, language: str = "") -> ImportRun | None:
     The dry run keeps its record, counts and report, and hands its stored file to
     the new run, which is queued when this commits.
     """
-    from accounts.tasks import run_enrollment_import
-
     with transaction.atomic():
         old = ImportRun.objects.select_for_update().get(pk=run.pk)
         if not can_import_for_real(old):
             return None
-        new = ImportRun.objects.create(
-            file_name=old.file_name,
-            sha256=old.sha256,
-            user=old.user,
-            dry_run=False,
-            stored_file=old.stored_file,
-            status=ImportRun.Status.RUNNING,
-            language=language or old.language,
-        )
-        old.stored_file = ""
+        new = _run_file_anew(old, dry_run=False, language=language or old.language)
         old.save(update_fields=["stored_file"])
-        transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
     return new
