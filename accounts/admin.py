@@ -7,9 +7,7 @@ import re
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
@@ -17,7 +15,7 @@ from unfold.contrib.import_export.forms import ExportForm
 
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
-from portal.exports import EXPORT_FORMATS
+from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
 
@@ -162,16 +160,10 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
                     )
                     % {"max": f"{XLSX_MAX_ROWS:,}"}
                 )
-            response = HttpResponse(
-                persons_xlsx(queryset), content_type=file_format.get_content_type()
-            )
+            content = persons_xlsx(queryset)
         else:
-            response = StreamingHttpResponse(
-                persons_csv(queryset), content_type="text/csv; charset=utf-8"
-            )
-        filename = self.get_export_filename(request, queryset, file_format)
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
+            content = persons_csv(queryset)
+        return download(content, self.get_export_filename(request, queryset, file_format))
 
     def get_export_filename(self, request, queryset, file_format):
         """参保人-YYYYMMDD, dated in Beijing time (django-import-export dates it in UTC)."""

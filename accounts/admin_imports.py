@@ -11,25 +11,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, When
 from django.db.models.expressions import RawSQL
-from django.http import (
-    Http404,
-    HttpResponse,
-    HttpResponseNotAllowed,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
 from policies.models import Region
 from portal.admin_base import PortalModelAdmin
+from portal.exports import download
 from portal.scoping import ALL, region_codes
 from portal.templatetags.portal_format import grouped
 
@@ -107,15 +101,6 @@ def faulty_rows_shown_sql(user):
 
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
 REGIONS_NAMED = 12  # regions named on a run's page; a national file may name hundreds
-
-
-def _download(workbook: bytes, name: str) -> HttpResponse:
-    """Return an XLSX workbook as a download named ``name`` (Chinese names kept, RFC 6266)."""
-    response = HttpResponse(
-        workbook, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
 
 
 def _subtle(text: str, *, nowrap: bool = False):
@@ -481,11 +466,7 @@ class ImportRunAdmin(PortalModelAdmin):
         """Download a blank enrollment file to fill in, as XLSX or CSV (``importing.template``)."""
         if not can_import(request.user) or fmt not in ("csv", "xlsx"):
             raise PermissionDenied
-        if fmt == "xlsx":
-            return _download(template_xlsx(), "参保数据模板.xlsx")
-        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(True, "参保数据模板.csv")
-        return response
+        return download(template_xlsx() if fmt == "xlsx" else template_csv(), f"参保数据模板.{fmt}")
 
     def _accept_upload(self, request, form):
         """Store and check the uploaded file; return where to go next, or None with form errors."""
@@ -776,7 +757,7 @@ class ImportRunAdmin(PortalModelAdmin):
         if too_large := self._too_large_for_xlsx(request, run, regions):
             return too_large
         rows = rows_to_mend_xlsx(run, run_faults(run, regions))
-        return _download(rows, f"待修改的行-第{run.pk}号.xlsx")
+        return download(rows, f"待修改的行-第{run.pk}号.xlsx")
 
     def report_view(self, request, pk, fmt):
         """Download the error report of a run the user may see, as CSV or XLSX."""
@@ -790,9 +771,5 @@ class ImportRunAdmin(PortalModelAdmin):
         if fmt == "xlsx":
             if too_large := self._too_large_for_xlsx(request, run, regions):
                 return too_large
-            return _download(report_xlsx(run, faults), f"{stem}.xlsx")
-        response = StreamingHttpResponse(
-            report_csv_chunks(run, faults), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.csv")
-        return response
+            return download(report_xlsx(run, faults), f"{stem}.xlsx")
+        return download(report_csv_chunks(run, faults), f"{stem}.csv")

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from import_export.formats import base_formats
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -29,6 +31,22 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content, name: str) -> HttpResponse:
+    """Return ``content`` as a file to save, named ``name`` (Chinese names kept, RFC 6266).
+
+    ``content`` is the whole file (bytes or text), or an iterator of pieces to stream;
+    its type follows the name's extension: CSV or XLSX.
+    """
+    kind = "text/csv; charset=utf-8" if name.endswith(".csv") else XLSX_TYPE
+    whole = isinstance(content, (bytes, str))
+    response = (HttpResponse if whole else StreamingHttpResponse)(content, content_type=kind)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 #: more digits than Excel shows in full (see above); with the X an identity number may end
