@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from portal.exports import csv_pieces, csv_text, xlsx_bytes
+from portal.exports import csv_for_excel, xlsx_bytes
 
 from .choices import InsuranceType, PersonStatus, Sex
 
@@ -63,10 +63,7 @@ def persons_csv(queryset: QuerySet) -> Iterator[bytes]:
 
     The identity number comes in Excel's text form, ="370102…" (``portal.exports.csv_text``).
     """
-    yield "\ufeff".encode()
-    rows = ([csv_text(v) for v in row] for row in person_rows(queryset))
-    for text, _count in csv_pieces(HEADERS, rows, CSV_ROWS_PER_PIECE):
-        yield text.encode("utf-8")
+    return csv_for_excel(HEADERS, person_rows(queryset), CSV_ROWS_PER_PIECE)
 
 
 def persons_xlsx(queryset: QuerySet) -> bytes:

@@ -65,18 +65,19 @@ def csv_text(value) -> str:
 
 
 def csv_pieces(
-    header: list[str], rows: Iterable[list[str]], rows_per_piece: int
+    header: list, rows: Iterable[list], rows_per_piece: int
 ) -> Iterator[tuple[str, int]]:
-    """Yield ``header`` and ``rows`` (cells as text) as CSV in pieces, each with its row count.
+    """Yield ``header`` and ``rows`` as CSV text in pieces, each with its row count.
 
-    For a streamed download: memory holds one piece, whatever the number of rows.
+    Each cell is written by ``csv_text``. Memory holds one piece, whatever the
+    number of rows.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([csv_text(v) for v in header])
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([csv_text(v) for v in row])
         count += 1
         if count == rows_per_piece:
             yield buffer.getvalue(), count
@@ -84,6 +85,14 @@ def csv_pieces(
             buffer.truncate()
             count = 0
     yield buffer.getvalue(), count
+
+
+def csv_for_excel(header: list, rows: Iterable[list], rows_per_piece: int) -> Iterator[bytes]:
+    """Yield ``header`` and ``rows`` as UTF-8 CSV with a BOM (which Excel needs to show
+    Chinese), in pieces of ``rows_per_piece`` rows: a download to stream."""
+    yield "\ufeff".encode()
+    for text, _count in csv_pieces(header, rows, rows_per_piece):
+        yield text.encode("utf-8")
 
 
 def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=False) -> bytes:

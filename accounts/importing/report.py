@@ -10,7 +10,7 @@ from operator import attrgetter
 from django.db.models import QuerySet
 
 from accounts.models import ImportRowError, ImportRun
-from portal.exports import csv_pieces, csv_text, xlsx_bytes
+from portal.exports import csv_for_excel, csv_pieces, xlsx_bytes
 
 from .rows import MEND_TITLE
 
@@ -58,7 +58,8 @@ def value_in_column(run: ImportRun, fault: ImportRowError) -> str:
 def write_report_csv(run: ImportRun, stream) -> int:
     """Write the whole report of ``run`` as CSV to a text stream; return how many faults."""
     count = 0
-    for text, rows in _csv_pieces(run, run_faults(run)):
+    pieces = csv_pieces(report_header(run), report_rows(run_faults(run)), CSV_ROWS_PER_PIECE)
+    for text, rows in pieces:
         stream.write(text)
         count += rows
     return count
@@ -66,15 +67,7 @@ def write_report_csv(run: ImportRun, stream) -> int:
 
 def report_csv_chunks(run: ImportRun, faults: QuerySet[ImportRowError]) -> Iterator[bytes]:
     """Yield the report as UTF-8 CSV with a BOM (for Excel), a few thousand rows at a time."""
-    yield "\ufeff".encode()
-    for text, _rows in _csv_pieces(run, faults):
-        yield text.encode("utf-8")
-
-
-def _csv_pieces(run: ImportRun, faults: QuerySet[ImportRowError]) -> Iterator[tuple[str, int]]:
-    """Yield the report's CSV text in pieces, each with how many faults it holds."""
-    rows = ([csv_text(v) for v in row] for row in report_rows(faults))
-    return csv_pieces([csv_text(v) for v in report_header(run)], rows, CSV_ROWS_PER_PIECE)
+    return csv_for_excel(report_header(run), report_rows(faults), CSV_ROWS_PER_PIECE)
 
 
 def report_xlsx(run: ImportRun, faults: QuerySet[ImportRowError]) -> bytes:
