@@ -109,7 +109,7 @@ def template_xlsx() -> bytes:
             _(
                 "Columns may come in any order, with these Chinese names or the English ones "
                 "(national_id, name, insurance_type, region, enrolled_on, balance, mobile, "
-                "status). Only the first sheet is imported."
+                "status). The import reads the first sheet with a header row: the first sheet here."
             )
         ]
     )
