@@ -61,12 +61,17 @@ def test_confirmed_upload_queues_the_import_and_the_worker_runs_it(caseworker_cl
     assert InsuredPerson.objects.get().name == "张三"
 
 
-@with_worker
-def test_progress_status_reports_counts_as_json(caseworker_client):
-    upload_and_confirm(caseworker_client)
+def _status_once_imported(client) -> dict:
+    """Upload and confirm a small file, let the worker import it; return the status JSON."""
+    upload_and_confirm(client)
     run_worker()
     run = ImportRun.objects.get()
-    status = caseworker_client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
+    return client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
+
+
+@with_worker
+def test_progress_status_reports_counts_as_json(caseworker_client):
+    status = _status_once_imported(caseworker_client)
     assert status["done"] is True
     assert (status["created"], status["failed"], status["progress"]) == (1, 1, 100)
 
@@ -237,8 +242,4 @@ def test_dry_run_of_a_file_imported_before_says_so_beside_importing_it_for_real(
 
 @with_worker
 def test_progress_status_names_the_regions_of_the_rows_for_the_page_to_show(caseworker_client):
-    upload_and_confirm(caseworker_client)
-    run_worker()
-    run = ImportRun.objects.get()
-    status = caseworker_client.get(reverse("admin:accounts_importrun_status", args=[run.pk])).json()
-    assert status["regions"] == "370100 济南市"
+    assert _status_once_imported(caseworker_client)["regions"] == "370100 济南市"
