@@ -1,0 +1,140 @@
+"""XLSX sheets: read whole by calamine when they fit in memory, else streamed by openpyxl.
+
+Both readers must give the import the same header, rows and line numbers.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from openpyxl import Workbook
+
+from accounts.importing import reader
+from accounts.importing.reader import open_source
+from accounts.models import ImportRun
+from tests.accounts.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
+
+
+def read_all(path, rows_per_chunk=3):
+    source = open_source(path)
+    got = []
+    for lines, rows in source.chunks(rows_per_chunk):
+        got.extend(zip(lines, rows, strict=True))
+    return source.header, source.header_line, source.notes, got
+
+
+def read_streamed(path, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(reader, "IN_MEMORY_BYTES", 0)
+        return read_all(path)
+
+
+@pytest.fixture
+def untidy_workbook(tmp_path):
+    """A workbook as people keep them: notes above, an empty column A, all kinds of cells."""
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active["A1"] = "请在下一页填写"
+    sheet = book.create_sheet("参保名单")
+    sheet["B1"] = "2026年11月参保人员名单"
+    for offset, title in enumerate(HEADER):
+        sheet.cell(row=3, column=2 + offset, value=title)
+    cells = [
+        [nid(1), "张一", "职工", 370100, dt.datetime(2020, 5, 6), 88.5, 13800000000, "正常"],
+        [nid(2), "李二", "居民", "370100", dt.date(2021, 2, 3), None, None, "暂停"],
+        [],  # a blank row between rows
+        [float(nid(3)), "王三", "职工", 370100, "2019/1/2", 1234, True, dt.time(8, 30)],
+        [nid(4), " 赵四 ", "职工", 370100, dt.datetime(2020, 1, 1, 9, 15), 0.1 + 0.2, "", ""],
+    ]
+    for offset, values in enumerate(cells):
+        for column, value in enumerate(values):
+            sheet.cell(row=4 + offset, column=2 + column, value=value)
+    sheet.cell(row=9, column=14, value="a note far to the right")
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+    return path
+
+
+def opened_whole(path) -> bool:
+    whole = reader._whole_workbook(path)
+    if whole is not None:
+        whole[0].close()
+    return whole is not None
+
+
+def test_a_workbook_that_fits_in_memory_is_read_whole(untidy_workbook):
+    assert opened_whole(untidy_workbook)
+
+
+def test_a_sheet_read_whole_gives_the_rows_and_lines_the_streaming_reader_gives(
+    untidy_workbook, monkeypatch
+):
+    whole = read_all(untidy_workbook)
+    streamed = read_streamed(untidy_workbook, monkeypatch)
+    header, header_line, notes, rows = whole
+    assert (header[1:9], header_line) == (HEADER, 3)
+    assert len(notes) == 1 and "“参保名单”" in notes[0]  # read from it, the sheet before has none
+    assert [line for line, _values in rows] == [4, 5, 7, 8, 9]
+    assert rows[0][1][1:9] == [
+        nid(1),
+        "张一",
+        "职工",
+        "370100",
+        "2020-05-06",
+        "88.5",
+        "13800000000",
+        "正常",
+    ]
+    assert whole == streamed
+
+
+WORKBOOKS = {
+    "one sheet": [("参保名单", sheet_rows(1, 2), False)],
+    "instructions first": [
+        ("填表说明", [["请按下一页格式填写"]], False),
+        ("名单", sheet_rows(1), False),
+    ],
+    "a hidden sheet with a header first": [
+        ("旧名单", sheet_rows(7), True),
+        ("名单", sheet_rows(1, 2), False),
+    ],
+    "two sheets with a header": [("济南", sheet_rows(1), False), ("青岛", sheet_rows(2), False)],
+    "no header anywhere": [("说明", [["姓名", "电话"], ["张三", "139"]], False)],
+    "a header and no rows": [("名单", [HEADER], False)],
+    "a totals row below a blank one": [
+        ("名单", [*sheet_rows(3), [], ["合计", "", "", "", "", 100]], False),
+    ],
+}
+
+
+@pytest.mark.parametrize("sheets", WORKBOOKS.values(), ids=WORKBOOKS.keys())
+def test_whole_and_streamed_choose_the_same_sheet_and_read_the_same_rows(
+    tmp_path, monkeypatch, sheets
+):
+    path = write_workbook(tmp_path / "名单.xlsx", sheets)
+    assert opened_whole(path)
+    assert read_all(path) == read_streamed(path, monkeypatch)
+
+
+def test_a_sheet_too_large_for_memory_is_streamed(untidy_workbook, monkeypatch):
+    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 2_000)  # its XML fits, its cells do not
+    assert not opened_whole(untidy_workbook)
+
+
+def test_a_sheet_whose_xml_alone_is_too_large_is_streamed_and_read(tmp_path, monkeypatch):
+    path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(*range(1, 40)), False)])
+    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 100)
+    assert not opened_whole(path)
+    assert len(read_all(path)[3]) == 39
+
+
+@pytest.mark.django_db
+def test_a_formula_error_in_a_balance_is_refused_with_the_error_not_read_as_empty(tmp_path):
+    # calamine reads an error cell as empty: an empty balance would keep the old one.
+    values = [row(1)[h] for h in HEADER]
+    values[HEADER.index("个人账户余额")] = "#DIV/0!"  # openpyxl writes it as an error cell
+    path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", [HEADER, values], False)])
+    assert not opened_whole(path)
+    call_command("import_enrollment", str(path))
+    fault = ImportRun.objects.get().errors.get()
+    assert (fault.column, fault.values[HEADER.index("个人账户余额")]) == ("个人账户余额", "#DIV/0!")
