@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -587,6 +588,9 @@ IN_MEMORY_BYTES = 160 * 2**20
 CELL_BYTES = 80
 _CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, with or without a namespace prefix
 _ERROR_CELLS = (b't="e"', b"t='e'")
+#: A number of 16 digits or more, written whole by a program (Excel keeps 15): openpyxl
+#: reads it exactly (an identity number), calamine as a float that has lost its last digits.
+_LONG_NUMBER = re.compile(rb"<(?:\w+:)?v>-?[0-9]{16}")
 
 
 def _whole_workbook(path: Path) -> tuple | None:
@@ -595,8 +599,8 @@ def _whole_workbook(path: Path) -> tuple | None:
 
     Streamed: a sheet would take more than ``IN_MEMORY_BYTES``, or a cell holds a formula's
     error (#DIV/0!), which calamine reads as an empty cell and openpyxl as the error the
-    checks then name. The sheets' XML is scanned for both first (about 0.1 s for 100,000
-    rows).
+    checks then name, or a number of 16 digits or more (``_LONG_NUMBER``). The sheets' XML
+    is scanned for these first (about 0.1 s for 100,000 rows).
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -612,10 +616,10 @@ def _whole_workbook(path: Path) -> tuple | None:
                 with archive.open(info) as xml:
                     for block in iter(lambda xml=xml: xml.read(1 << 20), b""):
                         text = tail + block
-                        if any(tag in text for tag in _ERROR_CELLS):
+                        if any(tag in text for tag in _ERROR_CELLS) or _LONG_NUMBER.search(text):
                             return None
                         cells += sum(text.count(tag) - tail.count(tag) for tag in _CELL_TAGS)
-                        tail = block[-8:]
+                        tail = block[-32:]
                 if cells * CELL_BYTES + info.file_size > IN_MEMORY_BYTES:
                     return None
     except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, ValueError):

@@ -4,6 +4,7 @@ Both readers must give the import the same header, rows and line numbers.
 """
 
 import datetime as dt
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -126,6 +127,51 @@ def test_a_sheet_whose_xml_alone_is_too_large_is_streamed_and_read(tmp_path, mon
     monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 100)
     assert not opened_whole(path)
     assert len(read_all(path)[3]) == 39
+
+
+def test_dates_in_every_format_read_the_same_whole_and_streamed(tmp_path, monkeypatch):
+    formats = [
+        'yyyy"年"m"月"d"日"',
+        "[DBNum1][$-804]yyyy年m月d日",
+        "yyyy/m/d",
+        "m/d/yy h:mm",
+        "dd/mm/yyyy",
+        "yyyymmdd",
+        "e年m月d日",
+        "General",
+        "@",
+        "[h]:mm:ss",
+    ]
+    book = Workbook()
+    book.active.append(HEADER)
+    for seq, number_format in enumerate(formats, start=1):
+        book.active.append([nid(seq), f"张{seq}", "职工", "370100", dt.datetime(2021, 2, 3)])
+        book.active.cell(row=seq + 1, column=5).number_format = number_format
+    path = tmp_path / "日期.xlsx"
+    book.save(path)
+    assert opened_whole(path)
+    whole = read_all(path)
+    assert [values[4] for _line, values in whole[3]][:3] == ["2021-02-03"] * 3
+    assert whole == read_streamed(path, monkeypatch)
+
+
+def test_a_number_of_eighteen_digits_written_whole_is_streamed_and_read_exactly(tmp_path):
+    # Not Excel (which keeps 15 digits) but a program: openpyxl reads it exactly.
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append([0, "张三", "职工", "370100", "2020-01-01"])
+    path = tmp_path / "导出.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    whole_number = f'<c r="A2" t="n"><v>{nid(1)}</v>'.encode()
+    parts[sheet] = parts[sheet].replace(b'<c r="A2" t="n"><v>0</v>', whole_number)
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in parts.items():
+            rewritten.writestr(name, data)
+    assert not opened_whole(path)
+    assert read_all(path)[3][0][1][0] == nid(1)
 
 
 @pytest.mark.django_db
