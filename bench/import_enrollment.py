@@ -14,8 +14,8 @@ after those last two copies). Then the write floor: the imported persons copied 
 PostgreSQL alone (one ``INSERT … SELECT``, no Python) into scratch tables
 shaped like ours, with and without the secondary indexes and the region
 foreign key; both imports and the raw COPY again with the rows in random
-order; and an XLSX import of the first 100,000 rows (openpyxl's read-only
-reader bounds it). Each measurement starts after a ``CHECKPOINT``.
+order; and an XLSX import of the first 100,000 rows, read whole by calamine and
+then streamed by openpyxl. Each measurement starts after a ``CHECKPOINT``.
 """
 
 from __future__ import annotations
