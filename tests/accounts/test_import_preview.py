@@ -325,6 +325,16 @@ def test_the_preview_page_shows_the_counts_and_each_row(caseworker_client):
     assert "确认导入" in html and "取消" in html
 
 
+def test_a_fault_of_no_one_column_is_shown_without_a_column_before_it(caseworker_client):
+    totals = {"身份证号": "合计", "个人账户余额": "200.00"}
+    upload(caseworker_client, csv_bytes([row(1), totals]))
+
+    response = caseworker_client.get(preview_url(ImportRun.objects.get()))
+
+    html = response.content.decode()
+    assert "<li>这是合计行，不是参保人，未导入。</li>" in html
+
+
 def test_the_preview_page_shows_at_most_so_many_rows_of_each_outcome(
     caseworker_client, monkeypatch
 ):
