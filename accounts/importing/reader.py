@@ -109,8 +109,17 @@ def open_source(path: Path, name: str | None = None) -> Source:
     if not head.strip():
         raise UnreadableFile(_("The file is empty."))
     if head.startswith(b"PK\x03\x04"):
+        _check_workbook(path)
         return _open_xlsx(path, name or path.name)
     if head.startswith(OLE2_MAGIC):
+        if _holds(path, ENCRYPTED_PACKAGE):
+            raise UnreadableFile(
+                _(
+                    "This workbook is protected by a password, so it cannot be read. Open it "
+                    "in Excel, clear the password (File → Info → Protect Workbook → Encrypt "
+                    "with Password), save it, and upload it again."
+                )
+            )
         raise UnreadableFile(
             _("This is an Excel 97–2003 (.xls) file: save it in Excel as .xlsx or as CSV.")
         )
@@ -227,6 +236,40 @@ def _sample_rows(head: bytes, encoding: str, delimiter: str) -> Iterator[list[st
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) and other OLE files
+#: The stream that holds a password-protected workbook, named in its OLE file's directory.
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _holds(path: Path, marker: bytes) -> bool:
+    """Whether the file at ``path`` holds ``marker`` anywhere (read a megabyte at a time)."""
+    tail = b""
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if marker in tail + block:
+                return True
+            tail = block[-len(marker) :]
+    return False
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse a ZIP file that is not an XLSX workbook, saying what it is when that is known."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            kind = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
+        raise UnreadableFile(_("This is not a readable XLSX file.")) from error
+    if "xl/workbook.xml" in names:
+        return
+    if "xl/workbook.bin" in names:
+        raise UnreadableFile(
+            _("This is an Excel binary workbook (.xlsb): save it in Excel as .xlsx or as CSV.")
+        )
+    if kind.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        raise UnreadableFile(
+            _("This is an OpenDocument spreadsheet (.ods): save it as .xlsx or as CSV.")
+        )
+    raise UnreadableFile(_("This is not a readable XLSX file."))
 
 
 def _delimiter(head: bytes, encoding: str) -> str:

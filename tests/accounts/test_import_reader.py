@@ -3,6 +3,7 @@
 import csv
 import io
 import random
+import zipfile
 
 import pytest
 
@@ -206,6 +207,40 @@ def test_files_excel_saves_in_other_formats_are_named_with_what_to_do(tmp_path, 
     with pytest.raises(UnreadableFile, match=says.replace(".", r"\.")) as error:
         open_source(path)
     assert "CSV" in str(error.value)
+
+
+def test_a_password_protected_workbook_is_refused_with_how_to_clear_the_password(tmp_path):
+    # What Excel saves: an OLE file whose directory names the encrypted package.
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(reader.OLE2_MAGIC + bytes(2000) + reader.ENCRYPTED_PACKAGE + bytes(3000))
+    with pytest.raises(UnreadableFile) as error:
+        open_source(path)
+    assert "密码" in str(error.value) and "用密码进行加密" in str(error.value)
+
+
+def zipped(path, files: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("files", "says"),
+    [
+        ({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x83\x01"}, ".xlsb"),
+        (
+            {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"},
+            ".ods",
+        ),
+        ({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}, "XLSX"),
+    ],
+    ids=["Excel binary workbook", "OpenDocument spreadsheet", "a Word document"],
+)
+def test_other_zip_files_are_refused_naming_what_they_are(tmp_path, files, says):
+    path = zipped(tmp_path / "名单.xlsx", files)
+    with pytest.raises(UnreadableFile, match=says.replace(".", r"\.")):
+        open_source(path)
 
 
 def test_every_line_comes_back_as_a_row_or_a_broken_line_whatever_quotes_are_left_open(
