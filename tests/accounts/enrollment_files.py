@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -68,3 +69,68 @@ def write_workbook(path, sheets):
 def sheet_rows(*numbers):
     """A sheet's rows: the header, then the rows of persons ``numbers``."""
     return [HEADER, *([row(n)[h] for h in HEADER] for n in numbers)]
+
+
+def write_shared_strings_workbook(path, rows):
+    """Save an XLSX whose text cells refer to a shared strings table, as Excel saves them.
+
+    (openpyxl writes each text in its cell.) Numbers stay numbers; None leaves a cell out.
+    """
+    from xml.sax.saxutils import escape
+
+    from openpyxl.utils import get_column_letter
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    strings: dict[str, int] = {}
+    sheet_rows = []
+    for number, values in enumerate(rows, start=1):
+        cells = []
+        for column, value in enumerate(values, start=1):
+            ref = f"{get_column_letter(column)}{number}"
+            if value is None:
+                continue
+            if isinstance(value, str):
+                index = strings.setdefault(value, len(strings))
+                cells.append(f'<c r="{ref}" t="s"><v>{index}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+        sheet_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    table = "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+            '<sheet name="参保名单" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{relations}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>'
+        ),
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}">{table}</sst>',
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path

@@ -4,6 +4,7 @@ Both readers must give the import the same header, rows and line numbers.
 """
 
 import datetime as dt
+import io
 import zipfile
 
 import pytest
@@ -13,7 +14,14 @@ from openpyxl import Workbook
 from accounts.importing import reader
 from accounts.importing.reader import open_source
 from accounts.models import ImportRun
-from tests.accounts.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
+from tests.accounts.enrollment_files import (
+    HEADER,
+    nid,
+    row,
+    sheet_rows,
+    write_shared_strings_workbook,
+    write_workbook,
+)
 
 
 def read_all(path, rows_per_chunk=3):
@@ -184,3 +192,54 @@ def test_a_formula_error_in_a_balance_is_refused_with_the_error_not_read_as_empt
     call_command("import_enrollment", str(path))
     fault = ImportRun.objects.get().errors.get()
     assert (fault.column, fault.values[HEADER.index("个人账户余额")]) == ("个人账户余额", "#DIV/0!")
+
+
+def test_shared_strings_are_read_as_openpyxl_reads_them():
+    from openpyxl.reader.strings import read_string_table
+
+    table = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>身份证号</t></si>"
+        '<si><t xml:space="preserve"> 张三 </t></si>'
+        "<si><r><t>李</t></r><r><rPr><b/></rPr><t>四</t></r></si>"
+        '<si><t>王五</t><rPh sb="0" eb="2"><t>ワンウー</t></rPh></si>'
+        "<si><t/></si>"
+        "<si><t>a_x005F_x000D_b</t></si>"
+        "<si><t>😀 &amp; &lt;x&gt;</t></si>"
+        "</sst>"
+    ).encode()
+    compact = reader.SharedStrings(io.BytesIO(table))
+    assert list(compact) == read_string_table(io.BytesIO(table))
+    assert (len(compact), compact[2]) == (7, "李四")
+    with pytest.raises(IndexError):
+        compact[7]
+
+
+@pytest.fixture
+def excel_workbook(tmp_path):
+    """A workbook as Excel saves it: its text in a shared strings table."""
+    rows = [
+        ["2026年11月参保人员名单"],
+        HEADER,
+        *([row(n)[h] for h in HEADER] for n in (1, 2)),
+        [nid(3), "王三", "职工", 370100, 44230, 1234.5, 13912345678, "正常"],
+        [nid(4), "张2", "居民", "370100", "2021/2/3", None, None, "暂停"],
+    ]
+    return write_shared_strings_workbook(tmp_path / "名单.xlsx", rows)
+
+
+def test_a_workbook_with_shared_strings_reads_the_same_whole_and_streamed(
+    excel_workbook, monkeypatch
+):
+    assert opened_whole(excel_workbook)
+    whole = read_all(excel_workbook)
+    names = [values[1] for _line, values in whole[3]]
+    assert (whole[1], names) == (2, ["张1", "张2", "王三", "张2"])
+    assert whole == read_streamed(excel_workbook, monkeypatch)
+
+
+def test_a_streamed_workbook_keeps_its_shared_strings_compact(excel_workbook, monkeypatch):
+    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    sheet = reader._load_streamed(excel_workbook).worksheets[0]
+    assert isinstance(sheet._shared_strings, reader.SharedStrings)
+    assert read_all(excel_workbook)[3][1][1][:2] == [nid(2), "张2"]
