@@ -287,6 +287,12 @@ def xlsx_import(path: Path, rows: int) -> None:
     from accounts.importing import reader
 
     in_memory = reader.IN_MEMORY_BYTES
+    resident = next(
+        int(line.split()[1]) / 1024
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmRSS:")
+    )
+    print(f"resident memory of this process before the XLSX imports: {resident:.0f} MB")
     # Read whole by calamine (a sheet of this size fits), then streamed by openpyxl.
     for mode, limit in (("whole", in_memory), ("streamed", 0)):
         reader.IN_MEMORY_BYTES = limit

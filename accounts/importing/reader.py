@@ -674,9 +674,10 @@ def _streamed_sheet(path: Path) -> tuple:
     return sheet, header_line, notes, sheet.max_row or 0, values, _closed_once(workbook.close)
 
 
-#: A workbook whose every sheet fits in this much memory is read by calamine (Rust), about
-#: ten times faster than openpyxl's streaming reader; a larger one is streamed.
-IN_MEMORY_BYTES = 160 * 2**20
+#: A workbook whose every sheet fits in this much memory is read by calamine (Rust), four to
+#: six times faster than openpyxl's streaming reader; a larger one is streamed. A worker
+#: process that has run large imports before starts from more than it needs for one.
+IN_MEMORY_BYTES = 128 * 2**20
 #: What calamine holds for a cell, besides the cell's text (measured: 75 MB for a sheet of
 #: 100,000 rows of 8 cells whose XML is 47 MB).
 CELL_BYTES = 80
