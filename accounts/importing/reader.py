@@ -675,8 +675,8 @@ def _streamed_sheet(path: Path) -> tuple:
 
 
 #: A workbook whose every sheet fits in this much memory is read by calamine (Rust), four to
-#: six times faster than openpyxl's streaming reader; a larger one is streamed. A worker
-#: process that has run large imports before starts from more than it needs for one.
+#: six times faster than openpyxl's streaming reader; a larger one is streamed. The bound is
+#: kept low: a worker that has run large imports already holds more than a fresh process.
 IN_MEMORY_BYTES = 128 * 2**20
 #: What calamine holds for a cell, besides the cell's text (measured: 75 MB for a sheet of
 #: 100,000 rows of 8 cells whose XML is 47 MB).
