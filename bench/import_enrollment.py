@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import random
 import resource
 import sys
@@ -30,16 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-os.environ["PORTAL_DB_NAME"] = "portal_bench_import"
-if os.environ.get("DATABASE_URL"):
-    base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/portal_bench_import"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup("portal_bench_import")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection  # noqa: E402

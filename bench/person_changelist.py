@@ -12,23 +12,16 @@ client (no network), and prints the median of 5 requests for each.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-os.environ["PORTAL_DB_NAME"] = "portal_bench"
-if os.environ.get("DATABASE_URL"):
-    base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/portal_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import setup
 
-import django
-
-django.setup()
+setup("portal_bench")
 
 from django.conf import settings  # noqa: E402
 

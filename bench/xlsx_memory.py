@@ -13,7 +13,6 @@ the peak memory of the process. A workbook of a million rows is streamed by open
 from __future__ import annotations
 
 import csv
-import os
 import resource
 import subprocess
 import sys
@@ -23,16 +22,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-os.environ["PORTAL_DB_NAME"] = "portal_bench_import"
-if os.environ.get("DATABASE_URL"):
-    base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/portal_bench_import"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup("portal_bench_import")
 
 from accounts.importing import reader  # noqa: E402
 from accounts.importing.run import import_enrollment  # noqa: E402
