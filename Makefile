@@ -43,7 +43,7 @@ stop:
 	@test -x $(PY) && $(PY) -m portal.devdb stop || true
 
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 # Regenerate the compiled translations after editing locale/*/LC_MESSAGES/django.po
 messages: install

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import setup
+from _benchdb import setup
 
 setup("portal_bench")
 

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import setup  # noqa: E402
+from _benchdb import setup  # noqa: E402
 
 setup("portal_bench_import")
 
