@@ -12,15 +12,14 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import itemgetter
+from itertools import compress
 from pathlib import Path
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import F, Func, Value
 from django.db.models.expressions import RawSQL
@@ -223,61 +222,73 @@ def _fewer_collections():
         gc.set_threshold(*thresholds)
 
 
-#: Distinct identity numbers kept in memory (about 90 MB a million); past this, in SQLite.
+#: Distinct identity numbers kept in memory (12 bytes each); past this, in SQLite.
 IN_MEMORY_NUMBERS = 2_000_000
 
 
 class FirstLines:
     """The line on which each identity number was first seen in the file, kept compact.
 
-    A dict from number to line would take about 110 MB per million rows. Here
-    the dict maps each number only to its chunk (the same int object for a
-    whole chunk), and each chunk keeps its numbers and lines in two arrays
-    (12 bytes a row), searched only when a duplicate turns up. Past
-    ``in_memory`` numbers (a file of several million rows) everything moves
-    to a temporary SQLite file, so memory stays bounded whatever the file's
-    size; call :meth:`close` to remove it.
+    A dict from number to line would take about 110 MB per million rows. Here the
+    numbers and their lines are sorted NumPy arrays (12 bytes a number), in runs: each
+    piece's new numbers make a run, and a run is merged into the one before it once it
+    is at least half its size, so a number is looked up in a few runs by binary search.
+    Past ``in_memory`` numbers (a file of several million rows) everything moves to a
+    temporary SQLite file, so memory stays bounded whatever the file's size; call
+    :meth:`close` to remove it.
     """
 
     def __init__(self, in_memory: int | None = None):
         self.in_memory = IN_MEMORY_NUMBERS if in_memory is None else in_memory
-        self.chunk_of: dict[int, int] = {}
-        self.chunks: list[tuple[array, array]] = []
-        self._index: tuple[int, dict[int, int]] | None = None  # the chunk last searched
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted numbers, their lines)
+        self.count = 0
         self._db = None
         self._folder: tempfile.TemporaryDirectory | None = None
 
     def add(self, keys: list[int], lines: list[int]) -> list[int]:
-        """Record a chunk's numbers (in file order) and return the first line of each."""
+        """Record a piece's numbers (in file order) and return the first line of each."""
         local = dict(zip(keys, lines, strict=True))
         if len(local) == len(keys):
             firsts = list(lines)
-        else:  # a number twice in the chunk: keep the first line of each
+        else:  # a number twice in the piece: keep the first line of each
             local = {}
             firsts = list(map(local.setdefault, keys, lines))
-        if self._db is None and len(self.chunk_of) + len(local) > self.in_memory:
+        if self._db is None and self.count + len(local) > self.in_memory:
             self._spill()
         if self._db is not None:
             return self._add_on_disk(keys, local, firsts)
-        number = len(self.chunks)
-        if self.chunk_of.keys().isdisjoint(local):  # the usual case: no number seen before
-            self.chunk_of.update(zip(local, repeat(number)))
-            self.chunks.append((array("q", local), array("i", local.values())))
+        numbers = np.fromiter(local, dtype=np.int64, count=len(local))
+        at = np.fromiter(local.values(), dtype=np.int64, count=len(local))
+        earlier = self._earlier(numbers)
+        new = earlier < 0
+        if new.all():  # the usual case: no number seen before
+            self._keep(numbers, at)
             return firsts
-        chunks = list(map(self.chunk_of.setdefault, local, repeat(number)))
-        new = [c == number for c in chunks]
-        kept = list(compress(local.items(), new))
-        self.chunks.append(
-            (array("q", map(itemgetter(0), kept)), array("i", map(itemgetter(1), kept)))
-        )
-        if all(new):
-            return firsts
-        earlier = dict(
-            (key, self._line(chunk, key))
-            for key, chunk in zip(local, chunks, strict=True)
-            if chunk != number
-        )
-        return [earlier.get(key, first) for key, first in zip(keys, firsts, strict=True)]
+        self._keep(numbers[new], at[new])
+        seen = dict(zip(numbers[~new].tolist(), earlier[~new].tolist(), strict=True))
+        return [seen.get(key, first) for key, first in zip(keys, firsts, strict=True)]
+
+    def _earlier(self, numbers: np.ndarray) -> np.ndarray:
+        """Return the line on which each of ``numbers`` was first seen, -1 for one not seen."""
+        found = np.full(len(numbers), -1, dtype=np.int64)
+        for run, run_lines in self.runs:
+            at = np.minimum(np.searchsorted(run, numbers), len(run) - 1)
+            hit = run[at] == numbers
+            found[hit] = run_lines[at[hit]]
+        return found
+
+    def _keep(self, numbers: np.ndarray, lines: np.ndarray) -> None:
+        """Record ``numbers`` (none seen before) as a run, merging runs as they grow."""
+        if not len(numbers):
+            return
+        order = np.argsort(numbers)
+        self.runs.append((numbers[order], lines[order].astype(np.int32)))
+        self.count += len(numbers)
+        while len(self.runs) > 1 and 2 * len(self.runs[-1][0]) >= len(self.runs[-2][0]):
+            (before, before_lines), (last, last_lines) = self.runs[-2], self.runs.pop()
+            merged = np.concatenate((before, last))
+            order = np.argsort(merged, kind="stable")  # two sorted runs: merged, not sorted
+            self.runs[-1] = (merged[order], np.concatenate((before_lines, last_lines))[order])
 
     def close(self) -> None:
         if self._db is not None:
@@ -287,12 +298,6 @@ class FirstLines:
             self._folder.cleanup()
             self._folder = None
 
-    def _line(self, chunk: int, key: int) -> int:
-        if self._index is None or self._index[0] != chunk:
-            keys, lines = self.chunks[chunk]
-            self._index = (chunk, dict(zip(keys, lines, strict=True)))
-        return self._index[1][key]
-
     def _spill(self) -> None:
         """Move every number seen so far into a temporary SQLite table, and keep them there."""
         self._folder = tempfile.TemporaryDirectory(prefix="enrollment-import-")
@@ -301,9 +306,10 @@ class FirstLines:
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("CREATE TABLE seen (number INTEGER PRIMARY KEY, line INTEGER NOT NULL)")
-        for keys, lines in self.chunks:
-            self._db.executemany("INSERT INTO seen VALUES (?, ?)", zip(keys, lines, strict=True))
-        self.chunk_of, self.chunks, self._index = {}, [], None
+        for numbers, lines in self.runs:
+            rows = zip(numbers.tolist(), lines.tolist(), strict=True)
+            self._db.executemany("INSERT INTO seen VALUES (?, ?)", rows)
+        self.runs = []
 
     def _add_on_disk(self, keys: list[int], local: dict[int, int], firsts: list[int]) -> list[int]:
         before = self._db.total_changes

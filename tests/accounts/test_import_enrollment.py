@@ -771,8 +771,8 @@ def test_first_lines_agree_whether_kept_in_memory_or_spilled_to_disk(in_memory):
     first_lines = import_run.FirstLines(in_memory=in_memory)
     line = 1
     try:
-        for _chunk in range(12):
-            keys = [rnd.randrange(40) for _ in range(6)]
+        for _chunk in range(80):  # enough pieces for runs to be merged several times
+            keys = [rnd.randrange(1500) for _ in range(rnd.randrange(1, 40))]
             lines = list(range(line + 1, line + 1 + len(keys)))
             line += len(keys)
             expected = [reference.setdefault(k, n) for k, n in zip(keys, lines, strict=True)]
