@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 import zipfile
 from array import array
 from collections import deque
@@ -606,63 +607,110 @@ def _closed_once(*closes: Callable[[], None]) -> Callable[[], None]:
 
 
 class SharedStrings(Sequence):
-    """A workbook's shared strings, kept as UTF-8 bytes and where each ends.
+    """A workbook's shared strings, kept as UTF-8 bytes and where each ends, read as needed.
 
     Excel keeps every text cell's value in one table, so a sheet of a million rows has a
     table of two to three million strings. openpyxl keeps them as a list, beside the parsed
     element of each (463 MB for 2.7 million); here they take about 60 MB. Each string is
     read as openpyxl reads it.
+
+    The table is read only as far as the cells asked for so far: Excel adds strings in the
+    order the cells first use them, so the header needs only the first few, and the rows
+    start at once rather than after the whole table (18 s for 2.7 million strings).
     """
 
     def __init__(self, source):
-        from openpyxl.cell.text import Text
-        from openpyxl.xml.constants import SHEET_MAIN_NS
         from openpyxl.xml.functions import iterparse
 
+        self._source = source
+        self._events = iterparse(source, events=("start", "end"))
+        self._root = None
         self._text = bytearray()
         self._ends = array("I")  # the text of an upload is well under 4 GB
-        item = f"{{{SHEET_MAIN_NS}}}si"
-        root = None
-        for event, node in iterparse(source, events=("start", "end")):
-            if root is None:
-                root = node
-            elif event == "end" and node.tag == item:
-                self._text += Text.from_tree(node).content.replace("x005F_", "").encode()
+
+    def _read_to(self, index: int) -> None:
+        """Read the table until string ``index`` is read, or to its end."""
+        for event, node in self._events:
+            if self._root is None:
+                self._root = node
+            elif event == "end" and node.tag == _STRING_ITEM:
+                self._text += _string_text(node).replace("x005F_", "").encode()
                 self._ends.append(len(self._text))
-                root.clear()  # let go of the strings' elements as they are read
+                self._root.clear()  # let go of the strings' elements as they are read
+                if len(self._ends) > index:
+                    return
+        self.close()
+
+    def close(self) -> None:
+        self._events = iter(())
+        self._source.close()
 
     def __len__(self) -> int:
+        self._read_to(sys.maxsize)
         return len(self._ends)
 
     def __getitem__(self, index: int) -> str:
+        if index >= len(self._ends):
+            self._read_to(index)
         if not 0 <= index < len(self._ends):
             raise IndexError(index)
         start = self._ends[index - 1] if index else 0
         return self._text[start : self._ends[index]].decode()
 
 
-def _load_streamed(path: Path):
-    """Open ``path`` with openpyxl's read-only reader, its shared strings kept compact."""
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRING_ITEM, _TEXT, _RUN = f"{{{_MAIN}}}si", f"{{{_MAIN}}}t", f"{{{_MAIN}}}r"
+
+
+def _string_text(item) -> str:
+    """Return a shared string's text as openpyxl's ``Text.content`` does, five times faster.
+
+    Its text, or the text of each of its runs of rich text; not its phonetic guides (rPh).
+    """
+    parts = []
+    for child in item:
+        if child.tag == _RUN:
+            child = child.find(_TEXT)
+            if child is None:
+                continue
+        elif child.tag != _TEXT:
+            continue
+        parts.append(child.text or "")
+    return "".join(parts)
+
+
+def _load_streamed(path: Path) -> tuple:
+    """Open ``path`` with openpyxl's read-only reader, its shared strings kept compact.
+
+    Return the workbook and its shared strings (None if it has none), both to be closed.
+    """
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 
     class Reader(ExcelReader):
         def read_strings(self):
             part = self.package.find(SHARED_STRINGS)
             if part is not None:
-                with self.archive.open(part.PartName[1:]) as source:
-                    self.shared_strings = SharedStrings(source)
+                self.shared_strings = SharedStrings(self.archive.open(part.PartName[1:]))
 
     reader = Reader(path, read_only=True, data_only=True)
-    reader.read()
-    return reader.wb
+    strings = None
+    try:
+        reader.read()
+    finally:
+        if isinstance(reader.shared_strings, SharedStrings):
+            strings = reader.shared_strings
+            if sys.exc_info()[0] is not None:
+                strings.close()
+    return reader.wb, strings
 
 
 def _streamed_sheet(path: Path) -> tuple:
     """Open the sheet to import with openpyxl's read-only reader, which streams its rows."""
     try:
-        workbook = _load_streamed(path)
+        workbook, strings = _load_streamed(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
+    close = _closed_once(*([] if strings is None else [strings.close]), workbook.close)
     sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or workbook.worksheets
 
     def top(sheet) -> list[list[str]]:
@@ -671,7 +719,7 @@ def _streamed_sheet(path: Path) -> tuple:
 
     sheet, header_line, notes = _data_sheet([(s, s.title) for s in sheets], top)
     values = sheet.iter_rows(values_only=True)
-    return sheet, header_line, notes, sheet.max_row or 0, values, _closed_once(workbook.close)
+    return sheet, header_line, notes, sheet.max_row or 0, values, close
 
 
 #: A workbook whose every sheet fits in this much memory is read by calamine (Rust), four to

@@ -23,6 +23,8 @@ from tests.accounts.enrollment_files import (
     write_workbook,
 )
 
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
 
 def read_all(path, rows_per_chunk=3):
     source = open_source(path)
@@ -210,6 +212,10 @@ def test_shared_strings_are_read_as_openpyxl_reads_them():
     ).encode()
     compact = reader.SharedStrings(io.BytesIO(table))
     assert list(compact) == read_string_table(io.BytesIO(table))
+    compact = reader.SharedStrings(io.BytesIO(table))
+    assert compact[6] == "😀 & <x>"  # read ahead as far as asked, out of order too
+    assert compact[0] == "身份证号"
+    assert len(compact) == 7
     assert (len(compact), compact[2]) == (7, "李四")
     with pytest.raises(IndexError):
         compact[7]
@@ -238,8 +244,21 @@ def test_a_workbook_with_shared_strings_reads_the_same_whole_and_streamed(
     assert whole == read_streamed(excel_workbook, monkeypatch)
 
 
+def test_shared_strings_are_read_only_as_far_as_the_cells_ask(tmp_path):
+    strings = [f"名{n}" for n in range(50_000)]
+    table = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    source = io.BytesIO(f'<sst xmlns="{MAIN}">{table}</sst>'.encode())
+    compact = reader.SharedStrings(source)
+    assert compact[1] == "名1"
+    assert source.tell() < len(source.getvalue()) / 2  # the header needs only the first few
+    assert compact[49_999] == "名49999" and source.tell() == len(source.getvalue())
+
+
 def test_a_streamed_workbook_keeps_its_shared_strings_compact(excel_workbook, monkeypatch):
     monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
-    sheet = reader._load_streamed(excel_workbook).worksheets[0]
-    assert isinstance(sheet._shared_strings, reader.SharedStrings)
+    book, strings = reader._load_streamed(excel_workbook)
+    assert book.worksheets[0]._shared_strings is strings
+    assert isinstance(strings, reader.SharedStrings)
+    strings.close()
+    book.close()
     assert read_all(excel_workbook)[3][1][1][:2] == [nid(2), "张2"]
