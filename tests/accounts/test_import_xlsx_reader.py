@@ -262,3 +262,23 @@ def test_a_streamed_workbook_keeps_its_shared_strings_compact(excel_workbook, mo
     strings.close()
     book.close()
     assert read_all(excel_workbook)[3][1][1][:2] == [nid(2), "张2"]
+
+
+@pytest.mark.django_db
+def test_a_damaged_table_of_texts_stops_the_import_and_keeps_the_rows_before(tmp_path):
+    born = [dt.date(1970, 1, 1) + dt.timedelta(days=n // 900) for n in range(3000)]
+    people = [row(n % 900, 身份证号=nid(n % 900, birth=born[n])) for n in range(3000)]
+    rows = [HEADER, *([person[h] for h in HEADER] for person in people)]
+    path = write_shared_strings_workbook(tmp_path / "名单.xlsx", rows)
+    with zipfile.ZipFile(path) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    table = parts["xl/sharedStrings.xml"]
+    parts["xl/sharedStrings.xml"] = table[: len(table) - 2000] + b"<si><t>x</q></si></sst>"
+    with zipfile.ZipFile(path, "w") as damaged:
+        for name, data in parts.items():
+            damaged.writestr(name, data)
+    call_command("import_enrollment", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "damaged" in run.message or "损坏" in run.message
+    assert 0 < run.created < 3000  # the rows before the damage were imported
