@@ -561,7 +561,7 @@ def _open_xlsx(path: Path, name: str) -> Source:
     values = islice(values, header_line - 1, None)
     done = {"row": header_line}
     try:
-        header = [_cell(v) for v in next(values)]
+        header = _texts(next(values))
     except StopIteration:
         close()
         raise UnreadableFile(_("The file has no readable header row.")) from None
@@ -572,7 +572,7 @@ def _open_xlsx(path: Path, name: str) -> Source:
         try:
             for number, row in enumerate(values, start=done["row"] + 1):
                 done["row"] = number
-                cells = [_cell(v) for v in row]
+                cells = _texts(row)
                 if any(c.strip() for c in cells):
                     lines.append(number)
                     rows.append(cells)
@@ -590,6 +590,18 @@ def _open_xlsx(path: Path, name: str) -> Source:
     source = Source(name, "xlsx", header, chunks, "xlsx", fraction, close, header_line)
     source.notes = notes
     return source
+
+
+def _texts(row) -> list[str]:
+    """Return a sheet's row as text, without the empty cells after its last value.
+
+    calamine gives every row the sheet's width, openpyxl (which may not trust the width a
+    sheet claims) only the cells up to the row's last: both give the same.
+    """
+    cells = [_cell(v) for v in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def _closed_once(*closes: Callable[[], None]) -> Callable[[], None]:
@@ -723,14 +735,20 @@ def _streamed_sheet(path: Path) -> tuple:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
     close = _closed_once(*([] if strings is None else [strings.close]), workbook.close)
     sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or workbook.worksheets
+    # The size a sheet claims (its <dimension>) only measures progress. openpyxl would stop
+    # reading where it says: some writers leave it at "A1", and every row but the first
+    # header cell would be lost.
+    claimed = {id(sheet): sheet.max_row or 0 for sheet in sheets}
+    for sheet in sheets:
+        sheet.reset_dimensions()
 
     def top(sheet) -> list[list[str]]:
         rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS + 1, values_only=True)
         return [[_cell(v) for v in row] for row in rows]
 
     sheet, header_line, notes = _data_sheet([(s, s.title) for s in sheets], top)
-    values = sheet.iter_rows(values_only=True)
-    return sheet, header_line, notes, sheet.max_row or 0, values, close
+    total = claimed[id(sheet)] if claimed[id(sheet)] > header_line else 0  # 0: not known
+    return sheet, header_line, notes, total, sheet.iter_rows(values_only=True), close
 
 
 #: A workbook whose every sheet fits in this much memory is read by calamine (Rust), four to

@@ -127,6 +127,24 @@ def test_whole_and_streamed_choose_the_same_sheet_and_read_the_same_rows(
     assert read_all(path) == read_streamed(path, monkeypatch)
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_every_row_is_read_whatever_size_the_sheet_claims(tmp_path, monkeypatch, streamed):
+    # Some writers leave <dimension ref="A1"/>; openpyxl would stop reading there.
+    path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(*range(1, 51)), False)])
+    with zipfile.ZipFile(path) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b'<dimension ref="A1:H51"', b'<dimension ref="A1"')
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in parts.items():
+            rewritten.writestr(name, data)
+    if streamed:
+        monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    header, _line, _notes, rows = read_all(path)
+    assert header == HEADER
+    assert [line for line, _values in rows] == list(range(2, 52))
+
+
 def test_a_sheet_too_large_for_memory_is_streamed(untidy_workbook, monkeypatch):
     monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 2_000)  # its XML fits, its cells do not
     assert not opened_whole(untidy_workbook)
