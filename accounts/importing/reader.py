@@ -708,12 +708,40 @@ def _load_streamed(path: Path) -> tuple:
     Return the workbook and its shared strings (None if it has none), both to be closed.
     """
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            # openpyxl reads a sheet without <dimension> to its end here (20 s for a million
+            # rows): stop where the rows begin. The size is only a measure of progress.
+            with self._get_source() as source:
+                for _event, element in iterparse(source, events=("start",)):
+                    if element.tag == DIMENSION_TAG:
+                        size = SheetDimension.from_tree(element).boundaries
+                        self._min_column, self._min_row, self._max_column, self._max_row = size
+                        return
+                    if element.tag == DATA_TAG:
+                        return
 
     class Reader(ExcelReader):
         def read_strings(self):
             part = self.package.find(SHARED_STRINGS)
             if part is not None:
                 self.shared_strings = SharedStrings(self.archive.open(part.PartName[1:]))
+
+        def read_worksheets(self):  # openpyxl's, for a read-only workbook, with Sheet
+            for sheet, relation in self.parser.find_sheets():
+                if relation.target not in self.valid_files:
+                    continue
+                if "chartsheet" in relation.Type:
+                    self.read_chartsheet(sheet, relation)
+                    continue
+                worksheet = Sheet(self.wb, sheet.name, relation.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
 
     reader = Reader(path, read_only=True, data_only=True)
     strings = None
@@ -747,8 +775,26 @@ def _streamed_sheet(path: Path) -> tuple:
         return [[_cell(v) for v in row] for row in rows]
 
     sheet, header_line, notes = _data_sheet([(s, s.title) for s in sheets], top)
-    total = claimed[id(sheet)] if claimed[id(sheet)] > header_line else 0  # 0: not known
+    total = claimed[id(sheet)]
+    if total <= header_line:  # no size, or "A1": estimated from the sheet's XML
+        total = _estimated_rows(workbook, sheet)
     return sheet, header_line, notes, total, sheet.iter_rows(values_only=True), close
+
+
+def _estimated_rows(workbook, sheet) -> int:
+    """Estimate a sheet's rows from the size of its XML and the rows in its first 256 KB."""
+    archive = workbook._archive
+    try:
+        size = archive.getinfo(sheet._worksheet_path).file_size
+        with archive.open(sheet._worksheet_path) as xml:
+            sample = xml.read(1 << 18)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return 0
+    start = sample.find(b"sheetData")
+    rows = sample.count(b"<row ", start) + sample.count(b":row ", start)
+    if start < 0 or not rows or len(sample) <= start:
+        return 0
+    return round(rows * (size - start) / (len(sample) - start))
 
 
 #: A workbook whose every sheet fits in this much memory is read by calamine (Rust), four to

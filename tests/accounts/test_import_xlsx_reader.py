@@ -300,3 +300,19 @@ def test_a_damaged_table_of_texts_stops_the_import_and_keeps_the_rows_before(tmp
     assert run.status == ImportRun.Status.FAILED
     assert "damaged" in run.message or "损坏" in run.message
     assert 0 < run.created < 3000  # the rows before the damage were imported
+
+
+def test_progress_through_a_streamed_sheet_without_a_size_is_estimated(tmp_path, monkeypatch):
+    # No <dimension>: the size comes from the sheet's XML and the rows at its start.
+    born = [dt.date(1970, 1, 1) + dt.timedelta(days=n // 900) for n in range(3000)]
+    people = [row(n % 900, 身份证号=nid(n % 900, birth=born[n])) for n in range(3000)]
+    rows = [HEADER, *([person[h] for h in HEADER] for person in people)]
+    path = write_shared_strings_workbook(tmp_path / "名单.xlsx", rows)
+    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    source = open_source(path)
+    seen, shares = 0, []
+    for _lines, chunk in source.chunks(500):
+        seen += len(chunk)
+        shares.append((seen, source.fraction()))
+    assert seen == 3000
+    assert all(abs(share - read / 3001) < 0.1 for read, share in shares)
