@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -310,7 +310,9 @@ class ImportRowError(models.Model):
     line = models.PositiveIntegerField(_("line"))
     column = models.CharField(_("column"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=40)
+    #: in the portal's language (LANGUAGE_CODE); ``message_en`` in English
     message = models.CharField(_("message"), max_length=500)
+    message_en = models.CharField(_("message in English"), max_length=500, blank=True, default="")
     values = models.JSONField(_("original values"), default=list)
     #: the pooling region the row names, when its code is known ("" otherwise): who
     #: oversees that region sees the fault in the run's report
@@ -324,3 +326,10 @@ class ImportRowError(models.Model):
 
     def __str__(self):
         return f"{self.line}: {self.code}"
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the language of whoever reads it (English, or the portal's)."""
+        if self.message_en and (translation.get_language() or "").startswith("en"):
+            return self.message_en
+        return self.message

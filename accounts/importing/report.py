@@ -35,7 +35,7 @@ def run_faults(run: ImportRun, regions=None) -> QuerySet[ImportRowError]:
 def report_rows(faults: QuerySet[ImportRowError]):
     """Yield the report's rows: line, column, code, message, then the original values."""
     for error in faults.iterator(chunk_size=5000):
-        yield [error.line, error.column, error.code, error.message, *error.values]
+        yield [error.line, error.column, error.code, error.shown_message, *error.values]
 
 
 def report_header(run: ImportRun) -> list[str]:
@@ -86,7 +86,9 @@ def rows_to_mend(run: ImportRun, faults: QuerySet[ImportRowError]) -> Iterator[l
         group = list(group)
         values = [str(v) for v in group[0].values[:width]]
         values += [""] * (width - len(values))
-        said = "；".join(f"{f.column}：{f.message}" if f.column else f.message for f in group)
+        said = "；".join(
+            f"{f.column}：{f.shown_message}" if f.column else f.shown_message for f in group
+        )
         yield [*values, said]
 
 

@@ -16,7 +16,7 @@ from operator import itemgetter
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
@@ -218,16 +218,21 @@ class Columns:
     def broken_line(self, broken) -> RowError:
         """Return the fault of a line the reader could not read as a row (``BrokenLine``)."""
         if broken.reason == "unclosed_quote":
-            message = _(
-                "A value on this line opens a double quote that is never closed: the line "
-                "was not imported, and the lines after it were read as rows. Remove the "
-                "quote or close it."
+            message = Message(
+                gettext_lazy(
+                    "A value on this line opens a double quote that is never closed: the line "
+                    "was not imported, and the lines after it were read as rows. Remove the "
+                    "quote or close it."
+                )
             )
         else:
-            message = _(
-                "A value on this line is longer than %(max)s characters: the line was not "
-                "imported, and the lines after it were read as rows."
-            ) % {"max": f"{csv.field_size_limit():,}"}
+            message = Message(
+                gettext_lazy(
+                    "A value on this line is longer than %(max)s characters: the line was not "
+                    "imported, and the lines after it were read as rows."
+                ),
+                {"max": f"{csv.field_size_limit():,}"},
+            )
         position = broken.position
         column = self.header[position] if position < len(self.header) else ""
         return RowError(broken.line, column, broken.reason, message, broken.values)
@@ -238,9 +243,39 @@ class Columns:
             line,
             self.title("national_id"),
             "duplicate_in_file",
-            _("The same identity number is on line %(line)d; that row was used.") % {"line": first},
+            Message(
+                gettext_lazy("The same identity number is on line %(line)d; that row was used."),
+                {"line": first},
+            ),
             values,
         )
+
+
+class Message:
+    """A fault's message, in whichever language it is shown or stored (``str()``).
+
+    The import stores each fault's message in every language of the portal, so that a
+    supervisor reading in another language than the caseworker who ran it reads it too.
+    """
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template, params: dict | None = None):
+        self.template = template  # a lazy translation
+        self.params = params
+
+    def __str__(self) -> str:
+        text = str(self.template)
+        return text % self.params if self.params else text
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
 
 
 @dataclass
@@ -248,7 +283,7 @@ class RowError:
     line: int
     column: str
     code: str
-    message: str
+    message: Message | str
     values: list[str]
     region: str = ""  # the pooling region the row names, when its code is known
 
@@ -298,14 +333,14 @@ def parse_date(text: str) -> dt.date:
     match = _DATE.match(text.strip())
     if not match:
         raise ValidationError(
-            _("%(value)s is not a date."), code="bad_date", params={"value": text}
+            gettext_lazy("%(value)s is not a date."), code="bad_date", params={"value": text}
         )
     y, m, d = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
     try:
         return dt.date(y, m, d)
     except ValueError:
         raise ValidationError(
-            _("%(value)s is not a real date."), code="bad_date", params={"value": text}
+            gettext_lazy("%(value)s is not a real date."), code="bad_date", params={"value": text}
         ) from None
 
 
@@ -567,7 +602,7 @@ class RowValidator:
             values = values + [""] * (self.width - len(values))
 
         def fail(name, error: ValidationError):
-            message = error.messages[0] if error.messages else str(error)
+            message = Message(error.message, error.params)
             errors.append(RowError(line, title(name), error.code or "invalid", message, values))
             # A ValidationError is in a reference cycle with itself (its error_list), so
             # it lives until a full collection, which an import runs rarely; its
@@ -580,7 +615,9 @@ class RowValidator:
 
         if self._totals_row(values):
             # One fault for the row, rather than an empty name, a bad number and the rest.
-            message = _("This is a totals row (合计), not a person: it was not imported.")
+            message = Message(
+                gettext_lazy("This is a totals row (合计), not a person: it was not imported.")
+            )
             return [RowError(line, "", "totals_row", message, values)]
 
         facts = insurance = region = status = mobile = None
@@ -595,12 +632,12 @@ class RowValidator:
         if not wanted("name"):
             pass
         elif not name_:
-            fail("name", ValidationError(_("The name is empty."), code="missing_name"))
+            fail("name", ValidationError(gettext_lazy("The name is empty."), code="missing_name"))
         elif len(name_) > NAME_MAX:
             fail(
                 "name",
                 ValidationError(
-                    _("The name is longer than %(max)d characters."),
+                    gettext_lazy("The name is longer than %(max)d characters."),
                     code="name_too_long",
                     params={"max": NAME_MAX},
                 ),
@@ -609,7 +646,9 @@ class RowValidator:
             fail(
                 "name",
                 ValidationError(
-                    _("The name contains a control character (a tab, line break or NUL)."),
+                    gettext_lazy(
+                        "The name contains a control character (a tab, line break or NUL)."
+                    ),
                     code="bad_name",
                 ),
             )
@@ -619,7 +658,7 @@ class RowValidator:
             fail(
                 "insurance_type",
                 ValidationError(
-                    _("%(value)s is not an insurance type (职工医保 or 城乡居民医保)."),
+                    gettext_lazy("%(value)s is not an insurance type (职工医保 or 城乡居民医保)."),
                     code="bad_insurance_type",
                     params={"value": raw},
                 ),
@@ -631,7 +670,7 @@ class RowValidator:
                 fail(
                     "region",
                     ValidationError(
-                        _("%(value)s is not a known pooling region code."),
+                        gettext_lazy("%(value)s is not a known pooling region code."),
                         code="unknown_region",
                         params={"value": raw},
                     ),
@@ -640,7 +679,9 @@ class RowValidator:
                 fail(
                     "region",
                     ValidationError(
-                        _("Region %(value)s is not one of your regions; the row was not imported."),
+                        gettext_lazy(
+                            "Region %(value)s is not one of your regions; the row was not imported."
+                        ),
                         code="region_not_allowed",
                         params={"value": region},
                     ),
@@ -650,7 +691,7 @@ class RowValidator:
                 enrolled = parse_date(self._get(values, "enrolled_on"))
                 if enrolled > self.today:
                     raise ValidationError(
-                        _("%(value)s is in the future."),
+                        gettext_lazy("%(value)s is in the future."),
                         code="future_date",
                         params={"value": enrolled},
                     )
@@ -663,7 +704,9 @@ class RowValidator:
                 fail(
                     "status",
                     ValidationError(
-                        _("%(value)s is not an enrolment status (正常, 暂停, 终止, 死亡)."),
+                        gettext_lazy(
+                            "%(value)s is not an enrolment status (正常, 暂停, 终止, 死亡)."
+                        ),
                         code="bad_status",
                         params={"value": raw},
                     ),
@@ -679,7 +722,7 @@ class RowValidator:
                 fail(
                     "balance",
                     ValidationError(
-                        _("Resident-insured persons have no personal account balance."),
+                        gettext_lazy("Resident-insured persons have no personal account balance."),
                         code="balance_for_resident",
                     ),
                 )

@@ -177,7 +177,7 @@ def test_the_same_identity_number_again_is_an_error_naming_the_line_used(tmp_pat
     assert outcomes(preview) == [(2, Outcome.NEW), (3, Outcome.NEW), (4, Outcome.ERROR)]
     [error] = preview.items[2].errors
     assert error.code == "duplicate_in_file"
-    assert "2" in error.message
+    assert "2" in str(error.message)
 
 
 def test_a_number_whose_first_row_is_faulty_is_taken_from_its_next_good_row(tmp_path, superuser):

@@ -161,7 +161,7 @@ def test_runs_list_lights_only_the_runs_sidebar_item(caseworker_client):
 
 
 @with_worker
-def test_background_import_writes_its_messages_in_the_language_of_whoever_started_it(
+def test_background_import_writes_its_run_messages_in_the_starters_language_faults_in_both(
     caseworker_client,
 ):
     caseworker_client.cookies["django_language"] = "en"
@@ -173,7 +173,27 @@ def test_background_import_writes_its_messages_in_the_language_of_whoever_starte
         run_worker()
     run = ImportRun.objects.get()
     assert run.warnings == ["Unknown columns were ignored: 备注."]
-    assert run.errors.get().message.startswith("The check character should be")
+    fault = run.errors.get()
+    assert fault.message_en.startswith("The check character should be")
+    assert fault.message.startswith("校验码应为")
+
+
+@with_worker
+def test_faults_are_shown_in_the_language_of_whoever_reads_them(caseworker_client):
+    upload(caseworker_client, dry_run="on")  # started in Chinese
+    run_worker()
+    run = ImportRun.objects.get()
+    page = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    report = reverse("admin:accounts_importrun_report", args=[run.pk, "csv"])
+    chinese = caseworker_client.get(page).content.decode()
+    caseworker_client.cookies["django_language"] = "en"
+    with translation.override(settings.LANGUAGE_CODE):
+        english = caseworker_client.get(page).content.decode()
+        response = caseworker_client.get(report)
+        english_report = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "校验码应为" in chinese and "The check character should be" not in chinese
+    assert "The check character should be" in english and "校验码应为" not in english
+    assert "The check character should be" in english_report
 
 
 def _import_for_real(client, run):
