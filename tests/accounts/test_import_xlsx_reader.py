@@ -262,7 +262,7 @@ def test_a_workbook_with_shared_strings_reads_the_same_whole_and_streamed(
     assert whole == read_streamed(excel_workbook, monkeypatch)
 
 
-def test_shared_strings_are_read_only_as_far_as_the_cells_ask(tmp_path):
+def test_shared_strings_are_read_only_as_far_as_the_cells_ask():
     strings = [f"名{n}" for n in range(50_000)]
     table = "".join(f"<si><t>{s}</t></si>" for s in strings)
     source = io.BytesIO(f'<sst xmlns="{MAIN}">{table}</sst>'.encode())
