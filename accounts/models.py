@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -227,8 +227,12 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
+    #: the message and warnings in the portal's language (LANGUAGE_CODE), and in English
+    #: (see ``importing.languages``)
     message = models.TextField(_("message"), blank=True)
+    message_en = models.TextField(_("message in English"), blank=True, default="")
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    warnings_en = models.JSONField(_("warnings in English"), default=list, blank=True)
     #: the file's header row, as typed (at most ``importing.run.HEADER_CELLS`` titles): it
     #: names the original values in the error report and heads the rows to mend
     header = ArrayField(models.TextField(), verbose_name=_("header"), default=list, blank=True)
@@ -294,6 +298,20 @@ class ImportRun(models.Model):
         return self.started_at < (now or timezone.now()) - limit
 
     @property
+    def shown_message(self) -> str:
+        """The run's message in the language of whoever reads it (English, or the portal's)."""
+        from .importing.languages import reads_english
+
+        return self.message_en if self.message_en and reads_english() else self.message
+
+    @property
+    def shown_warnings(self) -> list[str]:
+        """The run's warnings in the language of whoever reads them."""
+        from .importing.languages import reads_english
+
+        return self.warnings_en if self.warnings_en and reads_english() else self.warnings
+
+    @property
     def summary(self) -> str:
         return (
             f"created={self.created} updated={self.updated} "
@@ -330,6 +348,6 @@ class ImportRowError(models.Model):
     @property
     def shown_message(self) -> str:
         """The message in the language of whoever reads it (English, or the portal's)."""
-        if self.message_en and (translation.get_language() or "").startswith("en"):
-            return self.message_en
-        return self.message
+        from .importing.languages import reads_english
+
+        return self.message_en if self.message_en and reads_english() else self.message

@@ -177,7 +177,9 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         count[item.outcome] += 1
     return Preview(
         encoding=shown_encoding(source.encoding),
-        warnings=source.notes + columns.warnings + ([str(NO_ROWS)] if not rows else []),
+        warnings=[str(note) for note in source.notes]
+        + columns.warnings
+        + ([str(NO_ROWS)] if not rows else []),
         rows=len(rows),
         created=count[Outcome.NEW],
         updated=count[Outcome.CHANGED],

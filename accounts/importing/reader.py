@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from itertools import chain, compress, islice
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from .rows import Columns
+from .rows import Columns, Message
 from .writer import NUL_SHOWN_AS
 
 #: rows looked at for the header when the first does not name the required columns: a
@@ -59,8 +59,9 @@ class Source:
     #: lines that cannot be read as a row, found so far (see ``BrokenLine``); they are
     #: not among the rows ``chunks`` yields
     broken_lines: list[BrokenLine] = field(default_factory=list)
-    #: what the run record and the preview say about how the file was read (which sheet)
-    notes: list[str] = field(default_factory=list)
+    #: what the run record and the preview say about how the file was read (which sheet),
+    #: in whichever language they are shown (``str()``)
+    notes: list = field(default_factory=list)
 
     def take_broken_lines(self) -> list[BrokenLine]:
         """Return the broken lines found since the last call."""
@@ -192,8 +193,10 @@ def open_source(path: Path, name: str | None = None) -> Source:
                     continue
                 if isinstance(failure, UnicodeDecodeError):
                     raise UnreadableFile(
-                        _("Line %(line)d is not valid %(encoding)s text.")
-                        % {"line": position() + 1, "encoding": encoding}
+                        Message(
+                            _("Line %(line)d is not valid %(encoding)s text."),
+                            {"line": position() + 1, "encoding": encoding},
+                        )
                     ) from failure
                 raise failure  # a line too long to be a row
         finally:
@@ -439,7 +442,9 @@ class _Rereader:
         lines = self.window.lines(first, min(last, self.window.next - 1))
         if lines is None:
             raise UnreadableFile(
-                _("Line %(line)d opens a double quote that is never closed.") % {"line": first}
+                Message(
+                    _("Line %(line)d opens a double quote that is never closed."), {"line": first}
+                )
             )
         literal = lines[0].rstrip("\r\n").split(self.delimiter)
         longest = max(range(len(literal)), key=lambda i: len(literal[i]))
@@ -480,8 +485,13 @@ def _decoded_lines(raw, encoding: str, window: _Window | None = None) -> Iterato
             if not cut:  # one line longer than a block: read on, within reason
                 if len(block) > LONGEST_LINE_BYTES:
                     raise UnreadableFile(
-                        _("A line is longer than %(mb)d MB: this is not an enrollment extract.")
-                        % {"mb": LONGEST_LINE_BYTES // 2**20}
+                        Message(
+                            _(
+                                "A line is longer than %(mb)d MB: this is not an enrollment "
+                                "extract."
+                            ),
+                            {"mb": LONGEST_LINE_BYTES // 2**20},
+                        )
                     )
                 carry = block
                 continue
@@ -656,11 +666,13 @@ class SharedStrings(Sequence):
             # ElementTree's ParseError is a SyntaxError, defusedxml's errors ValueErrors.
             self.close()
             raise UnreadableFile(
-                _(
-                    "The workbook is damaged: its table of text values cannot be read past "
-                    "%(count)s values. Open it in Excel, save it again, and upload it again."
+                Message(
+                    _(
+                        "The workbook is damaged: its table of text values cannot be read past "
+                        "%(count)s values. Open it in Excel, save it again, and upload it again."
+                    ),
+                    {"count": f"{len(self._ends):,}"},
                 )
-                % {"count": f"{len(self._ends):,}"}
             ) from error
         self.close()
 
@@ -904,17 +916,24 @@ def _data_sheet(sheets: list[tuple], top: Callable) -> tuple:
     notes = []
     if position:
         notes.append(
-            _("The rows were read from the sheet “%(sheet)s”: the sheets before it have no header.")
-            % {"sheet": title}
+            Message(
+                _(
+                    "The rows were read from the sheet “%(sheet)s”: the sheets before it have "
+                    "no header."
+                ),
+                {"sheet": title},
+            )
         )
     if others:
         notes.append(
-            _(
-                "Only the sheet “%(sheet)s” was imported. Other sheets have a header too and "
-                "were not imported: %(others)s. Import each as a file of its own, or put all "
-                "rows on one sheet."
+            Message(
+                _(
+                    "Only the sheet “%(sheet)s” was imported. Other sheets have a header too "
+                    "and were not imported: %(others)s. Import each as a file of its own, or "
+                    "put all rows on one sheet."
+                ),
+                {"sheet": title, "others": "、".join(f"“{other}”" for other in others)},
             )
-            % {"sheet": title, "others": "、".join(f"“{other}”" for other in others)}
         )
     return sheet, header_line, notes
 

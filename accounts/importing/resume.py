@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRun
 
+from .languages import in_each_language
 from .stop import stopped_message
 
 
@@ -81,16 +82,18 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
             return None
         new = _run_file_anew(old, dry_run=old.dry_run, language=old.language)
         if old.status == ImportRun.Status.STOPPED:
-            said = stopped_message(old)
+            said = stopped_message
         else:
             old.status = ImportRun.Status.INTERRUPTED
-            said = interrupted_message(old)
+            said = interrupted_message
         old.finished_at = old.finished_at or now
-        old.message = _("%(said)s Its file was run again as import no. %(id)d.") % {
-            "said": said,
-            "id": new.pk,
-        }
-        old.save(update_fields=["status", "finished_at", "stored_file", "message"])
+        old.message, old.message_en = in_each_language(
+            lambda: (
+                _("%(said)s Its file was run again as import no. %(id)d.")
+                % {"said": said(old), "id": new.pk}
+            )
+        )
+        old.save(update_fields=["status", "finished_at", "stored_file", "message", "message_en"])
     return new
 
 

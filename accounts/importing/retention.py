@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRowError, ImportRun
 
+from .languages import in_each_language
 from .resume import interrupted_message
 
 ENDED = (
@@ -112,6 +113,6 @@ def _end_runs(runs, status: str, now: dt.datetime, message) -> list[ImportRun]:
     for run in ended:
         run.status = status
         run.finished_at = now
-        run.message = message(run)
-    ImportRun.objects.bulk_update(ended, ["status", "finished_at", "message"])
+        run.message, run.message_en = in_each_language(lambda run=run: message(run))
+    ImportRun.objects.bulk_update(ended, ["status", "finished_at", "message", "message_en"])
     return ended

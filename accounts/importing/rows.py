@@ -138,7 +138,9 @@ class MissingColumns(Exception):
     def __init__(self, missing: list[str]):
         self.missing = missing
         names = "、".join(FIELDS[m][0] for m in missing)
-        super().__init__(_("Required columns are missing: %(names)s.") % {"names": names})
+        super().__init__(
+            Message(gettext_lazy("Required columns are missing: %(names)s."), {"names": names})
+        )
 
 
 @dataclass

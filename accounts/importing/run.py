@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ImportRun
 
 from .id_columns import key_order, number_keys
+from .languages import in_each_language
 from .reader import UnreadableFile, open_source, sha256_of
 from .rows import (
     Checked,
@@ -123,17 +124,19 @@ def import_enrollment(
     try:
         source = open_source(path, run.file_name)
     except (UnreadableFile, OSError) as error:
-        return _finish(run, ImportRun.Status.FAILED, str(error))
+        return _finish(run, ImportRun.Status.FAILED, error)
     try:
         columns = Columns.from_header(source.header, source.header_line)
     except MissingColumns as error:
         source.close()
-        return _finish(run, ImportRun.Status.FAILED, str(error))
+        return _finish(run, ImportRun.Status.FAILED, error)
     run.encoding = source.encoding
-    run.warnings = source.notes + columns.warnings
+    run.warnings, run.warnings_en = in_each_language(
+        lambda: [str(note) for note in source.notes] + columns.warnings
+    )
     run.header = [title[:HEADER_TITLE_CHARS] for title in source.header[:HEADER_CELLS]]
     run.heartbeat_at = timezone.now()
-    run.save(update_fields=["encoding", "warnings", "header", "heartbeat_at"])
+    run.save(update_fields=["encoding", "warnings", "warnings_en", "header", "heartbeat_at"])
 
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
@@ -148,7 +151,7 @@ def import_enrollment(
                 writer.submit(chunk)
     except UnreadableFile as error:
         writer.close()
-        return _finish(run, ImportRun.Status.FAILED, str(error))
+        return _finish(run, ImportRun.Status.FAILED, error)
     except BaseException:
         writer.close(abandon=True)
         raise
@@ -157,10 +160,11 @@ def import_enrollment(
     writer.close()
     if stopped:
         source.close()
-        return _finish(run, ImportRun.Status.STOPPED, stopped_message(run))
+        return _finish(run, ImportRun.Status.STOPPED, lambda: stopped_message(run))
     if not run.rows:
-        run.warnings = [*run.warnings, str(NO_ROWS)]
-        run.save(update_fields=["warnings"])
+        no_rows, no_rows_en = in_each_language(lambda: str(NO_ROWS))
+        run.warnings, run.warnings_en = [*run.warnings, no_rows], [*run.warnings_en, no_rows_en]
+        run.save(update_fields=["warnings", "warnings_en"])
     return _finish(run, ImportRun.Status.FINISHED, "")
 
 
@@ -556,13 +560,16 @@ class _Writers:
             raise failure
 
 
-def _finish(run: ImportRun, status: str, message: str) -> ImportRun:
+def _finish(run: ImportRun, status: str, message) -> ImportRun:
+    """End ``run`` with ``status`` and ``message``: text, an error, or a function giving it."""
     run.status = status
     if status == ImportRun.Status.FINISHED:
         run.progress = 100
-    run.message = message
+    run.message, run.message_en = in_each_language(
+        message if callable(message) else lambda: str(message)
+    )
     run.finished_at = timezone.now()
     # The counters and regions were recorded in SQL with each chunk: saving the whole
     # row would write back what this object holds instead.
-    run.save(update_fields=["status", "progress", "message", "finished_at"])
+    run.save(update_fields=["status", "progress", "message", "message_en", "finished_at"])
     return run

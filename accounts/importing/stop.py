@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ImportRun
 
+from .languages import in_each_language
+
 
 def stopped_message(run: ImportRun) -> str:
     """Say that ``run`` was stopped on request, and how far it had come."""
@@ -43,8 +45,8 @@ def stop_run(*, run: ImportRun) -> bool:
             # No process is working on it to notice the request: it ends here.
             locked.status = ImportRun.Status.STOPPED
             locked.finished_at = now
-            locked.message = stopped_message(locked)
-            fields += ["status", "finished_at", "message"]
+            locked.message, locked.message_en = in_each_language(lambda: stopped_message(locked))
+            fields += ["status", "finished_at", "message", "message_en"]
         locked.save(update_fields=fields)
     return True
 

@@ -30,9 +30,9 @@ import json
 from dataclasses import dataclass
 from itertools import repeat
 
-from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.utils import translation
+
+from .languages import in_each_language
 
 STAGE = "enrollment_stage"
 CREATE_STAGE = f"""
@@ -233,10 +233,7 @@ def write_errors(run_id: int, errors) -> None:
     """
     if not errors:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [str(error.message)[:500] for error in errors]
-    with translation.override("en"):
-        english = [str(error.message)[:500] for error in errors]
+    messages, english = in_each_language(lambda: [str(error.message)[:500] for error in errors])
     payload = "".join(map(_error_line, repeat(run_id), errors, messages, english))
     with connection.cursor() as cursor, cursor.copy(COPY_ERRORS) as copy:
         copy.write(payload)

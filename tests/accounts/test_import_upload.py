@@ -5,6 +5,7 @@ tests confirm it and follow the background job.
 """
 
 import io
+import json
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
+from accounts.importing.stop import stop_run
 from accounts.models import ImportRun, InsuredPerson
 from tests.factories import staff_user
 
@@ -161,7 +163,7 @@ def test_runs_list_lights_only_the_runs_sidebar_item(caseworker_client):
 
 
 @with_worker
-def test_background_import_writes_its_run_messages_in_the_starters_language_faults_in_both(
+def test_an_import_started_in_english_stores_its_warnings_and_faults_in_both_languages(
     caseworker_client,
 ):
     caseworker_client.cookies["django_language"] = "en"
@@ -172,7 +174,8 @@ def test_background_import_writes_its_run_messages_in_the_starters_language_faul
     with translation.override(settings.LANGUAGE_CODE):
         run_worker()
     run = ImportRun.objects.get()
-    assert run.warnings == ["Unknown columns were ignored: 备注."]
+    assert run.warnings_en == ["Unknown columns were ignored: 备注."]
+    assert run.warnings == ["已忽略无法识别的列：备注。"]
     fault = run.errors.get()
     assert fault.message_en.startswith("The check character should be")
     assert fault.message.startswith("校验码应为")
@@ -194,6 +197,37 @@ def test_faults_are_shown_in_the_language_of_whoever_reads_them(caseworker_clien
     assert "校验码应为" in chinese and "The check character should be" not in chinese
     assert "The check character should be" in english and "校验码应为" not in english
     assert "The check character should be" in english_report
+
+
+def read_in_both_languages(client, url) -> tuple[str, str]:
+    """Return the page at ``url`` as a Chinese reader and as an English one gets it."""
+    chinese = client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    with translation.override(settings.LANGUAGE_CODE):  # the request leaves English active
+        english = client.get(url).content.decode()
+    return chinese, english
+
+
+@with_worker
+def test_a_runs_warnings_are_shown_in_the_language_of_whoever_reads_them(caseworker_client):
+    content = GOOD.replace("参保日期\n".encode("gb18030"), "参保日期,备注\n".encode("gb18030"))
+    upload(caseworker_client, content, dry_run="on")  # started in Chinese
+    run_worker()
+    run = ImportRun.objects.get()
+    page = reverse("admin:accounts_importrun_progress", args=[run.pk])
+    chinese, english = read_in_both_languages(caseworker_client, page)
+    assert "已忽略无法识别的列：备注。" in chinese and "Unknown columns" not in chinese
+    assert "Unknown columns were ignored: 备注." in english and "已忽略" not in english
+
+
+def test_a_stopped_runs_message_is_shown_in_the_language_of_whoever_reads_it(caseworker_client):
+    upload(caseworker_client, dry_run="on")  # started in Chinese, stopped before any worker
+    run = ImportRun.objects.get()
+    stop_run(run=run)
+    status = reverse("admin:accounts_importrun_status", args=[run.pk])
+    chinese, english = read_in_both_languages(caseworker_client, status)
+    assert json.loads(chinese)["message"].startswith("已按请求停止")
+    assert json.loads(english)["message"].startswith("Stopped on request before any row")
 
 
 def _import_for_real(client, run):

@@ -89,12 +89,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r{progress_line(run, time.monotonic() - started)}", ending="")
             self.stdout.write("")
         if run.status == ImportRun.Status.FAILED and run.rows == 0:
-            self.stderr.write(f"{path.name}: {run.message}")
+            self.stderr.write(f"{path.name}: {run.shown_message}")
             sys.exit(2)
-        for warning in run.warnings:
+        for warning in run.shown_warnings:
             self.stderr.write(f"warning: {warning}")
         if run.message:
-            self.stderr.write(f"error: {run.message}")
+            self.stderr.write(f"error: {run.shown_message}")
         if report:
             with report.open("w", encoding="utf-8-sig", newline="") as stream:
                 write_report_csv(run, stream)
