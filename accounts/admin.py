@@ -128,18 +128,24 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
 
     @admin.display(description=_("last written by import"))
     def last_import(self, person):
-        from .admin_imports import import_run_shown
-
-        return import_run_shown(getattr(person, "viewer", None), person.last_import_run_id)
+        return self._import_shown(person, person.last_import_run_id)
 
     @admin.display(description=_("balance last written by import"))
     def account_last_import(self, person):
-        from .admin_imports import import_run_shown
-
         account = getattr(person, "account", None) if person.has_personal_account else None
         if account is None:
             return "—"
-        return import_run_shown(getattr(person, "viewer", None), account.last_import_run_id)
+        return self._import_shown(person, account.last_import_run_id)
+
+    @staticmethod
+    def _import_shown(person, run_id):
+        """Name the import ``run_id`` on ``person``'s page, looked up once for both fields."""
+        from .admin_imports import import_run_shown
+
+        shown = person.__dict__.setdefault("_imports_shown", {})
+        if run_id not in shown:
+            shown[run_id] = import_run_shown(getattr(person, "viewer", None), run_id)
+        return shown[run_id]
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """Write the export from plain values: CSV streamed, XLSX up to ``XLSX_MAX_ROWS``.

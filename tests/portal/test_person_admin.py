@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.choices import InsuranceType
@@ -218,3 +220,15 @@ def test_person_page_names_the_import_that_last_set_the_balance(caseworker_clien
     again = import_enrollment(path=write_csv(tmp_path, [row(1, 个人账户余额="9.90")], name="b.csv"))
     page = _person_page(caseworker_client, InsuredPerson.objects.get())
     assert page.count("号导入 · ") == 2 and f"第 {again.pk} 号导入 · b.csv · 命令行" in page
+
+
+def test_person_page_looks_up_once_the_import_that_wrote_person_and_balance(
+    caseworker_client, caseworker, tmp_path
+):
+    import_enrollment(path=write_csv(tmp_path, [row(1)]), user=caseworker)
+    url = reverse("admin:accounts_insuredperson_change", args=[InsuredPerson.objects.get().pk])
+    with CaptureQueriesContext(connection) as queries:
+        page = caseworker_client.get(url).content.decode()
+    assert page.count("号导入 · ") == 2  # named for the person and for the balance
+    runs = [q for q in queries.captured_queries if 'FROM "accounts_importrun"' in q["sql"]]
+    assert len(runs) == 2  # the run, and whether the viewer may open it
