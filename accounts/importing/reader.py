@@ -28,7 +28,7 @@ from .writer import NUL_SHOWN_AS
 
 #: rows looked at for the header when the first does not name the required columns: a
 #: sheet often has a title (2026年济南市职工参保名单) or notes above its header
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = 30
 
 SAMPLE_BYTES = 1 << 20
 

@@ -816,6 +816,13 @@ def test_title_and_notes_above_the_header_are_skipped_and_lines_stay_true(tmp_pa
     assert error_codes() == [(6, "bad_phone")]  # the title, a note, a blank line, the header
 
 
+def test_a_header_below_twenty_lines_of_instructions_is_found(tmp_path):
+    instructions = "".join(f"{n}. 填写说明第{n}条,,,,\n" for n in range(1, 21))
+    out, _ = run_command(_with_lines_above(tmp_path, "2026年参保名单\n" + instructions))
+    assert "created=1 updated=0 unchanged=0 failed=1" in out
+    assert error_codes() == [(24, "bad_phone")]  # 21 lines above, the header, a good row
+
+
 def test_skipped_title_is_named_in_the_runs_warnings(tmp_path):
     run_command(_with_lines_above(tmp_path, "2026年济南市职工参保名单\n"))
     assert last_run().warnings == ["表头在第2行：其上方的1行（标题或说明）已跳过。"]
