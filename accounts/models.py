@@ -300,16 +300,16 @@ class ImportRun(models.Model):
     @property
     def shown_message(self) -> str:
         """The run's message in the language of whoever reads it (English, or the portal's)."""
-        from .importing.languages import reads_english
+        from .importing.languages import in_readers_language
 
-        return self.message_en if self.message_en and reads_english() else self.message
+        return in_readers_language(self.message, self.message_en)
 
     @property
     def shown_warnings(self) -> list[str]:
         """The run's warnings in the language of whoever reads them."""
-        from .importing.languages import reads_english
+        from .importing.languages import in_readers_language
 
-        return self.warnings_en if self.warnings_en and reads_english() else self.warnings
+        return in_readers_language(self.warnings, self.warnings_en)
 
     @property
     def summary(self) -> str:
@@ -348,6 +348,6 @@ class ImportRowError(models.Model):
     @property
     def shown_message(self) -> str:
         """The message in the language of whoever reads it (English, or the portal's)."""
-        from .importing.languages import reads_english
+        from .importing.languages import in_readers_language
 
-        return self.message_en if self.message_en and reads_english() else self.message
+        return in_readers_language(self.message, self.message_en)

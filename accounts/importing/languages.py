@@ -25,6 +25,9 @@ def in_each_language(render: Callable[[], T]) -> tuple[T, T]:
     return own, english
 
 
-def reads_english() -> bool:
-    """Whether whoever is being answered reads English."""
-    return (translation.get_language() or "").startswith("en")
+def in_readers_language(own: T, english: T) -> T:
+    """Return what was stored in the portal's language (``own``) and in English, as whoever
+    is being answered reads it. Something stored before English was stored has only ``own``.
+    """
+    reads_english = (translation.get_language() or "").startswith("en")
+    return english if english and reads_english else own
