@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -507,7 +507,6 @@ class ImportRunAdmin(PortalModelAdmin):
             dry_run=dry_run,
             stored_file=str(stored),
             status=ImportRun.Status.RUNNING if preview is None else ImportRun.Status.PREVIEW,
-            language=translation.get_language() or "",
         )
         if preview is not None:
             return redirect("admin:accounts_importrun_preview", run.pk)
@@ -636,11 +635,10 @@ class ImportRunAdmin(PortalModelAdmin):
 
     def import_for_real_view(self, request, pk):
         """Import the file of a finished dry run for real, as a new run (POST only)."""
-        language = translation.get_language() or ""
         return self._file_imported_anew(
             request,
             pk,
-            lambda run: import_for_real(run=run, language=language),
+            lambda run: import_for_real(run=run),
             (
                 _("Only a finished dry run whose file is still kept can be imported for real."),
                 _("Imported for real as import no. %d."),

@@ -249,9 +249,6 @@ class ImportRun(models.Model):
     faulty_rows_by_region = models.JSONField(
         _("faulty rows by region"), null=True, blank=True, default=dict
     )
-    #: the interface language of whoever started it: a background run writes its messages,
-    #: warnings and faults in it, as the command line writes them in the default one
-    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     #: when the import last committed a chunk (or began reading the file): a run that says
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)

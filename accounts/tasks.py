@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
-from django.utils import translation
 from django_tasks import task
 
 from .importing.run import import_enrollment
@@ -18,9 +16,5 @@ def run_enrollment_import(run_id: int) -> str:
     run = ImportRun.objects.select_related("user").get(pk=run_id)
     if run.status != ImportRun.Status.RUNNING or run.finished_at:
         return run.summary  # already done (a task delivered twice)
-    # Messages, warnings and faults in the language of whoever started it.
-    with translation.override(run.language or settings.LANGUAGE_CODE):
-        run = import_enrollment(
-            path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run
-        )
+    run = import_enrollment(path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run)
     return run.summary

@@ -48,7 +48,7 @@ def _file_kept(run: ImportRun) -> bool:
     return bool(run.stored_file) and Path(run.stored_file).exists()
 
 
-def _run_file_anew(old: ImportRun, *, dry_run: bool, language: str) -> ImportRun:
+def _run_file_anew(old: ImportRun, *, dry_run: bool) -> ImportRun:
     """Create and queue (once the caller's transaction commits) a new run of ``old``'s
     stored file, which ``old`` hands over; ``old`` is saved by the caller."""
     from accounts.tasks import run_enrollment_import
@@ -60,7 +60,6 @@ def _run_file_anew(old: ImportRun, *, dry_run: bool, language: str) -> ImportRun
         dry_run=dry_run,
         stored_file=old.stored_file,
         status=ImportRun.Status.RUNNING,
-        language=language,
     )
     old.stored_file = ""
     transaction.on_commit(partial(run_enrollment_import.enqueue, new.pk))
@@ -80,7 +79,7 @@ def resume_run(*, run: ImportRun) -> ImportRun | None:
         old = ImportRun.objects.select_for_update().get(pk=run.pk)
         if not can_resume(old, now):
             return None
-        new = _run_file_anew(old, dry_run=old.dry_run, language=old.language)
+        new = _run_file_anew(old, dry_run=old.dry_run)
         if old.status == ImportRun.Status.STOPPED:
             said = stopped_message
         else:
@@ -102,7 +101,7 @@ def can_import_for_real(run: ImportRun) -> bool:
     return run.dry_run and run.status == ImportRun.Status.FINISHED and _file_kept(run)
 
 
-def import_for_real(*, run: ImportRun, language: str = "") -> ImportRun | None:
+def import_for_real(*, run: ImportRun) -> ImportRun | None:
     """Import the file of a finished dry run for real, as a new run; None if it cannot be.
 
     The dry run keeps its record, counts and report, and hands its stored file to
@@ -112,6 +111,6 @@ def import_for_real(*, run: ImportRun, language: str = "") -> ImportRun | None:
         old = ImportRun.objects.select_for_update().get(pk=run.pk)
         if not can_import_for_real(old):
             return None
-        new = _run_file_anew(old, dry_run=False, language=language or old.language)
+        new = _run_file_anew(old, dry_run=False)
         old.save(update_fields=["stored_file"])
     return new
