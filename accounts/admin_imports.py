@@ -8,6 +8,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, When
 from django.db.models.expressions import RawSQL
@@ -307,7 +308,6 @@ class ImportRunAdmin(PortalModelAdmin):
     list_filter = ("status", "dry_run", WhoseRunsFilter, RunRegionFilter)
     list_select_related = ("user",)
     search_fields = ("file_name", "sha256", "user__username", "user__first_name", "user__last_name")
-    readonly_fields = [f.name for f in ImportRun._meta.fields] + ["report_links"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -402,6 +402,18 @@ class ImportRunAdmin(PortalModelAdmin):
             csv_url,
             xlsx_url,
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Send the viewer to the run's own page rather than its raw record.
+
+        The raw record showed the stored file's path on the server and the
+        faulty rows by region as JSON. A run the viewer may not see gets the
+        admin's usual answer for a record that does not exist.
+        """
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect(run_page_url(run))
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

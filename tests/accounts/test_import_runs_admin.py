@@ -208,3 +208,19 @@ def test_history_page_shows_each_columns_title_once_on_a_desktop(
     page = caseworker_client.get(url).content.decode()
     cells = re.findall(r'<t[hd] class="([^"]*)" data-label=', page)
     assert cells and all("lg:before:hidden" in css.split() for css in cells)
+
+
+def test_runs_raw_record_page_sends_the_viewer_to_the_runs_own_page(
+    caseworker_client, run_with_errors
+):
+    url = reverse("admin:accounts_importrun_change", args=[run_with_errors.pk])
+    response = caseworker_client.get(url)
+    progress = reverse("admin:accounts_importrun_progress", args=[run_with_errors.pk])
+    assert response.status_code == 302 and response["Location"] == progress
+
+
+def test_another_users_run_record_is_not_shown_or_named(client, run_with_errors):
+    client.force_login(staff_user("caseworker", regions=["370100"]))
+    url = reverse("admin:accounts_importrun_change", args=[run_with_errors.pk])
+    response = client.get(url)
+    assert response.status_code == 404 and "in.csv" not in response.content.decode()
