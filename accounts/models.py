@@ -280,7 +280,10 @@ class ImportRun(models.Model):
         return self.heartbeat_at < (now or timezone.now()) - limit
 
     def shown_status(self) -> str:
-        """The status as the pages show it: a run that stalled shows as interrupted."""
+        """The status as the pages show it: a run that stalled shows as interrupted, and
+        one that no worker has begun yet as queued."""
+        if self.status == self.Status.RUNNING and self.heartbeat_at is None:
+            return str(pgettext_lazy("import run", "queued"))
         return str(self.Status.INTERRUPTED.label if self.stalled() else self.get_status_display())
 
     def shown_encoding(self) -> str:

@@ -155,6 +155,23 @@ def test_progress_page_says_when_no_worker_has_begun_a_queued_import(caseworker_
     assert "db_worker" in page
 
 
+def test_an_import_no_worker_has_begun_is_shown_as_queued_on_its_page_and_in_the_list(
+    caseworker_client, caseworker
+):
+    run = ImportRun.objects.create(file_name="x.csv", sha256="0" * 64, user=caseworker)
+    page = progress(caseworker_client, run).content.decode()
+    listing = caseworker_client.get(reverse("admin:accounts_importrun_changelist"))
+    assert '<span id="status">排队中</span>' in page
+    assert '<span class="whitespace-nowrap">排队中</span>' in listing.content.decode()
+
+
+def test_an_import_a_worker_has_begun_is_shown_as_running(caseworker_client, caseworker):
+    run = ImportRun.objects.create(
+        file_name="x.csv", sha256="0" * 64, user=caseworker, heartbeat_at=timezone.now()
+    )
+    assert '<span id="status">进行中</span>' in progress(caseworker_client, run).content.decode()
+
+
 def test_a_stalled_import_without_its_file_says_so_but_offers_no_button(
     tmp_path, caseworker_client, caseworker
 ):

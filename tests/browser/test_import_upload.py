@@ -62,8 +62,8 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_url(re.compile(r"/progress/$"))
 
-    # The page is polling; the worker (as `make run` starts it) picks the job up.
-    assert page.locator("#status").inner_text() == "进行中"
+    # The page is polling; the run waits for the worker (as `make run` starts it).
+    assert page.locator("#status").inner_text() == "排队中"
     call_command("db_worker", "--batch", "--no-startup-delay")
     page.wait_for_selector("[data-testid=import-progress][data-done='1']", timeout=20_000)
     assert page.locator("#percent").inner_text() == "100"
