@@ -23,6 +23,32 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 
+# The foreign permanent resident ID card (外国人永久居留身份证) issued since
+# 1 December 2023 follows GB 11643 too: 18 characters and the same check
+# character, with the birth date and the sex digit where a resident's are. Its
+# first digit, 9, marks a foreigner; the next two are the province whose
+# office accepted the application, then three digits of nationality. Holders
+# may enrol in employee insurance.
+FOREIGN_RESIDENT_MARK = "9"
+FOREIGN_RESIDENT_PROVINCES = PROVINCE_PREFIXES - {"81", "82", "83"}
+
+
+def province_code(number: str) -> str:
+    """Return the two digits that name the number's province.
+
+    The address code's first two; on a foreign permanent resident's card, the
+    two after its leading 9.
+    """
+    return number[1:3] if number[:1] == FOREIGN_RESIDENT_MARK else number[:2]
+
+
+def has_known_province(number: str) -> bool:
+    """Whether the number names a province it may name (see ``province_code``)."""
+    if number[:1] == FOREIGN_RESIDENT_MARK:
+        return number[1:3] in FOREIGN_RESIDENT_PROVINCES
+    return number[:2] in PROVINCE_PREFIXES
+
+
 _WEIGHT_SUM_OF_ZEROS = sum(WEIGHTS) * ord("0")
 
 
@@ -64,7 +90,7 @@ class IdFacts:
 
     @property
     def province_prefix(self) -> str:
-        return self.number[:2]
+        return province_code(self.number)
 
 
 def facts(number: str) -> IdFacts:

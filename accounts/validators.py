@@ -64,11 +64,11 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             _("The first 17 characters must be digits and the last a digit or X."),
             code="bad_characters",
         )
-    if number[:2] not in idnumbers.PROVINCE_PREFIXES:
+    if not idnumbers.has_known_province(number):
         raise ValidationError(
             _("%(prefix)s is not a province code, so the address code is not valid."),
             code="unknown_province",
-            params={"prefix": number[:2]},
+            params={"prefix": idnumbers.province_code(number)},
         )
     try:
         facts = idnumbers.facts(number)

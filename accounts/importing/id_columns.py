@@ -18,8 +18,9 @@ from accounts import idnumbers
 
 _WEIGHTS = np.array(idnumbers.WEIGHTS, dtype=np.int64)
 _CHECK_CODES = np.array([ord(c) for c in idnumbers.CHECK_CHARS], dtype=np.int64)
-_PROVINCES = np.zeros(100, dtype=bool)
-_PROVINCES[[int(p) for p in idnumbers.PROVINCE_PREFIXES]] = True
+# Whether a number's first three digits name a known province, indexed by those digits
+# (a resident's province is its first two, a foreign permanent resident's the two after 9).
+_PROVINCES = np.array([idnumbers.has_known_province(f"{n:03d}") for n in range(1000)])
 # Days in each month, indexed by month number 0–99 (0 and 13–99: no such month).
 _MONTH_DAYS = np.zeros(100, dtype=np.int64)
 _MONTH_DAYS[1:13] = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -50,7 +51,7 @@ def plain_numbers(numbers: list[str], earliest: dt.date, latest: dt.date) -> lis
     ok &= ((first17 >= 0) & (first17 <= 9)).all(axis=1)
     ok &= ((last >= 0) & (last <= 9)) | (last == _X)
     # Values below are only trusted where ``ok`` already holds; clip keeps indexes in range.
-    ok &= _PROVINCES[np.clip(first17[:, 0] * 10 + first17[:, 1], 0, 99)]
+    ok &= _PROVINCES[np.clip(first17[:, :3] @ np.array([100, 10, 1]), 0, 999)]
     year = first17[:, 6:10] @ np.array([1000, 100, 10, 1])
     month = first17[:, 10] * 10 + first17[:, 11]
     day = first17[:, 12] * 10 + first17[:, 13]

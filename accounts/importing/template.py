@@ -39,8 +39,10 @@ def header() -> list[str]:
 def _how_to_fill() -> dict[str, str]:
     return {
         "national_id": _(
-            "18-character resident identity number. Keep this column formatted as text: "
-            "as a number, Excel shows 1.10105E+17 and loses the last digits."
+            "18-character identity number: a resident's, a Hong Kong, Macao or Taiwan "
+            "resident's residence permit, or a foreign permanent resident's ID card (from 9). "
+            "Keep this column formatted as text: as a number, Excel shows 1.10105E+17 and "
+            "loses the last digits."
         ),
         "name": _("The person's name."),
         "insurance_type": _(

@@ -6,7 +6,13 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts import idnumbers
-from accounts.validators import clean_amount, clean_mobile, clean_national_id, clean_region_code
+from accounts.validators import (
+    clean_amount,
+    clean_mobile,
+    clean_national_id,
+    clean_region_code,
+    national_id_facts,
+)
 
 
 def _id_with_check(char: str) -> str:
@@ -66,6 +72,22 @@ def test_unknown_province_prefix_is_rejected():
     with pytest.raises(ValidationError) as excinfo:
         clean_national_id(body + idnumbers.check_char(body))
     assert code_of(excinfo) == "unknown_province"
+
+
+def test_foreign_permanent_residents_number_is_accepted_with_its_birth_date_and_sex():
+    # 9, accepted in Shanghai (31), nationality 840, born 1988-07-02, sequence 015 (odd: a man).
+    number = idnumbers.make("931840", dt.date(1988, 7, 2), 15)
+    facts = national_id_facts(number)
+    assert (facts.number, facts.birth_date, facts.sex) == (number, dt.date(1988, 7, 2), "M")
+
+
+@pytest.mark.parametrize("accepted_in", ["99", "81", "00"])
+def test_foreign_permanent_residents_number_must_name_a_mainland_province(accepted_in):
+    body = f"9{accepted_in}840" + "19880702" + "015"
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(body + idnumbers.check_char(body))
+    assert code_of(excinfo) == "unknown_province"
+    assert excinfo.value.params == {"prefix": accepted_in}
 
 
 def test_abolished_county_code_is_still_accepted():
