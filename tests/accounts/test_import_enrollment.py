@@ -53,6 +53,16 @@ def test_each_encoding_is_detected_and_recorded(tmp_path, encoding):
     )
 
 
+def test_foreign_permanent_resident_is_imported_with_the_birth_date_and_sex_of_the_card(
+    tmp_path,
+):
+    number = nid(16, dt.date(1979, 5, 20), "944840")  # 9, accepted in Guangdong; even: a woman
+    out, _ = run_command(write_csv(tmp_path, [row(1, 身份证号=number)]))
+    person = InsuredPerson.objects.get(national_id=number)
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+    assert (person.birth_date, person.sex) == (dt.date(1979, 5, 20), "F")
+
+
 def test_tab_separated_text_saved_by_excel_is_imported(tmp_path):
     lines = ["\t".join(HEADER)] + [
         "\t".join(row(n, 个人账户余额="1,234.50").values()) for n in (1, 2)
@@ -103,6 +113,8 @@ def test_progress_line_shows_share_rate_and_time_left():
         ("统筹地区编码", "统筹区编码"),
         ("首次参保日期", "参保日期"),
         ("身份证号 ", "身份证号"),
+        ("身份证件号码", "身份证号"),
+        ("证件号", "身份证号"),
         ("ｎａｍｅ", "姓名"),
     ],
 )
@@ -717,7 +729,10 @@ def _mutated_numbers(seed: int, count: int) -> list[str]:
     numbers = []
     for _ in range(count):
         birth = dt.date(1890, 1, 1) + dt.timedelta(days=rnd.randrange(50_000))
-        number = nid(rnd.randrange(1000), birth, rnd.choice(["370102", "110101", "810000"]))
+        # a resident's, a Hong Kong resident's and foreign permanent residents' (9 and a
+        # province: Shanghai's, then Hong Kong's, which such a number may not name)
+        areas = ["370102", "110101", "810000", "931840", "981840"]
+        number = nid(rnd.randrange(1000), birth, rnd.choice(areas))
         kind = rnd.randrange(6)
         place = rnd.randrange(18)
         if kind == 1:
