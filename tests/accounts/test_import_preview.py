@@ -325,6 +325,17 @@ def test_the_preview_page_shows_the_counts_and_each_row(caseworker_client):
     assert "确认导入" in html and "取消" in html
 
 
+def test_each_count_with_rows_links_to_its_rows_on_the_preview_page(caseworker_client):
+    stored(1)
+    upload(caseworker_client, csv_bytes([row(1, 姓名="张一"), row(2), row(3, 手机号="12")]))
+
+    html = caseworker_client.get(preview_url(ImportRun.objects.get())).content.decode()
+
+    links = dict(re.findall(r'href="#(rows-(\w+))" data-testid="jump-\2"', html))
+    assert sorted(links.values()) == ["changed", "error", "new"]  # none unchanged: no link
+    assert all(f'<tbody id="{anchor}"' in html for anchor in links)
+
+
 def test_a_fault_of_no_one_column_is_shown_without_a_column_before_it(caseworker_client):
     totals = {"身份证号": "合计", "个人账户余额": "200.00"}
     upload(caseworker_client, csv_bytes([row(1), totals]))
@@ -347,6 +358,20 @@ def test_the_preview_page_shows_at_most_so_many_rows_of_each_outcome(
     assert _attributes(html, "data-line") == ["2", "3"]
     more = re.search(r'data-testid="more-new">(.*?)</tr>', html, re.S).group(1)
     assert "2" in more and "3" in more
+
+
+def test_the_preview_page_groups_the_digits_of_its_counts_as_the_run_page_does(
+    caseworker_client, monkeypatch
+):
+    monkeypatch.setattr(import_preview, "SHOWN_PER_OUTCOME", 2)
+    born = [dt.date(1980, 1, 1), dt.date(1981, 1, 1)]  # 600 persons born each day
+    rows = [row(n % 600, 身份证号=nid(n % 600, born[n // 600])) for n in range(1200)]
+    upload(caseworker_client, csv_bytes(rows))
+
+    html = caseworker_client.get(preview_url(ImportRun.objects.get())).content.decode()
+
+    assert 'data-testid="count-new">1,200<' in html
+    assert "共读取 1,200 行" in html and "另有 1,198 行未显示" in html
 
 
 def test_the_preview_page_says_when_nothing_would_be_written(caseworker_client):
