@@ -14,12 +14,14 @@ import io
 import re
 import sys
 import zipfile
+import zlib
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -564,23 +566,26 @@ def _without_blanks(lines: list[int], rows: list[list[str]]) -> Chunk:
 def _open_xlsx(path: Path, name: str) -> Source:
     """Open a workbook: read whole by calamine if every sheet fits in memory, else streamed."""
     whole = _whole_workbook(path)
-    if whole is None:
-        sheet, header_line, notes, total, values, close = _streamed_sheet(path)
-    else:
-        sheet, header_line, notes, total, values, close = _whole_sheet(*whole)
-    values = islice(values, header_line - 1, None)
+    opened = None if whole is None else _whole_sheet(*whole)
+    if opened is None:
+        opened = _streamed_sheet(path)
+    sheet, header_line, notes, total, values, close = opened
+    values = _sheet_rows(islice(values, header_line - 1, None), header_line)
     done = {"row": header_line}
     try:
-        header = _texts(next(values))
+        header = _texts(next(values)[1])
     except StopIteration:
         close()
         raise UnreadableFile(_("The file has no readable header row.")) from None
+    except UnreadableFile:
+        close()
+        raise
 
     def chunks(size: int) -> Iterator[Chunk]:
         lines: list[int] = []
         rows: list[list[str]] = []
         try:
-            for number, row in enumerate(values, start=done["row"] + 1):
+            for number, row in values:
                 done["row"] = number
                 cells = _texts(row)
                 if any(c.strip() for c in cells):
@@ -591,6 +596,10 @@ def _open_xlsx(path: Path, name: str) -> Source:
                         lines, rows = [], []
             if rows:
                 yield lines, rows
+        except UnreadableFile:
+            if rows:  # the rows before the damage are imported, as a CSV's before bad bytes
+                yield lines, rows
+            raise
         finally:
             close()
 
@@ -600,6 +609,35 @@ def _open_xlsx(path: Path, name: str) -> Source:
     source = Source(name, "xlsx", header, chunks, "xlsx", fraction, close, header_line)
     source.notes = notes
     return source
+
+
+def _sheet_rows(values: Iterator, first: int) -> Iterator[tuple[int, Any]]:
+    """Yield each row of a sheet with its number, from ``first`` on.
+
+    A row that openpyxl's parser cannot read (a damaged sheet: broken XML, a part cut
+    short, a value of the wrong kind) ends the rows with ``UnreadableFile``, which names
+    the last row read; the import keeps the rows before it.
+    """
+    number = first - 1
+    while True:
+        try:
+            row = next(values)
+        except StopIteration:
+            return
+        except UnreadableFile:
+            raise
+        except Exception as error:  # whatever the parser raises on a damaged sheet
+            raise UnreadableFile(
+                Message(
+                    _(
+                        "The workbook is damaged: its sheet cannot be read after row %(row)s. "
+                        "Open it in Excel, save it again, and upload it again."
+                    ),
+                    {"row": f"{number:,}"},
+                )
+            ) from error
+        number += 1
+        yield number, row
 
 
 def _texts(row) -> list[str]:
@@ -771,7 +809,7 @@ def _streamed_sheet(path: Path) -> tuple:
     """Open the sheet to import with openpyxl's read-only reader, which streams its rows."""
     try:
         workbook, strings = _load_streamed(path)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as error:
+    except Exception as error:  # any part damaged: openpyxl raises what its parsers raise
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
     close = _closed_once(*([] if strings is None else [strings.close]), workbook.close)
     sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or workbook.worksheets
@@ -786,7 +824,14 @@ def _streamed_sheet(path: Path) -> tuple:
         rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS + 1, values_only=True)
         return [[_cell(v) for v in row] for row in rows]
 
-    sheet, header_line, notes = _data_sheet([(s, s.title) for s in sheets], top)
+    try:
+        sheet, header_line, notes = _data_sheet([(s, s.title) for s in sheets], top)
+    except UnreadableFile:
+        close()
+        raise
+    except Exception as error:  # a damaged sheet, as above
+        close()
+        raise UnreadableFile(_("This is not a readable XLSX file.")) from error
     total = claimed[id(sheet)]
     if total <= header_line:  # no size, or "A1": estimated from the sheet's XML
         total = _estimated_rows(workbook, sheet)
@@ -821,16 +866,56 @@ _ERROR_CELLS = (b't="e"', b"t='e'")
 #: A number of 16 digits or more, written whole by a program (Excel keeps 15): openpyxl
 #: reads it exactly (an identity number), calamine as a float that has lost its last digits.
 _LONG_NUMBER = re.compile(rb"<(?:\w+:)?v>-?[0-9]{16}")
+#: A cell's start tag as Excel and other programs write it: its reference first (r="AB12"),
+#: then only a cell's other attributes. calamine holds every cell of the rectangle from the
+#: first used cell to the last, so a single value far out (a stray mark in column XFD, a
+#: cell of a damaged sheet in row 9,999,999) would make it ask for more memory than there
+#: is, and the process would be aborted. A cell written any other way (no reference, a
+#: second one, r="ZZZZ9999999", a namespace prefix) sends the sheet to openpyxl, which
+#: refuses what it cannot place.
+_CELL_START = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:s|t|cm|vm|ph)="[^"<]*")* ?/?>')
+
+
+def _column_number(letters: bytes) -> int:
+    """Return the number of a column by its letters: A is 1, Z 26, AA 27, XFD 16,384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _calamine_cells(xml) -> int | None:
+    """Return how many cells calamine would hold for a sheet's XML, or None if it is not to
+    read the sheet (see ``_whole_workbook``).
+
+    The XML is read in blocks cut before their last tag, so that no tag is split.
+    """
+    cells = width = height = 0
+    rest = b""
+    for block in chain(iter(lambda: xml.read(1 << 20), b""), [b"<"]):
+        text = rest + block
+        cut = text.rfind(b"<")
+        text, rest = text[:cut], text[cut:]
+        if any(tag in text for tag in _ERROR_CELLS) or _LONG_NUMBER.search(text):
+            return None
+        placed = _CELL_START.findall(text)
+        if len(placed) != sum(map(text.count, _CELL_TAGS)):
+            return None
+        cells += len(placed)
+        width = max(width, max(map(_column_number, {c for c, _ in placed}), default=0))
+        height = max(height, max(map(int, {r for _, r in placed}), default=0))
+    return max(cells, width * height)
 
 
 def _whole_workbook(path: Path) -> tuple | None:
     """Return the workbook opened by calamine and the titles of the sheets that may be
     imported (the visible ones), or None if it is to be streamed by openpyxl.
 
-    Streamed: a sheet would take more than ``IN_MEMORY_BYTES``, or a cell holds a formula's
-    error (#DIV/0!), which calamine reads as an empty cell and openpyxl as the error the
-    checks then name, or a number of 16 digits or more (``_LONG_NUMBER``). The sheets' XML
-    is scanned for these first (about 0.1 s for 100,000 rows).
+    Streamed: a sheet would take more than ``IN_MEMORY_BYTES`` (every cell of the rectangle
+    its cells span), or a cell is not written as ``_CELL_START`` expects, or a cell holds a
+    formula's error (#DIV/0!), which calamine reads as an empty cell and openpyxl as the
+    error the checks then name, or a number of 16 digits or more (``_LONG_NUMBER``).
+    The sheets' XML is scanned for these first (about 0.5 s for 100,000 rows of 8 cells).
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -847,17 +932,11 @@ def _whole_workbook(path: Path) -> tuple | None:
             for info in parts:
                 if info.file_size + shared > IN_MEMORY_BYTES:
                     return None
-                cells, tail = 0, b""
                 with archive.open(info) as xml:
-                    for block in iter(lambda xml=xml: xml.read(1 << 20), b""):
-                        text = tail + block
-                        if any(tag in text for tag in _ERROR_CELLS) or _LONG_NUMBER.search(text):
-                            return None
-                        cells += sum(text.count(tag) - tail.count(tag) for tag in _CELL_TAGS)
-                        tail = block[-32:]
-                if cells * CELL_BYTES + info.file_size + shared > IN_MEMORY_BYTES:
+                    cells = _calamine_cells(xml)
+                if cells is None or cells * CELL_BYTES + info.file_size + shared > IN_MEMORY_BYTES:
                     return None
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, ValueError):
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, ValueError, zlib.error, EOFError):
         return None  # openpyxl says what is wrong with it
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -874,8 +953,12 @@ def _whole_workbook(path: Path) -> tuple | None:
     return book, visible or [s.name for s in sheets]
 
 
-def _whole_sheet(book, titles: list[str]) -> tuple:
-    """Choose the sheet to import from a workbook opened by calamine, and read it whole."""
+def _whole_sheet(book, titles: list[str]) -> tuple | None:
+    """Choose the sheet to import from a workbook opened by calamine, and read it whole.
+
+    None if calamine cannot read a sheet: openpyxl then streams it, and keeps the rows
+    before the damage, or says what is wrong with the file.
+    """
     first: dict[str, object] = {}  # the first sheet with a header, kept once loaded
 
     def top(title: str) -> list[list[str]]:
@@ -889,9 +972,9 @@ def _whole_sheet(book, titles: list[str]) -> tuple:
     try:
         title, header_line, notes = _data_sheet([(t, t) for t in titles], top)
         sheet = first.get(title) or book.get_sheet_by_name(title)
-    except Exception as error:
+    except Exception:  # noqa: BLE001 - a damaged sheet: openpyxl reads as far as it can
         book.close()
-        raise UnreadableFile(_("This is not a readable XLSX file.")) from error
+        return None
     total = sheet.end[0] + 1 if sheet.end else 0
     return sheet, header_line, notes, total, _padded(sheet), _closed_once(book.close)
 

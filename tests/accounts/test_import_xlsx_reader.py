@@ -9,10 +9,11 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from accounts.importing import reader
 from accounts.importing.reader import open_source
+from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
 from tests.accounts.enrollment_files import (
     HEADER,
@@ -316,3 +317,76 @@ def test_progress_through_a_streamed_sheet_without_a_size_is_estimated(tmp_path,
         shares.append((seen, source.fraction()))
     assert seen == 3000
     assert all(abs(share - read / 3001) < 0.1 for read, share in shares)
+
+
+def _with_sheet_xml(path, change):
+    """Rewrite ``path`` with its first sheet's XML passed through ``change``."""
+    with zipfile.ZipFile(path) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in parts.items():
+            rewritten.writestr(name, data)
+    return path
+
+
+@pytest.mark.django_db
+def test_a_value_left_in_excels_last_cell_is_read_as_a_row_far_down(tmp_path, caseworker):
+    # calamine would hold every cell from A1 to XFD1048576, and the process was aborted.
+    path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(1, 2, 3), False)])
+    book = load_workbook(path)
+    book.active["XFD1048576"] = "x"
+    book.save(path)
+
+    run = import_enrollment(path=path, user=caseworker)
+
+    assert (run.status, run.created) == (ImportRun.Status.FINISHED, 3)
+    assert set(run.errors.values_list("line", flat=True)) == {1_048_576}
+
+
+@pytest.mark.django_db
+def test_a_cell_placed_past_the_last_row_and_column_is_refused_not_read_whole(tmp_path):
+    # A damaged cell with a second, impossible reference, which calamine would take.
+    path = write_shared_strings_workbook(tmp_path / "名单.xlsx", sheet_rows(1, 2, 3))
+    _with_sheet_xml(path, lambda xml: xml.replace(b'r="B3"', b'r="B3"r="ZZZZ9999999"'))
+
+    run = import_enrollment(path=path)
+
+    assert run.status == ImportRun.Status.FAILED and "XLSX" in run.message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_damaged_sheet_stops_the_import_and_keeps_the_rows_before(
+    tmp_path, monkeypatch, whole
+):
+    if not whole:
+        monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    born = [dt.date(1970, 1, 1) + dt.timedelta(days=n // 900) for n in range(3000)]
+    people = [row(n % 900, 身份证号=nid(n % 900, birth=born[n])) for n in range(3000)]
+    path = write_shared_strings_workbook(
+        tmp_path / "名单.xlsx", [HEADER, *([person[h] for h in HEADER] for person in people)]
+    )
+    _with_sheet_xml(path, lambda xml: xml[: xml.index(b'<row r="2001">') + 30])  # cut short
+
+    run = import_enrollment(path=path)
+
+    assert run.status == ImportRun.Status.FAILED
+    assert "第 2,000 行之后" in run.message  # the last row read whole
+    assert run.created == 1999  # rows 2 to 2,000
+
+
+@pytest.mark.django_db
+def test_a_workbook_whose_styles_openpyxl_cannot_read_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(1, 2), False)])
+    with zipfile.ZipFile(path) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    parts["xl/styles.xml"] = parts["xl/styles.xml"].replace(b"<cellXfs", b"<cellXfs numFm='1'")
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in parts.items():
+            rewritten.writestr(name, data)
+
+    run = import_enrollment(path=path)
+
+    assert run.status == ImportRun.Status.FAILED and run.message == "这不是可读取的 XLSX 文件。"
