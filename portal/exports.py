@@ -95,6 +95,11 @@ def csv_for_excel(header: list, rows: Iterable[list], rows_per_piece: int) -> It
         yield text.encode("utf-8")
 
 
+#: What a sheet can hold: columns in a row, and characters in a cell (Excel's limits).
+XLSX_MAX_COLUMNS = 16_384
+XLSX_MAX_TEXT = 32_767
+
+
 def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=False) -> bytes:
     """Return ``header`` and ``rows`` as a one-sheet XLSX workbook, formula-like text inert.
 
@@ -103,27 +108,33 @@ def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=
     ``as_typed``, text is kept exactly as given, with no apostrophe before a
     formula-like value: every text cell is stored as a string, which a
     spreadsheet shows and never runs, and which reads back unchanged.
+
+    A row past ``XLSX_MAX_COLUMNS`` cells, or a text past ``XLSX_MAX_TEXT`` characters
+    (a refused line of a file that was no enrollment extract), is cut there: openpyxl
+    refuses the one, and Excel says the file is damaged for the other.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append([_xlsx_text(title) for title in header])
+    sheet.append([_xlsx_text(title[: XLSX_MAX_TEXT - 1]) for title in header[:XLSX_MAX_COLUMNS]])
 
     def cell(value):
         if isinstance(value, Decimal):
             amount = WriteOnlyCell(sheet, value=value)
             amount.number_format = "#,##0.00"
             return amount
-        if as_typed and isinstance(value, str):
-            text = WriteOnlyCell(sheet, value=_shown_controls(value))
-            text.data_type = "s"  # openpyxl would make "=…" a formula
-            return text
+        if isinstance(value, str):
+            value = value[: XLSX_MAX_TEXT - 1]  # with room for the apostrophe of safe_cell
+            if as_typed:
+                text = WriteOnlyCell(sheet, value=_shown_controls(value))
+                text.data_type = "s"  # openpyxl would make "=…" a formula
+                return text
         return _xlsx_text(value)
 
     for row in rows:
-        sheet.append([cell(v) for v in row])
+        sheet.append([cell(v) for v in row[:XLSX_MAX_COLUMNS]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

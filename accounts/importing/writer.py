@@ -239,9 +239,21 @@ def write_errors(run_id: int, errors) -> None:
         copy.write(payload)
 
 
+#: How much of a refused row is kept with each of its faults (see ``_error_line``): far more
+#: than an enrollment row holds, and within what a report's XLSX sheet can show.
+FAULT_VALUES_KEPT = 1_000
+FAULT_VALUE_CHARS = 10_000
+
+
 def _error_line(run_id: int, error, message: str, english: str) -> str:
-    """Return ``error`` as one line of text COPY for ``COPY_ERRORS``."""
-    values = json.dumps([v.replace("\x00", NUL_SHOWN_AS) for v in error.values], ensure_ascii=False)
+    """Return ``error`` as one line of text COPY for ``COPY_ERRORS``.
+
+    A row's values are kept up to ``FAULT_VALUES_KEPT`` of them, each up to
+    ``FAULT_VALUE_CHARS`` characters: a line of a file that was no enrollment extract
+    (millions of commas, one value of megabytes) is not stored once for each fault.
+    """
+    kept = [v[:FAULT_VALUE_CHARS] for v in error.values[:FAULT_VALUES_KEPT]]
+    values = json.dumps([v.replace("\x00", NUL_SHOWN_AS) for v in kept], ensure_ascii=False)
     fields = (error.column[:100], error.code, message, english, values)
     column, code, message, english, values = (f.translate(_COPY_TEXT) for f in fields)
     # The region is a code from the region table (or ""): nothing in it to escape.

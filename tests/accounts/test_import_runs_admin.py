@@ -224,3 +224,28 @@ def test_another_users_run_record_is_not_shown_or_named(client, run_with_errors)
     url = reverse("admin:accounts_importrun_change", args=[run_with_errors.pk])
     response = client.get(url)
     assert response.status_code == 404 and "in.csv" not in response.content.decode()
+
+
+def test_a_refused_line_of_20000_values_keeps_1000_and_its_xlsx_report_downloads(
+    caseworker_client, caseworker, tmp_path
+):
+    path = tmp_path / "wide.csv"
+    header = "身份证号,姓名,参保类型,统筹区编码,参保日期\n"
+    path.write_text(header + ",".join(["z"] * 20_000) + "\n")
+    run = import_enrollment(path=path, user=caseworker)
+
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "xlsx"])
+    response = caseworker_client.get(url)
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert response.status_code == 200 and sheet.max_column == 4 + 1000
+    assert run.errors.first().values == ["z"] * 1000
+
+
+def test_a_refused_value_of_40000_characters_is_kept_to_10000(caseworker, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("身份证号,姓名,参保类型,统筹区编码,参保日期\n" + "9" * 40_000 + "\n")
+
+    run = import_enrollment(path=path, user=caseworker)
+
+    assert run.errors.first().values[0] == "9" * 10_000
