@@ -88,22 +88,30 @@ class BrokenLine:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Return "utf-8-sig", "utf-8" or "gb18030" for the first bytes of a CSV file."""
+    """Return "utf-8-sig", "utf-8" or "gb18030" for the first bytes of a CSV file.
+
+    If neither reads the whole sample, the file is taken to be in the one that reads
+    further, when that is past the first line: a file of UTF-8 with one line saved as
+    GB18030 (rows added in another program) then stops at that line, which is named, and
+    the rows before it are imported, as when the line comes after the sample.
+    """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(sample, final=False)  # a character cut at the end is fine
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-    except UnicodeDecodeError:
+    reached = {}
+    for encoding in ("utf-8", "gb18030"):
+        try:  # a character cut at the end of the sample is fine
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError as error:
+            reached[encoding] = error.start
+        else:
+            return encoding
+    encoding = max(reached, key=reached.get)
+    first_line = sample.find(b"\n")
+    if first_line < 0 or reached[encoding] <= first_line:
         raise UnreadableFile(
             _("The file is neither UTF-8 nor GB18030 text; save it as CSV or XLSX.")
-        ) from None
-    return "gb18030"
+        )
+    return encoding
 
 
 def open_source(path: Path, name: str | None = None) -> Source:
@@ -196,7 +204,12 @@ def open_source(path: Path, name: str | None = None) -> Source:
                 if isinstance(failure, UnicodeDecodeError):
                     raise UnreadableFile(
                         Message(
-                            _("Line %(line)d is not valid %(encoding)s text."),
+                            _(
+                                "Line %(line)d is not valid %(encoding)s text; the rows before "
+                                "it were read. Save the whole file again in one encoding (in "
+                                "Excel: CSV UTF-8) and import it again: rows already imported "
+                                "count as unchanged."
+                            ),
                             {"line": position() + 1, "encoding": encoding},
                         )
                     ) from failure

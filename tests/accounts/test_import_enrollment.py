@@ -361,6 +361,27 @@ def test_rows_validated_before_an_unreadable_line_are_written_with_their_chunk(
     assert InsuredPerson.objects.count() == 7
 
 
+def test_a_line_saved_in_another_encoding_stops_the_import_there_keeping_the_rows_before(
+    tmp_path,
+):
+    # A UTF-8 extract with a row added in a program that saved it as GB18030: both
+    # encodings fail on the file's first megabyte, and the whole file was refused.
+    people = [row(n, 姓名=f"欧阳{n}") for n in range(1, 40)]
+    lines = [",".join(HEADER).encode()]
+    lines += [
+        ",".join(p.values()).encode("gb18030" if n == 30 else "utf-8")
+        for n, p in enumerate(people, start=2)
+    ]
+    path = Path(tmp_path) / "in.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    run = import_run.import_enrollment(path=path)
+
+    assert run.status == ImportRun.Status.FAILED and run.encoding == "utf-8"
+    assert run.message.startswith("第30行不是有效的 utf-8 文本")
+    assert run.created == 28  # lines 2 to 29
+
+
 def test_file_that_is_not_csv_exits_with_status_2(tmp_path):
     path = Path(tmp_path) / "scan.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

@@ -67,6 +67,13 @@ def test_reader_gives_the_csv_modules_rows_with_their_first_line(tmp_path, label
     assert got == reference(text)
 
 
+def test_a_file_whose_first_line_is_neither_utf8_nor_gb18030_is_refused_as_such(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"\xff\x80,id\n" + "1,名\n".encode() * 50)
+    with pytest.raises(UnreadableFile, match="既不是 UTF-8 也不是 GB18030"):
+        open_source(path)
+
+
 def test_bad_bytes_after_good_lines_keep_the_rows_before_them_and_name_the_line(
     tmp_path, monkeypatch
 ):
