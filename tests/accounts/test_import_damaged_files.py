@@ -122,6 +122,7 @@ def _damaged_part(workbook: bytes, rnd: random.Random) -> bytes:
 
 
 @pytest.mark.parametrize("whole", [True, False])
+@pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")  # what it says of damaged parts
 def test_damaged_workbooks_end_with_a_record_and_a_report_that_downloads(
     tmp_path, caseworker, monkeypatch, whole
 ):
