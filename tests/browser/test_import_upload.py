@@ -67,6 +67,7 @@ def test_caseworker_uploads_a_file_and_gets_the_error_report(
     call_command("db_worker", "--batch", "--no-startup-delay")
     page.wait_for_selector("[data-testid=import-progress][data-done='1']", timeout=20_000)
     assert page.locator("#percent").inner_text() == "100"
+    assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
     assert page.locator("#created").inner_text() == "28"
     assert page.locator("#updated").inner_text() == "1"
     assert page.locator("#failed").inner_text() == "1"
