@@ -205,10 +205,9 @@ def open_source(path: Path, name: str | None = None) -> Source:
                     raise UnreadableFile(
                         Message(
                             _(
-                                "Line %(line)d is not valid %(encoding)s text; the rows before "
-                                "it were read. Save the whole file again in one encoding (in "
-                                "Excel: CSV UTF-8) and import it again: rows already imported "
-                                "count as unchanged."
+                                "Line %(line)d is not valid %(encoding)s text. Save the whole "
+                                "file again in one encoding (in Excel: CSV UTF-8) and import it "
+                                "again; rows imported before count as unchanged."
                             ),
                             {"line": position() + 1, "encoding": encoding},
                         )
