@@ -270,14 +270,35 @@ def _holds(path: Path, marker: bytes) -> bool:
     return False
 
 
+#: The most a part of a workbook may unpack to. A sheet of Excel's 1,048,576 rows of twenty
+#: text cells is under 1 GB of XML; a part past this is a ZIP made to unpack without end.
+LARGEST_PART_BYTES = 4 << 30
+
+
 def _check_workbook(path: Path) -> None:
-    """Refuse a ZIP file that is not an XLSX workbook, saying what it is when that is known."""
+    """Refuse a ZIP file that is not an XLSX workbook, saying what it is when that is known.
+
+    A part that would unpack past ``LARGEST_PART_BYTES`` is refused too. The sizes the ZIP
+    states are the ones to check: zipfile and calamine both stop a part that unpacks to more
+    than its stated size, as a damaged file.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            largest = max((info.file_size for info in archive.infolist()), default=0)
             kind = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
         raise UnreadableFile(_("This is not a readable XLSX file.")) from error
+    if largest > LARGEST_PART_BYTES:
+        raise UnreadableFile(
+            Message(
+                _(
+                    "This workbook unpacks to more than %(gb)d GB, more than any enrollment "
+                    "extract holds. Save it as CSV and upload that instead."
+                ),
+                {"gb": LARGEST_PART_BYTES >> 30},
+            )
+        )
     if "xl/workbook.xml" in names:
         return
     if "xl/workbook.bin" in names:

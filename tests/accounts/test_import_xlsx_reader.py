@@ -357,9 +357,7 @@ def test_a_cell_placed_past_the_last_row_and_column_is_refused_not_read_whole(tm
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("whole", [True, False])
-def test_a_damaged_sheet_stops_the_import_and_keeps_the_rows_before(
-    tmp_path, monkeypatch, whole
-):
+def test_a_damaged_sheet_stops_the_import_and_keeps_the_rows_before(tmp_path, monkeypatch, whole):
     if not whole:
         monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
     born = [dt.date(1970, 1, 1) + dt.timedelta(days=n // 900) for n in range(3000)]
@@ -390,3 +388,14 @@ def test_a_workbook_whose_styles_openpyxl_cannot_read_is_refused_by_name(tmp_pat
     run = import_enrollment(path=path)
 
     assert run.status == ImportRun.Status.FAILED and run.message == "这不是可读取的 XLSX 文件。"
+
+
+@pytest.mark.django_db
+def test_a_workbook_unpacking_past_the_largest_part_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "LARGEST_PART_BYTES", 1 << 10)  # a ZIP bomb, in small
+    path = write_shared_strings_workbook(tmp_path / "名单.xlsx", sheet_rows(*range(1, 40)))
+
+    run = import_enrollment(path=path)
+
+    assert run.status == ImportRun.Status.FAILED and run.rows == 0
+    assert "CSV" in run.message
