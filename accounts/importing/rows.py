@@ -68,6 +68,30 @@ FIELDS = {
 REQUIRED = ("national_id", "name", "insurance_type", "region", "enrolled_on")
 #: what a sheet's totals line says in one of its cells
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "累计", "total", "subtotal"})
+#: how a line of a sheet's footer begins: who made and checked the sheet, and when
+#: (制表人：张三　审核人：李四　填报日期：2026年11月25日)
+FOOTER_WORDS = (
+    "制表人",
+    "制表日期",
+    "制表",
+    "填报人",
+    "填表人",
+    "填报日期",
+    "填表日期",
+    "填报单位",
+    "审核人",
+    "审核",
+    "复核人",
+    "复核",
+    "单位负责人",
+    "负责人",
+    "经办人",
+    "打印日期",
+    "打印时间",
+    "导出日期",
+    "导出时间",
+)
+_FOOTER = re.compile(rf"(?:{'|'.join(FOOTER_WORDS)})\s*(?::|$)")
 #: the last column of a run's rows to mend (``report.rows_to_mend_xlsx``): read past in silence
 MEND_TITLE = "错误说明 faults"
 INSURANCE = {
@@ -404,15 +428,30 @@ class RowValidator:
         i = self.positions[name]
         return "" if i is None else values[i].strip()
 
-    def _totals_row(self, values: list[str]) -> bool:
-        """Whether the row is a sheet's totals line (合计, 总计, 小计) rather than a person.
+    def _not_a_person(self, values: list[str]) -> RowError | None:
+        """Return the one fault of a row that is a sheet's totals line (合计, 总计, 小计) or a
+        line of its footer (制表人：张三), rather than a person's; None for any other row.
 
         Only a row whose identity number is not one is taken for such a line.
         """
         number = self._get(values, "national_id")
         if len(number) in (15, 18) and number[:15].isdigit():
-            return False
-        return any(_key(value) in TOTALS_WORDS for value in values)
+            return None
+        keys = [_key(value) for value in values if value]
+        if any(key in TOTALS_WORDS for key in keys):
+            code = "totals_row"
+            message = gettext_lazy(
+                "This is a totals row (合计), not a person: it was not imported."
+            )
+        elif any(_FOOTER.match(key) for key in keys):
+            code = "footer_row"
+            message = gettext_lazy(
+                "This is a line of the sheet's footer (制表人, 审核人, 填报日期), not a person: it "
+                "was not imported."
+            )
+        else:
+            return None
+        return RowError(0, "", code, Message(message), values)
 
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         """Return the cleaned row, or every fault of the row."""
@@ -617,12 +656,11 @@ class RowValidator:
         def wanted(name: str) -> bool:
             return suspects is None or name in suspects
 
-        if self._totals_row(values):
+        not_a_person = self._not_a_person(values)
+        if not_a_person is not None:
             # One fault for the row, rather than an empty name, a bad number and the rest.
-            message = Message(
-                gettext_lazy("This is a totals row (合计), not a person: it was not imported.")
-            )
-            return [RowError(line, "", "totals_row", message, values)]
+            not_a_person.line = line
+            return [not_a_person]
 
         facts = insurance = region = status = mobile = None
         region_named = self.region_of(values)

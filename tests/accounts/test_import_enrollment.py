@@ -930,6 +930,27 @@ def test_a_sheets_totals_row_is_one_fault_that_says_what_it_is(tmp_path):
     assert last_run().errors.get().message == "这是合计行，不是参保人，未导入。"
 
 
+def test_each_line_of_a_sheets_footer_is_one_fault_that_says_what_it_is(tmp_path):
+    footer = [
+        {"身份证号": "制表人：张三", "姓名": "审核人：李四"},
+        {"身份证号": "填报日期: 2026年11月25日"},
+        {"姓名": "单位负责人"},
+    ]
+    run_command(write_csv(tmp_path, [row(1), *footer]))
+    errors = last_run().errors.order_by("line")
+    assert [(e.line, e.code) for e in errors] == [
+        (3, "footer_row"),
+        (4, "footer_row"),
+        (5, "footer_row"),
+    ]
+    assert errors[0].message == "这是表尾（制表人、审核人、填报日期等），不是参保人，未导入。"
+
+
+def test_a_person_whose_name_is_a_footer_word_is_not_taken_for_a_footer_line(tmp_path):
+    out, _ = run_command(write_csv(tmp_path, [row(1, 姓名="审核")]))
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+
+
 def test_a_person_whose_name_is_a_totals_word_is_not_taken_for_a_totals_row(tmp_path):
     out, _ = run_command(write_csv(tmp_path, [row(1, 姓名="合计")]))
     assert "created=1 updated=0 unchanged=0 failed=0" in out
