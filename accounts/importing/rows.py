@@ -357,12 +357,18 @@ def _fast_date(text: str) -> dt.date | None:
     return None
 
 
+#: a date Excel keeps as a number (its serial: days since 1899-12-30), as a column left in
+#: the General format shows it and saves it to CSV: 44197 for 2021-01-01
+_DATE_SERIAL = re.compile(r"([0-9]{5})(?:\.0+)?")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: a year and month with no day: 2021-01, 2021年1月, 202101
+_YEAR_MONTH = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})月?|([0-9]{2}))")
+
+
 def parse_date(text: str) -> dt.date:
     match = _DATE.match(text.strip())
     if not match:
-        raise ValidationError(
-            gettext_lazy("%(value)s is not a date."), code="bad_date", params={"value": text}
-        )
+        raise _not_a_date(text)
     y, m, d = (int(g) for g in (match.groups()[:3] if match.group(1) else match.groups()[3:]))
     try:
         return dt.date(y, m, d)
@@ -370,6 +376,35 @@ def parse_date(text: str) -> dt.date:
         raise ValidationError(
             gettext_lazy("%(value)s is not a real date."), code="bad_date", params={"value": text}
         ) from None
+
+
+def _not_a_date(text: str) -> ValidationError:
+    """Return the fault of a value that is no date, saying what it looks like when known."""
+    serial = _DATE_SERIAL.fullmatch(text.strip())
+    if serial:
+        day = EXCEL_EPOCH + dt.timedelta(days=int(serial.group(1)))
+        return ValidationError(
+            gettext_lazy(
+                "%(value)s is a date Excel keeps as a number (%(date)s). In Excel, format the "
+                "column as a date (yyyy-mm-dd) and save the file again."
+            ),
+            code="saved_as_number",
+            params={"value": text, "date": day.isoformat()},
+        )
+    month = _YEAR_MONTH.fullmatch(text.strip())
+    year, number = (int(month.group(1)), int(month.group(2) or month.group(3))) if month else (0, 0)
+    if 1900 <= year <= 2100 and 1 <= number <= 12:
+        return ValidationError(
+            gettext_lazy(
+                "%(value)s gives a year and a month but no day: write the whole date, "
+                "such as %(example)s."
+            ),
+            code="bad_date",
+            params={"value": text, "example": f"{year}-{number:02d}-01"},
+        )
+    return ValidationError(
+        gettext_lazy("%(value)s is not a date."), code="bad_date", params={"value": text}
+    )
 
 
 def _missing(values: list) -> list[int]:

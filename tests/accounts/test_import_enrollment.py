@@ -233,6 +233,26 @@ def test_dates_as_people_type_them(tmp_path, typed):
     assert InsuredPerson.objects.get(national_id=nid(1)).enrolled_on == dt.date(2021, 2, 3)
 
 
+@pytest.mark.parametrize(
+    ("typed", "code", "message"),
+    [
+        (
+            "44197",
+            "saved_as_number",
+            "“44197”是 Excel 以数字保存的日期（即 2021-01-01）。请在 Excel 中将该列设为日期格式"
+            "（yyyy-mm-dd）后重新保存。",
+        ),
+        ("2021年1月", "bad_date", "“2021年1月”只有年和月，没有日：请填写完整日期，如 2021-01-01。"),
+        ("202101", "bad_date", "“202101”只有年和月，没有日：请填写完整日期，如 2021-01-01。"),
+        ("21-01-01", "bad_date", "“21-01-01”不是日期。"),
+    ],
+)
+def test_a_date_that_is_not_one_says_what_it_looks_like(tmp_path, typed, code, message):
+    run_command(write_csv(tmp_path, [row(1, 参保日期=typed)]))
+    error = last_run().errors.get()
+    assert (error.column, error.code, error.message) == ("参保日期", code, message)
+
+
 def test_amount_with_thousands_separator_sets_the_balance(tmp_path):
     run_command(write_csv(tmp_path, [row(1, 个人账户余额="12,345.60")]))
     assert PersonalAccount.objects.get(person__national_id=nid(1)).balance == Decimal("12345.60")
