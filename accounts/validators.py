@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -153,18 +154,48 @@ def clean_region_code(value: str):
     return region
 
 
+#: An amount as people and programs write it, once its ¥ and 元 are off: digits, with commas
+#: only between thousands (12,345.60), and a decimal point.
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")
+#: Excel's scientific notation (1.23457E+05), which keeps six significant digits at most
+_SCIENTIFIC_AMOUNT = re.compile(r"[+-]?[0-9.]+[eE][+-]?[0-9]+")
+
+
 def clean_amount(value) -> Decimal:
-    """Return a non-negative yuan amount with at most two decimals."""
-    text = str(value).strip().replace(",", "").replace("，", "")
+    """Return a non-negative yuan amount with at most two decimals.
+
+    Commas may only separate thousands: 1234,50 (a decimal comma) or 1,00 (a slip for
+    1.00) would otherwise be read as 123,450 or 100 yuan. An amount in scientific notation
+    has lost its last digits, and is refused as such.
+    """
+    text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width ¥，１２ as ASCII
     # As people type money: ¥1,234.50 (￥ full-width) or 1234.50元.
-    text = text.removeprefix("¥").removeprefix("￥").removesuffix("元").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
+    text = text.removeprefix("¥").removesuffix("元").strip()
+    if _SCIENTIFIC_AMOUNT.fullmatch(text):
+        raise ValidationError(
+            _(
+                "%(value)s is an amount in Excel's scientific notation, which loses its last "
+                "digits. In Excel, format the column as a number with two decimals, type the "
+                "amounts again, and save the file anew."
+            ),
+            code="saved_as_number",
+            params={"value": value},
+        )
+    if not _AMOUNT_TEXT.fullmatch(text) or not any(map(str.isdigit, text)):
+        if "," in text:
+            raise ValidationError(
+                _(
+                    "%(value)s is not an amount of money: a comma may only separate thousands "
+                    "(12,345.60), and the decimals follow a point."
+                ),
+                code="bad_amount",
+                params={"value": value},
+            )
         raise ValidationError(
             _("%(value)s is not an amount of money."), code="bad_amount", params={"value": value}
-        ) from None
-    if not amount.is_finite() or amount < 0:
+        )
+    amount = Decimal(text.replace(",", ""))
+    if amount < 0:
         raise ValidationError(
             _("An amount cannot be negative: %(value)s."),
             code="negative_amount",

@@ -258,6 +258,15 @@ def test_amount_with_thousands_separator_sets_the_balance(tmp_path):
     assert PersonalAccount.objects.get(person__national_id=nid(1)).balance == Decimal("12345.60")
 
 
+def test_a_balance_with_a_decimal_comma_is_refused_and_the_stored_one_kept(tmp_path):
+    run_command(write_csv(tmp_path, [row(1, 个人账户余额="1234.50")]))
+    run_command(write_csv(tmp_path, [row(1, 个人账户余额="1234,50")], name="again.csv"))
+    error = last_run().errors.get()
+    assert (error.column, error.code) == ("个人账户余额", "bad_amount")
+    assert "逗号" in error.message
+    assert PersonalAccount.objects.get(person__national_id=nid(1)).balance == Decimal("1234.50")
+
+
 def test_resident_with_empty_balance_gets_no_account(tmp_path):
     run_command(write_csv(tmp_path, [row(1, 参保类型="居民", 个人账户余额="")]))
     assert not PersonalAccount.objects.filter(person__national_id=nid(1)).exists()

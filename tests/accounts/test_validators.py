@@ -175,9 +175,27 @@ def test_amount_with_a_currency_sign_or_unit_is_parsed(raw):
     assert clean_amount(raw) == Decimal("1234.50")
 
 
+@pytest.mark.parametrize("raw", ["１２，３４５．６", "12,345.6", "+12345.60", "12345.6元"])
+def test_amount_typed_in_full_width_or_with_a_plus_is_parsed(raw):
+    assert clean_amount(raw) == Decimal("12345.60")
+
+
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("-1", "negative_amount"), ("1.234", "too_many_decimals"), ("abc", "bad_amount")],
+    [
+        ("-1", "negative_amount"),
+        ("1.234", "too_many_decimals"),
+        ("abc", "bad_amount"),
+        # a decimal comma, or a slip for a point: read as 123,450 and 100 yuan before
+        ("1234,50", "bad_amount"),
+        ("1,00", "bad_amount"),
+        ("12,34.5", "bad_amount"),
+        ("1.23457E+05", "saved_as_number"),  # 123,456.78 as Excel's General format shows it
+        ("NaN", "bad_amount"),
+        ("Infinity", "bad_amount"),
+        ("1_000", "bad_amount"),
+        ("-", "bad_amount"),
+    ],
 )
 def test_bad_amounts_are_rejected_with_their_code(raw, code):
     with pytest.raises(ValidationError) as excinfo:
