@@ -454,6 +454,7 @@ class RowValidator:
         self.width = max(columns.index.values()) + 1
         self.positions = {name: columns.index.get(name) for name in FIELDS}
         self._dates: dict[str, str] = {}  # date as typed -> ISO, "" if not a plain past date
+        self._shown: dict[str, str] | None = None  # see _region_meant
         if allowed_regions is None:
             self._fast_regions = region_codes
         else:
@@ -491,6 +492,19 @@ class RowValidator:
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         """Return the cleaned row, or every fault of the row."""
         return self._full(line, values)
+
+    def _region_meant(self, raw: str) -> str:
+        """Return the region an unknown value most likely means, as the portal shows it
+        (370100 济南市), or "": a city's name without 市 (济南), or a code with decimals as
+        a program wrote a number (370100.0). It is named, not taken: 吉林 may be meant for
+        the province as well as for the city of 吉林市.
+        """
+        code = self.regions.get(f"{raw}市") or self.regions.get(re.sub(r"\.0+$", "", raw))
+        if not code:
+            return ""
+        if self._shown is None:  # code -> "370100 济南市", made once a run needs it
+            self._shown = {code: key for key, code in self.regions.items() if " " in key}
+        return self._shown.get(code, code)
 
     def region_of(self, values: list[str]) -> str:
         """Return the pooling region a row names, whether or not the user may import it.
@@ -744,12 +758,17 @@ class RowValidator:
             region = region_named or None
             if region is None:
                 raw = idnumbers.normalize(self._get(values, "region"))
+                meant = self._region_meant(raw)
                 fail(
                     "region",
                     ValidationError(
-                        gettext_lazy("%(value)s is not a known pooling region code."),
+                        gettext_lazy(
+                            "%(value)s is not a known pooling region code. Did you mean %(region)s?"
+                        )
+                        if meant
+                        else gettext_lazy("%(value)s is not a known pooling region code."),
                         code="unknown_region",
-                        params={"value": raw},
+                        params={"value": raw, "region": meant},
                     ),
                 )
             elif self.allowed is not None and region not in self.allowed:

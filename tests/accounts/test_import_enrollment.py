@@ -1000,6 +1000,19 @@ def test_a_region_name_two_regions_share_is_not_taken_for_either(tmp_path):
     assert error_codes() == [(2, "unknown_region")]
 
 
+@pytest.mark.parametrize("typed", ["济南", "370100.0"])
+def test_a_region_typed_almost_as_one_is_refused_naming_the_region_meant(tmp_path, typed):
+    run_command(write_csv(tmp_path, [row(1, 统筹区编码=typed)]))
+    error = last_run().errors.get()
+    assert error.code == "unknown_region"
+    assert error.message == f"{typed}不是已知的统筹区编码。是否指 370100 济南市？"
+
+
+def test_an_unknown_region_like_no_other_is_refused_without_a_guess(tmp_path):
+    run_command(write_csv(tmp_path, [row(1, 统筹区编码="379800")]))
+    assert last_run().errors.get().message == "379800不是已知的统筹区编码。"
+
+
 def test_persons_and_accounts_an_import_creates_record_that_import(tmp_path):
     run = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
     persons = InsuredPerson.objects.values_list("last_import_run_id", flat=True)
