@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import idnumbers
 from .choices import InsuranceType, PersonStatus, Sex
-from .validators import clean_national_id, validate_mobile, validate_national_id
+from .validators import clean_mobile, clean_national_id, validate_mobile, validate_national_id
 
 
 def last_import_run_field() -> models.ForeignKey:
@@ -123,6 +123,10 @@ class InsuredPerson(models.Model):
 
     def clean(self):
         super().clean()
+        try:
+            self.mobile = clean_mobile(self.mobile)  # 无 or / for none: stored as none
+        except ValidationError:
+            pass  # reported by the field's validator
         try:
             self.national_id = clean_national_id(self.national_id)
         except ValidationError:

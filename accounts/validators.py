@@ -108,9 +108,19 @@ def validate_national_id(value: str) -> None:
     clean_national_id(value)
 
 
+#: What people write in a cell of a mobile number that there is not (dashes are dropped
+#: before): 无, 暂无, / …
+NO_MOBILE_MARKS = frozenset(
+    {"无", "暂无", "没有", "无手机", "—", "——", "/", "N/A", "NA", "NULL", "NONE"}
+)
+
+
 def clean_mobile(value: str) -> str:
-    """Return a mainland mobile number (11 digits, starting 1), or '' for blank."""
+    """Return a mainland mobile number (11 digits, starting 1), or '' for blank or for a
+    mark that says there is none (``NO_MOBILE_MARKS``)."""
     number = re.sub(r"[\s-]", "", idnumbers.normalize(value))
+    if number in NO_MOBILE_MARKS:
+        return ""
     if len(number) > 11:  # a country code before it: +86, 86 or 0086
         if number.startswith("+86"):
             number = number[3:]

@@ -166,6 +166,11 @@ def test_non_mobile_numbers_are_rejected_with_bad_phone(raw):
     assert code_of(excinfo) == "bad_phone"
 
 
+@pytest.mark.parametrize("raw", ["无", "暂无", "/", "／", "—", "-", "N/A", "null"])
+def test_a_mark_for_no_mobile_number_is_taken_as_none(raw):
+    assert clean_mobile(raw) == ""
+
+
 def test_amount_with_thousands_separator_is_parsed():
     assert clean_amount("12,345.6") == Decimal("12345.60")
 

@@ -167,6 +167,29 @@ def test_adding_an_employee_person_in_the_admin_opens_an_empty_account(caseworke
     assert person.account.balance == Decimal("0.00")
 
 
+def test_a_person_added_with_no_mobile_written_as_none_has_no_mobile(caseworker_client):
+    from accounts import idnumbers
+    from accounts.models import InsuredPerson
+
+    number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
+    response = caseworker_client.post(
+        reverse("admin:accounts_insuredperson_add"),
+        {
+            "national_id": number,
+            "name": "无手机",
+            "mobile": "无",
+            "insurance_type": "resident",
+            "region": "370100",
+            "enrolled_on": "2024-01-02",
+            "status": "active",
+            "account-TOTAL_FORMS": "0",
+            "account-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert InsuredPerson.objects.get(national_id=number).mobile == ""
+
+
 def test_adding_a_person_with_a_bad_checksum_names_the_fault(caseworker_client):
     from accounts import idnumbers
 
