@@ -192,6 +192,15 @@ def clean_amount(value) -> Decimal:
             params={"value": value},
         )
     if not _AMOUNT_TEXT.fullmatch(text) or not any(map(str.isdigit, text)):
+        if text in ("-", "—"):
+            raise ValidationError(
+                _(
+                    "%(value)s is how Excel's Accounting format shows 0: write 0, or leave the "
+                    "cell empty to keep the balance as it is."
+                ),
+                code="bad_amount",
+                params={"value": value},
+            )
         if "," in text:
             raise ValidationError(
                 _(

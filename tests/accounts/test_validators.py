@@ -185,6 +185,12 @@ def test_amount_typed_in_full_width_or_with_a_plus_is_parsed(raw):
     assert clean_amount(raw) == Decimal("12345.60")
 
 
+def test_a_dash_for_an_amount_says_it_is_how_excel_shows_zero():
+    with pytest.raises(ValidationError) as excinfo:
+        clean_amount(" -   ")  # Excel's Accounting format, saved as CSV
+    assert code_of(excinfo) == "bad_amount" and "会计专用" in str(excinfo.value.message)
+
+
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
