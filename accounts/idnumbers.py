@@ -56,7 +56,8 @@ _TEXT_MARKS = ("'", "=")
 
 
 def normalize(raw: str) -> str:
-    """Return ``raw`` without surrounding spaces, full-width forms folded, ``x`` as ``X``.
+    """Return ``raw`` without surrounding spaces or invisible characters, full-width forms
+    folded, ``x`` (or ``×`` at the end) as ``X``.
 
     The marks by which spreadsheets keep a number as text go too: a leading
     apostrophe ('370102…) and Excel's formula form (="370102…"), which many
@@ -64,7 +65,16 @@ def normalize(raw: str) -> str:
     """
     if not raw:
         return ""
-    text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
+    if raw.isascii():
+        text = raw.strip()
+    else:
+        # Invisible characters that come with a number copied from a web page or a chat
+        # (U+200B zero-width space, U+FEFF) go; × typed for X by a Chinese input method
+        # is read as X.
+        text = unicodedata.normalize("NFKC", raw)
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+        if text.endswith("×"):
+            text = text[:-1] + "X"
     if text.startswith(_TEXT_MARKS):  # one test on the usual path: these marks are rare
         if text[0] == "'":
             text = text[1:].strip()
@@ -91,6 +101,15 @@ class IdFacts:
     @property
     def province_prefix(self) -> str:
         return province_code(self.number)
+
+
+def has_real_date(number: str) -> bool:
+    """Whether the birth date a number's places 7 to 14 hold is a real date."""
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return True
 
 
 def facts(number: str) -> IdFacts:

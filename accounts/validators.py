@@ -54,6 +54,25 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             code="saved_as_number",
             params={"value": number},
         )
+    if "*" in number:
+        raise ValidationError(
+            _(
+                "%(value)s is masked (its middle digits are *): the import needs the whole "
+                "number. Ask for the extract again without masking."
+            ),
+            code="masked_number",
+            params={"value": number},
+        )
+    first17 = f"{number[:6]}19{number[6:]}"
+    if len(number) == 15 and number.isdigit() and idnumbers.has_real_date(first17):
+        raise ValidationError(
+            _(
+                "%(value)s is a first-generation 15-digit number; its 18-character form is "
+                "%(full)s. Write that instead."
+            ),
+            code="bad_length",
+            params={"value": number, "full": first17 + idnumbers.check_char(first17)},
+        )
     if len(number) != 18:
         raise ValidationError(
             _("An identity number has 18 characters; this one has %(length)d."),

@@ -90,6 +90,30 @@ def test_foreign_permanent_residents_number_must_name_a_mainland_province(accept
     assert excinfo.value.params == {"prefix": accepted_in}
 
 
+def test_a_masked_number_says_the_import_needs_the_whole_number():
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id("370102********0015")
+    assert code_of(excinfo) == "masked_number"
+
+
+def test_a_first_generation_15_digit_number_names_its_18_character_form():
+    number = idnumbers.make("370102", dt.date(1980, 1, 1), 1)
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(number[:6] + number[8:17])  # 370102 800101 001
+    assert code_of(excinfo) == "bad_length"
+    assert excinfo.value.params["full"] == number
+
+
+def test_a_number_with_invisible_characters_copied_along_is_read_without_them():
+    number = idnumbers.make("370102", dt.date(1980, 1, 1), 1)
+    assert clean_national_id("\ufeff" + number + "\u200b") == number
+
+
+def test_a_check_character_typed_as_a_multiplication_sign_is_read_as_x():
+    number = _id_with_check("X")
+    assert clean_national_id(number[:-1] + "×") == number
+
+
 def test_abolished_county_code_is_still_accepted():
     # 370181 was 章丘市, abolished in 2016 (now 章丘区 370114); people keep their numbers.
     number = idnumbers.make("370181", dt.date(1970, 3, 3), 41)
