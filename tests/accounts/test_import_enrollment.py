@@ -253,6 +253,12 @@ def test_a_date_that_is_not_one_says_what_it_looks_like(tmp_path, typed, code, m
     assert (error.column, error.code, error.message) == ("参保日期", code, message)
 
 
+def test_a_name_with_invisible_characters_copied_along_is_imported_without_them(tmp_path):
+    out, _ = run_command(write_csv(tmp_path, [row(1, 姓名="\u200b王\u200b五\ufeff")]))
+    assert "created=1 updated=0 unchanged=0 failed=0" in out
+    assert InsuredPerson.objects.get(national_id=nid(1)).name == "王五"
+
+
 def test_a_person_marked_as_having_no_mobile_is_imported_without_one(tmp_path):
     out, _ = run_command(write_csv(tmp_path, [row(1, 手机号="无"), row(2, 手机号="/")]))
     assert "created=2 updated=0 unchanged=0 failed=0" in out
