@@ -15,7 +15,13 @@ from django.utils.translation import pgettext_lazy
 
 from . import idnumbers
 from .choices import InsuranceType, PersonStatus, Sex
-from .validators import clean_mobile, clean_national_id, validate_mobile, validate_national_id
+from .validators import (
+    clean_mobile,
+    clean_national_id,
+    validate_mobile,
+    validate_national_id,
+    visible_text,
+)
 
 
 def last_import_run_field() -> models.ForeignKey:
@@ -123,6 +129,7 @@ class InsuredPerson(models.Model):
 
     def clean(self):
         super().clean()
+        self.name = visible_text(self.name).strip()  # as the import reads it
         try:
             self.mobile = clean_mobile(self.mobile)  # 无 or / for none: stored as none
         except ValidationError:

@@ -26,6 +26,7 @@ from accounts.validators import (
     clean_amount,
     clean_mobile,
     national_id_facts,
+    visible_text,
 )
 
 FIELDS = {
@@ -407,14 +408,6 @@ def _not_a_date(text: str) -> ValidationError:
     )
 
 
-def _visible(text: str) -> str:
-    """Return ``text`` without the invisible characters that come with a name copied from
-    a web page or a chat (U+200B zero-width space, U+FEFF, direction marks)."""
-    if text.isascii():
-        return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
-
-
 def _missing(values: list) -> list[int]:
     """Return the positions of the false values (None, False, "")."""
     return list(compress(range(len(values)), map(operator.not_, values)))
@@ -727,7 +720,7 @@ class RowValidator:
                 facts = national_id_facts(self._get(values, "national_id"), self.today)
             except ValidationError as e:
                 fail("national_id", e)
-        name_ = _visible(self._get(values, "name")).strip()
+        name_ = visible_text(self._get(values, "name")).strip()
         if not wanted("name"):
             pass
         elif not name_:

@@ -167,7 +167,9 @@ def test_adding_an_employee_person_in_the_admin_opens_an_empty_account(caseworke
     assert person.account.balance == Decimal("0.00")
 
 
-def test_a_person_added_with_no_mobile_written_as_none_has_no_mobile(caseworker_client):
+def test_a_person_added_with_no_mobile_written_as_none_and_a_pasted_name_is_cleaned(
+    caseworker_client,
+):
     from accounts import idnumbers
     from accounts.models import InsuredPerson
 
@@ -176,7 +178,7 @@ def test_a_person_added_with_no_mobile_written_as_none_has_no_mobile(caseworker_
         reverse("admin:accounts_insuredperson_add"),
         {
             "national_id": number,
-            "name": "无手机",
+            "name": "\u200b无手机 ",
             "mobile": "无",
             "insurance_type": "resident",
             "region": "370100",
@@ -187,7 +189,8 @@ def test_a_person_added_with_no_mobile_written_as_none_has_no_mobile(caseworker_
         },
     )
     assert response.status_code == 302
-    assert InsuredPerson.objects.get(national_id=number).mobile == ""
+    person = InsuredPerson.objects.get(national_id=number)
+    assert (person.name, person.mobile) == ("无手机", "")
 
 
 def test_adding_a_person_with_a_bad_checksum_names_the_fault(caseworker_client):
