@@ -67,6 +67,32 @@ FIELDS = {
     "status": ("参保状态", "status"),
 }
 REQUIRED = ("national_id", "name", "insurance_type", "region", "enrolled_on")
+#: what a column of persons' categories (人员类别) holds, put where the insurance type
+#: belongs: a flexible worker (灵活就业) may be insured as an employee or as a resident, so
+#: none of them is taken for a type
+PERSON_CATEGORIES = frozenset(
+    {
+        "在职",
+        "在职职工",
+        "在职人员",
+        "退休",
+        "退休职工",
+        "退休人员",
+        "灵活就业",
+        "灵活就业人员",
+        "学生",
+        "中小学生",
+        "大学生",
+        "儿童",
+        "少年儿童",
+        "婴幼儿",
+        "老年人",
+        "一般居民",
+        "低保",
+        "特困",
+        "残疾人",
+    }
+)
 #: what a sheet's totals line says in one of its cells
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "累计", "total", "subtotal"})
 #: how a line of a sheet's footer begins: who made and checked the sheet, and when
@@ -750,7 +776,15 @@ class RowValidator:
             fail(
                 "insurance_type",
                 ValidationError(
-                    gettext_lazy("%(value)s is not an insurance type (职工医保 or 城乡居民医保)."),
+                    gettext_lazy(
+                        "%(value)s is a category of insured person (人员类别), not an insurance "
+                        "type: write 职工 (employee medical insurance) or 居民 (urban and rural "
+                        "residents)."
+                    )
+                    if raw in PERSON_CATEGORIES
+                    else gettext_lazy(
+                        "%(value)s is not an insurance type (职工医保 or 城乡居民医保)."
+                    ),
                     code="bad_insurance_type",
                     params={"value": raw},
                 ),

@@ -265,6 +265,13 @@ def test_a_person_marked_as_having_no_mobile_is_imported_without_one(tmp_path):
     assert set(InsuredPerson.objects.values_list("mobile", flat=True)) == {""}
 
 
+def test_a_persons_category_given_as_the_insurance_type_is_refused_saying_what_it_is(tmp_path):
+    # 灵活就业 (flexible work) may be insured either way: no category is taken for a type.
+    run_command(write_csv(tmp_path, [row(1, 参保类型="灵活就业")]))
+    error = last_run().errors.get()
+    assert error.code == "bad_insurance_type" and "人员类别" in error.message
+
+
 def test_amount_with_thousands_separator_sets_the_balance(tmp_path):
     run_command(write_csv(tmp_path, [row(1, 个人账户余额="12,345.60")]))
     assert PersonalAccount.objects.get(person__national_id=nid(1)).balance == Decimal("12345.60")
