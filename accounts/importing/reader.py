@@ -156,7 +156,9 @@ def open_source(path: Path, name: str | None = None) -> Source:
     try:
         for _above in range(_header_index(_sample_rows(head, encoding, delimiter))):
             next(reader)  # a title or notes above the header
-        header, header_line = next(reader), reader.line_num
+        header = next(reader)
+        # The line the header begins on: a title may hold a line break (身份证号⏎(必填)).
+        header_line = reader.line_num - _span(header) + 1
     except (StopIteration, UnicodeDecodeError, UnreadableFile, csv.Error) as error:
         raw.close()
         raise UnreadableFile(_("The file has no readable header row.")) from error

@@ -34,6 +34,8 @@ FIELDS = {
         "身份证号",
         "身份证号码",
         "公民身份号码",
+        "公民身份证号",
+        "公民身份证号码",
         "身份证件号码",
         "证件号码",
         "证件号",
@@ -41,7 +43,7 @@ FIELDS = {
         "id_number",
         "idnumber",
     ),
-    "name": ("姓名", "参保人姓名", "name"),
+    "name": ("姓名", "参保人姓名", "人员姓名", "参保人", "name"),
     "insurance_type": ("参保类型", "险种", "险种类型", "insurance_type", "insurancetype"),
     "region": (
         "统筹区编码",
@@ -50,6 +52,8 @@ FIELDS = {
         "参保地编码",
         "统筹地区编码",
         "统筹地区",
+        "统筹区划",
+        "参保地",
         "region",
         "region_code",
         "regioncode",
@@ -58,12 +62,14 @@ FIELDS = {
         "参保日期",
         "参保时间",
         "首次参保日期",
+        "参保开始日期",
+        "参保起始日期",
         "enrolled_on",
         "enrolment_date",
         "enrollment_date",
     ),
     "balance": ("个人账户余额", "账户余额", "个账余额", "余额", "balance", "account_balance"),
-    "mobile": ("手机号", "手机号码", "联系电话", "mobile", "phone"),
+    "mobile": ("手机号", "手机号码", "手机", "移动电话", "联系电话", "mobile", "phone"),
     "status": ("参保状态", "status"),
 }
 REQUIRED = ("national_id", "name", "insurance_type", "region", "enrolled_on")
@@ -174,10 +180,24 @@ _DATE = re.compile(
 _UNIT = re.compile(r"\((?:元|人民币元|rmb|yuan)\)$")
 
 
+#: a note after a title, as templates write them: 身份证号码(18位), 姓名【必填】
+_NOTE = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]$")
+#: a note that names an amount's unit other than yuan (万元), which the title must keep:
+#: such a column is not the balance in yuan
+_OTHER_UNIT = re.compile(r"[元万千百角分%‰$]|rmb|yuan|usd")
+
+
 def _key(header: str) -> str:
-    """Return a column title as it is matched: full-width forms folded, no spaces, no unit."""
+    """Return a column title as it is matched: full-width forms folded, no spaces, no unit
+    of yuan, no mark of a required column (*姓名, 姓名*) and no note after it ((18位), 【必填】)."""
     text = re.sub(r"[\s\ufeff]", "", unicodedata.normalize("NFKC", header)).lower()
-    return _UNIT.sub("", text)
+    text = _UNIT.sub("", text.strip("*※"))
+    for _twice in range(2):  # 身份证号(18位)(必填)
+        note = _NOTE.search(text)
+        if note is None or note.start() == 0 or _OTHER_UNIT.search(note.group(1)):
+            break
+        text = text[: note.start()].strip("*※")
+    return text
 
 
 SYNONYMS = {_key(s): name for name, words in FIELDS.items() for s in words}

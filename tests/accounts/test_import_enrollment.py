@@ -115,6 +115,15 @@ def test_progress_line_shows_share_rate_and_time_left():
         ("身份证号 ", "身份证号"),
         ("身份证件号码", "身份证号"),
         ("证件号", "身份证号"),
+        # a template's marks of a required column and notes after a title
+        ("身份证号码(18位)", "身份证号"),
+        ("身份证号\n（必填）", "身份证号"),
+        ("*姓名", "姓名"),
+        ("姓名*", "姓名"),
+        ("姓名【必填】", "姓名"),
+        ("参保开始日期", "参保日期"),
+        ("统筹区划", "统筹区编码"),
+        ("手机", "手机号"),
         ("ｎａｍｅ", "姓名"),
     ],
 )
@@ -126,6 +135,24 @@ def test_column_titles_as_agencies_write_them_are_recognised(tmp_path, title, fi
     )
     out, _ = run_command(path)
     assert "created=1 updated=0 unchanged=0 failed=0" in out and last_run().warnings == []
+
+
+def test_a_header_title_with_a_line_break_keeps_the_lines_of_the_rows_below_true(tmp_path):
+    title = "身份证号\n（必填）"  # typed with Alt+Enter in the template
+    header = [title if h == "身份证号" else h for h in HEADER]
+    rows = [{(title if h == "身份证号" else h): v for h, v in row(n).items()} for n in (1, 2)]
+    rows[1][title] = "123"
+    run_command(write_csv(tmp_path, rows, header=header))
+    assert last_run().warnings == []  # no line above the header was skipped
+    assert error_codes() == [(4, "bad_length")]  # the header takes lines 1 and 2
+
+
+def test_a_balance_column_in_ten_thousands_of_yuan_is_not_taken_for_yuan(tmp_path):
+    header = [("个人账户余额(万元)" if h == "个人账户余额" else h) for h in HEADER]
+    values = {("个人账户余额(万元)" if h == "个人账户余额" else h): v for h, v in row(1).items()}
+    run_command(write_csv(tmp_path, [values], header=header))
+    assert last_run().warnings == ["已忽略无法识别的列：个人账户余额(万元)。"]
+    assert not PersonalAccount.objects.filter(balance=Decimal("100.00")).exists()
 
 
 def test_english_headers_in_any_order_are_mapped(tmp_path):
