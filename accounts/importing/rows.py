@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import compress
+from itertools import chain, compress
 from operator import itemgetter
 
 from django.core.exceptions import ValidationError
@@ -542,11 +542,16 @@ class RowValidator:
 
     def _region_meant(self, raw: str) -> str:
         """Return the region an unknown value most likely means, as the portal shows it
-        (370100 济南市), or "": a city's name without 市 (济南), or a code with decimals as
-        a program wrote a number (370100.0). It is named, not taken: 吉林 may be meant for
-        the province as well as for the city of 吉林市.
+        (370100 济南市), or "": a city's name without 市 (济南), or with its province before
+        it or more after it (山东省济南市, 济南市本级), or a code with decimals as a program
+        wrote a number (370100.0). It is named, not taken: 吉林 may be meant for the province
+        as well as for the city of 吉林市.
         """
         code = self.regions.get(f"{raw}市") or self.regions.get(re.sub(r"\.0+$", "", raw))
+        if not code and not raw.isascii():  # a name inside the value: 山东省济南市
+            parts = (raw[k:] for k in range(1, len(raw) - 1))
+            parts = chain(parts, (raw[:k] for k in range(len(raw) - 1, 1, -1)))
+            code = next(filter(None, map(self.regions.get, parts)), None)
         if not code:
             return ""
         if self._shown is None:  # code -> "370100 济南市", made once a run needs it

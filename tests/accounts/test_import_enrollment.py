@@ -1046,7 +1046,7 @@ def test_a_region_name_two_regions_share_is_not_taken_for_either(tmp_path):
     assert error_codes() == [(2, "unknown_region")]
 
 
-@pytest.mark.parametrize("typed", ["济南", "370100.0"])
+@pytest.mark.parametrize("typed", ["济南", "370100.0", "山东省济南市", "济南市本级"])
 def test_a_region_typed_almost_as_one_is_refused_naming_the_region_meant(tmp_path, typed):
     run_command(write_csv(tmp_path, [row(1, 统筹区编码=typed)]))
     error = last_run().errors.get()
