@@ -142,24 +142,31 @@ def test_large_result_is_reported_as_more_than_the_cap(caseworker_client, monkey
     assert response.context["cl"].result_count == 5
 
 
+def add_person(client, **fields):
+    """Post the admin's form to add a person: a resident of 370100 unless ``fields`` say."""
+    form = {
+        "insurance_type": "resident",
+        "region": "370100",
+        "enrolled_on": "2024-01-02",
+        "status": "active",
+        "account-TOTAL_FORMS": "0",
+        "account-INITIAL_FORMS": "0",
+        **fields,
+    }
+    return client.post(reverse("admin:accounts_insuredperson_add"), form)
+
+
 def test_adding_an_employee_person_in_the_admin_opens_an_empty_account(caseworker_client):
     from accounts import idnumbers
     from accounts.models import InsuredPerson
 
     number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
-    response = caseworker_client.post(
-        reverse("admin:accounts_insuredperson_add"),
-        {
-            "national_id": number.lower(),
-            "name": "新参保",
-            "mobile": "13800000001",
-            "insurance_type": "employee",
-            "region": "370100",
-            "enrolled_on": "2024-01-02",
-            "status": "active",
-            "account-TOTAL_FORMS": "0",
-            "account-INITIAL_FORMS": "0",
-        },
+    response = add_person(
+        caseworker_client,
+        national_id=number.lower(),
+        name="新参保",
+        mobile="13800000001",
+        insurance_type="employee",
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     person = InsuredPerson.objects.get(national_id=number)
@@ -174,20 +181,7 @@ def test_a_person_added_with_no_mobile_written_as_none_and_a_pasted_name_is_clea
     from accounts.models import InsuredPerson
 
     number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
-    response = caseworker_client.post(
-        reverse("admin:accounts_insuredperson_add"),
-        {
-            "national_id": number,
-            "name": "\u200b无手机 ",
-            "mobile": "无",
-            "insurance_type": "resident",
-            "region": "370100",
-            "enrolled_on": "2024-01-02",
-            "status": "active",
-            "account-TOTAL_FORMS": "0",
-            "account-INITIAL_FORMS": "0",
-        },
-    )
+    response = add_person(caseworker_client, national_id=number, name="\u200b无手机 ", mobile="无")
     assert response.status_code == 302
     person = InsuredPerson.objects.get(national_id=number)
     assert (person.name, person.mobile) == ("无手机", "")
@@ -198,19 +192,7 @@ def test_adding_a_person_with_a_bad_checksum_names_the_fault(caseworker_client):
 
     number = idnumbers.make("370102", dt.date(1988, 8, 8), 77)
     wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
-    response = caseworker_client.post(
-        reverse("admin:accounts_insuredperson_add"),
-        {
-            "national_id": wrong,
-            "name": "错号",
-            "insurance_type": "resident",
-            "region": "370100",
-            "enrolled_on": "2024-01-02",
-            "status": "active",
-            "account-TOTAL_FORMS": "0",
-            "account-INITIAL_FORMS": "0",
-        },
-    )
+    response = add_person(caseworker_client, national_id=wrong, name="错号")
     errors = response.context["adminform"].form.errors
     assert [e.code for e in errors.as_data()["national_id"]] == ["bad_checksum"]
 
