@@ -63,8 +63,8 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             code="masked_number",
             params={"value": number},
         )
-    first17 = f"{number[:6]}19{number[6:]}"
-    if len(number) == 15 and number.isdigit() and idnumbers.has_real_date(first17):
+    first17 = f"{number[:6]}19{number[6:]}" if len(number) == 15 and number.isdigit() else ""
+    if first17 and idnumbers.has_real_date(first17):
         raise ValidationError(
             _(
                 "%(value)s is a first-generation 15-digit number; its 18-character form is "
