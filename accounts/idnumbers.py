@@ -103,20 +103,23 @@ class IdFacts:
         return province_code(self.number)
 
 
-def has_real_date(number: str) -> bool:
-    """Whether the birth date a number's places 7 to 14 hold is a real date."""
-    try:
-        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return False
-    return True
-
-
 def facts(number: str) -> IdFacts:
     """Return birth date and sex encoded in a *valid, normalised* number."""
     birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdFacts(number=number, birth_date=birth, sex=sex)
+
+
+def from_first_generation(number: str) -> str | None:
+    """Return the 18-character form of a 15-digit first-generation number: 19 put before
+    its two-digit year, and the check character after. None if it holds no real date."""
+    first17 = f"{number[:6]}19{number[6:]}"
+    full = first17 + check_char(first17)
+    try:
+        facts(full)
+    except ValueError:
+        return None
+    return full
 
 
 def make(address_code: str, birth_date: dt.date, sequence: int) -> str:

@@ -63,15 +63,15 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             code="masked_number",
             params={"value": number},
         )
-    first17 = f"{number[:6]}19{number[6:]}" if len(number) == 15 and number.isdigit() else ""
-    if first17 and idnumbers.has_real_date(first17):
+    first_generation = len(number) == 15 and number.isdigit()
+    if first_generation and (full := idnumbers.from_first_generation(number)):
         raise ValidationError(
             _(
                 "%(value)s is a first-generation 15-digit number; its 18-character form is "
                 "%(full)s. Write that instead."
             ),
             code="bad_length",
-            params={"value": number, "full": first17 + idnumbers.check_char(first17)},
+            params={"value": number, "full": full},
         )
     if len(number) != 18:
         raise ValidationError(
