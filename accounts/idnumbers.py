@@ -55,6 +55,14 @@ _WEIGHT_SUM_OF_ZEROS = sum(WEIGHTS) * ord("0")
 _TEXT_MARKS = ("'", "=")
 
 
+def visible_text(text: str) -> str:
+    """Return ``text`` without the invisible characters that come with text copied from a
+    web page or a chat (U+200B zero-width space, U+FEFF, direction marks)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def normalize(raw: str) -> str:
     """Return ``raw`` without surrounding spaces or invisible characters, full-width forms
     folded, ``x`` (or ``×`` at the end) as ``X``.
@@ -71,8 +79,7 @@ def normalize(raw: str) -> str:
         # Invisible characters that come with a number copied from a web page or a chat
         # (U+200B zero-width space, U+FEFF) go; × typed for X by a Chinese input method
         # is read as X.
-        text = unicodedata.normalize("NFKC", raw)
-        text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+        text = visible_text(unicodedata.normalize("NFKC", raw)).strip()
         if text.endswith("×"):
             text = text[:-1] + "X"
     if text.startswith(_TEXT_MARKS):  # one test on the usual path: these marks are rare

@@ -15,13 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from . import idnumbers
 from .choices import InsuranceType, PersonStatus, Sex
-from .validators import (
-    clean_mobile,
-    clean_national_id,
-    validate_mobile,
-    validate_national_id,
-    visible_text,
-)
+from .validators import clean_mobile, clean_national_id, validate_mobile, validate_national_id
 
 
 def last_import_run_field() -> models.ForeignKey:
@@ -129,7 +123,7 @@ class InsuredPerson(models.Model):
 
     def clean(self):
         super().clean()
-        self.name = visible_text(self.name).strip()  # as the import reads it
+        self.name = idnumbers.visible_text(self.name).strip()  # as the import reads it
         try:
             self.mobile = clean_mobile(self.mobile)  # 无 or / for none: stored as none
         except ValidationError:

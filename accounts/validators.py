@@ -127,14 +127,6 @@ def validate_national_id(value: str) -> None:
     clean_national_id(value)
 
 
-def visible_text(text: str) -> str:
-    """Return ``text`` without the invisible characters that come with text copied from a
-    web page or a chat (U+200B zero-width space, U+FEFF, direction marks)."""
-    if text.isascii():
-        return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
-
-
 #: What people write in a cell of a mobile number that there is not (dashes are dropped
 #: before): 无, 暂无, / …
 NO_MOBILE_MARKS = frozenset(

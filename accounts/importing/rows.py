@@ -26,7 +26,6 @@ from accounts.validators import (
     clean_amount,
     clean_mobile,
     national_id_facts,
-    visible_text,
 )
 
 FIELDS = {
@@ -771,7 +770,7 @@ class RowValidator:
                 facts = national_id_facts(self._get(values, "national_id"), self.today)
             except ValidationError as e:
                 fail("national_id", e)
-        name_ = visible_text(self._get(values, "name")).strip()
+        name_ = idnumbers.visible_text(self._get(values, "name")).strip()
         if not wanted("name"):
             pass
         elif not name_:
