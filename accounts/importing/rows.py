@@ -510,7 +510,7 @@ class RowValidator:
         i = self.positions[name]
         return "" if i is None else values[i].strip()
 
-    def _not_a_person(self, values: list[str]) -> RowError | None:
+    def _not_a_person(self, line: int, values: list[str]) -> RowError | None:
         """Return the one fault of a row that is a sheet's totals line (合计, 总计, 小计) or a
         line of its footer (制表人：张三), rather than a person's; None for any other row.
 
@@ -533,7 +533,7 @@ class RowValidator:
             )
         else:
             return None
-        return RowError(0, "", code, Message(message), values)
+        return RowError(line, "", code, Message(message), values)
 
     def validate(self, line: int, values: list[str]) -> CleanRow | list[RowError]:
         """Return the cleaned row, or every fault of the row."""
@@ -756,10 +756,9 @@ class RowValidator:
         def wanted(name: str) -> bool:
             return suspects is None or name in suspects
 
-        not_a_person = self._not_a_person(values)
+        not_a_person = self._not_a_person(line, values)
         if not_a_person is not None:
             # One fault for the row, rather than an empty name, a bad number and the rest.
-            not_a_person.line = line
             return [not_a_person]
 
         facts = insurance = region = status = mobile = None
