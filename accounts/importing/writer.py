@@ -89,7 +89,7 @@ FROM {STAGE} s
 WHERE p.national_id = s.national_id AND {_row("p")} IS DISTINCT FROM {_row("s")}
 RETURNING p.id
 """
-INSERT_NEW = f"""
+_INSERT_NEW_STEPS = f"""
 WITH created AS (
     INSERT INTO accounts_insuredperson
         (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
@@ -106,8 +106,21 @@ WITH created AS (
     WHERE c.insurance_type = 'employee'
 ), done AS (
     DELETE FROM {STAGE} s USING created c WHERE s.national_id = c.national_id
+)"""
+INSERT_NEW = f"""{_INSERT_NEW_STEPS}
+SELECT count(*), false FROM created
+"""
+# After the update step, the same insert also asks whether a staged person it skips as
+# existing holds other values than the stage: one another session created or changed
+# after the update step looked (each statement sees the persons as they were when it
+# began). Left so, the person would keep the other session's values while the account
+# below took the file's balance. The chunk then goes the safe path instead.
+INSERT_NEW_AFTER_UPDATE = f"""{_INSERT_NEW_STEPS}, late AS (
+    SELECT 1 FROM {STAGE} s JOIN accounts_insuredperson p ON p.national_id = s.national_id
+    WHERE {_row("p")} IS DISTINCT FROM {_row("s")}
+    LIMIT 1
 )
-SELECT count(*) FROM created
+SELECT count(*), EXISTS (SELECT 1 FROM late) FROM created
 """
 # Persons created concurrently by someone else land here, on the safe path.
 UPSERT_PERSONS = f"""
@@ -164,11 +177,17 @@ def write_chunk(
     try:
         with transaction.atomic():
             return _write(payload, count, run_id, safe=False, new_first=new_first)
+    except _Late:
+        pass
     except (IntegrityError, DatabaseError) as error:
         if not _is_race(error):
             raise
     with transaction.atomic():
         return _write(payload, count, run_id, safe=True)
+
+
+class _Late(Exception):
+    """A staged person was created or changed by another session while the chunk was written."""
 
 
 def _is_race(error: Exception) -> bool:
@@ -198,15 +217,18 @@ def _write(
             return ChunkResult(len(created), len(changed), count - len(created) - len(changed))
         if new_first:
             # Mostly new persons: insert them first, so the steps below probe only the
-            # persons that already existed (in a first load, none).
+            # persons that already existed (in a first load, none). A person another
+            # session creates after this insert looked collides with the insert itself.
             cursor.execute(INSERT_NEW, run)
             created = cursor.fetchone()[0]
         cursor.execute(DROP_UNCHANGED)
         cursor.execute(UPDATE_CHANGED, run)
         changed = {pid for (pid,) in cursor.fetchall()}
         if not new_first:
-            cursor.execute(INSERT_NEW, run)
-            created = cursor.fetchone()[0]
+            cursor.execute(INSERT_NEW_AFTER_UPDATE, run)
+            created, late = cursor.fetchone()
+            if late:
+                raise _Late
         cursor.execute(UPSERT_ACCOUNTS, run)
         changed.update(pid for (pid,) in cursor.fetchall())
         cursor.execute(ANY_JOIN)

@@ -95,3 +95,40 @@ def test_both_step_orders_write_and_count_a_mixed_chunk_alike(new_first):
     assert PersonalAccount.objects.get(person__national_id=nid(3)).balance == Decimal("100.00")
     assert InsuredPerson.objects.count() == 5
     assert PersonalAccount.objects.count() == 5
+
+
+def test_person_created_elsewhere_between_the_update_and_insert_steps_gets_the_whole_row():
+    from accounts.importing import writer
+
+    payload = payload_of([row(1, 姓名="文件里的名字", 个人账户余额="100.00")])
+    other = psycopg.connect(**connection.get_connection_params())
+
+    def other_session_commits_the_person_first(execute, sql, params, many, context):
+        # Just after the update step looked (and found no person 1), another session
+        # creates person 1 with its own values and account, and commits.
+        if sql == writer.INSERT_NEW_AFTER_UPDATE and not other.closed:
+            (person_id,) = other.execute(
+                "INSERT INTO accounts_insuredperson (national_id, name, sex, birth_date, "
+                "insurance_type, region_id, enrolled_on, status, mobile, created_at, "
+                "updated_at) VALUES (%s, '别的会话', 'M', '1980-01-01', 'employee', '370100', "
+                "'2019-01-01', 'active', '', now(), now()) RETURNING id",
+                [nid(1)],
+            ).fetchone()
+            other.execute(
+                "INSERT INTO accounts_personalaccount (person_id, balance, updated_at) "
+                "VALUES (%s, 50, now())",
+                [person_id],
+            )
+            other.commit()
+            other.close()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(other_session_commits_the_person_first):
+        with transaction.atomic():
+            result = write_chunk(payload, 1, run_id=7)
+
+    person = InsuredPerson.objects.get(national_id=nid(1))
+    balance = PersonalAccount.objects.get(person=person).balance
+    # The file's row is written whole, name and balance, not the balance alone.
+    assert (person.name, balance) == ("文件里的名字", 100)
+    assert result == ChunkResult(created=0, updated=1, unchanged=0)
