@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import InsuranceType
 from accounts.importing.run import import_enrollment
@@ -240,3 +241,119 @@ def test_person_page_looks_up_once_the_import_that_wrote_person_and_balance(
     assert page.count("号导入 · ") == 2  # named for the person and for the balance
     runs = [q for q in queries.captured_queries if 'FROM "accounts_importrun"' in q["sql"]]
     assert len(runs) == 2  # the run, and whether the viewer may open it
+
+
+def _opened_form(client, person, **changes):
+    """Open ``person``'s page and return the form as the browser would send it back,
+    with ``changes`` made to it."""
+    form = (
+        client.get(reverse("admin:accounts_insuredperson_change", args=[person.pk]))
+        .context["adminform"]
+        .form
+    )
+    data = {
+        name: form[name].value()
+        for name in (
+            "national_id",
+            "name",
+            "mobile",
+            "insurance_type",
+            "region",
+            "enrolled_on",
+            "status",
+            "seen",
+        )
+    }
+    return {**data, "account-TOTAL_FORMS": "0", "account-INITIAL_FORMS": "0", **changes}
+
+
+def _save(client, person, data):
+    return client.post(reverse("admin:accounts_insuredperson_change", args=[person.pk]), data)
+
+
+def _refusal(response):
+    errors = response.context["adminform"].form.non_field_errors()
+    return [e.code for e in errors.as_data()], " ".join(errors)
+
+
+def test_saving_a_person_nobody_changed_since_the_page_opened_saves_the_edit(caseworker_client):
+    person = InsuredPersonFactory(name="旧名")
+    data = _opened_form(caseworker_client, person, name="新名")
+    response = _save(caseworker_client, person, data)
+    person.refresh_from_db()
+    assert response.status_code == 302 and person.name == "新名"
+
+
+# An import stamps what it writes with the time its transaction began: the imports
+# below must commit on their own, as they do in service, not share the test's transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edit_opened_before_an_import_changed_the_person_is_refused_and_the_import_kept(
+    caseworker_client, tmp_path
+):
+    import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="张三")], name="a.csv"))
+    person = InsuredPerson.objects.get()
+    data = _opened_form(caseworker_client, person, name="张叁")
+    # While the caseworker types, an import changes the person's mobile.
+    import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="张三", 手机号="13700000000")]))
+
+    response = _save(caseworker_client, person, data)
+
+    person.refresh_from_db()
+    assert _refusal(response)[0] == ["changed_meanwhile"]
+    assert (person.name, person.mobile) == ("张三", "13700000000")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_refusal_says_when_and_names_the_import_that_changed_the_person(
+    caseworker_client, caseworker, tmp_path
+):
+    import_enrollment(path=write_csv(tmp_path, [row(1)], name="a.csv"))
+    person = InsuredPerson.objects.get()
+    data = _opened_form(caseworker_client, person, name="改名")
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1, 手机号="13700000000")], name="夜间名单.csv"),
+        user=caseworker,
+    )
+    person.refresh_from_db()
+
+    _, message = _refusal(_save(caseworker_client, person, data))
+
+    when = timezone.localtime(person.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"此参保人在您打开本页之后已被修改：{when}，修改者" in message
+    assert f"第 {run.pk} 号导入 · 夜间名单.csv · cw_jinan" in message
+    assert "您的修改没有保存" in message
+
+
+def test_the_refusal_names_the_caseworker_who_saved_the_person_meanwhile(caseworker_client, client):
+    person = InsuredPersonFactory(name="旧名")
+    colleague = staff_user("caseworker", regions=["370100"], username="colleague")
+    colleague.first_name, colleague.last_name = "五", "王"
+    colleague.save()
+    client.force_login(colleague)
+    mine = _opened_form(caseworker_client, person, name="我的改名")
+    theirs = _opened_form(client, person, mobile="13600000000")
+    assert _save(client, person, theirs).status_code == 302
+
+    response = _save(caseworker_client, person, mine)
+
+    person.refresh_from_db()
+    codes, message = _refusal(response)
+    assert codes == ["changed_meanwhile"] and "修改者 王五" in message
+    assert (person.name, person.mobile) == ("旧名", "13600000000")
+
+
+def test_a_person_form_sent_without_what_the_editor_saw_is_refused(caseworker_client):
+    person = InsuredPersonFactory(name="旧名")
+    data = _opened_form(caseworker_client, person, name="新名")
+    del data["seen"]
+
+    response = _save(caseworker_client, person, data)
+
+    person.refresh_from_db()
+    assert _refusal(response)[0] == ["not_seen"] and person.name == "旧名"
+
+
+def test_the_person_page_carries_what_the_editor_saw_in_its_form(caseworker_client):
+    person = InsuredPersonFactory()
+    page = _person_page(caseworker_client, person)
+    assert f'name="seen" value="{person.updated_at.isoformat()}|"' in page
