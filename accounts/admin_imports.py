@@ -340,7 +340,9 @@ class ImportRunAdmin(PortalModelAdmin):
         if obj.faults_shown == obj.failed:
             return grouped(obj.failed)
         in_regions = _("(%(count)s in your regions)") % {"count": grouped(obj.faults_shown)}
-        return format_html("{} {}", grouped(obj.failed), _subtle(in_regions, nowrap=True))
+        # The note may wrap: kept on one line, it widened the English list past a
+        # 1440-pixel screen.
+        return format_html("{} {}", grouped(obj.failed), _subtle(in_regions))
 
     @admin.display(description=_("file name"), ordering="file_name")
     def file_link(self, obj):
