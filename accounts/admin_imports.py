@@ -41,7 +41,7 @@ from .importing.report import (
 )
 from .importing.resume import can_import_for_real, can_resume, import_for_real, resume_run
 from .importing.rows import Columns, MissingColumns
-from .importing.run import earlier_imports
+from .importing.run import earlier_imports, imports_under_way
 from .importing.stop import stop_run
 from .importing.template import template_csv, template_xlsx
 from .models import ImportRun
@@ -137,7 +137,7 @@ class ImportUploadForm(forms.Form):
         widget=UnfoldBooleanSwitchWidget,
     )
     import_again = forms.BooleanField(
-        label=_("import again even if this file was imported before"),
+        label=_("import again even if this file was imported before or is being imported now"),
         required=False,
         widget=UnfoldBooleanSwitchWidget,
     )
@@ -490,6 +490,25 @@ class ImportRunAdmin(PortalModelAdmin):
         try:
             check_header(stored)
             sha256 = sha256_of(stored)
+            under_way = imports_under_way(sha256)
+            if under_way and not form.cleaned_data["import_again"] and not dry_run:
+                stored.unlink(missing_ok=True)
+                other = under_way[0]
+                form.add_error(
+                    "import_again",
+                    _(
+                        "This file is being imported right now: import no. %(id)d, started at "
+                        "%(when)s by %(who)s, %(rows)s rows read so far. Follow it under import "
+                        "runs; tick the box only to import it a second time at once."
+                    )
+                    % {
+                        "id": other.pk,
+                        "when": timezone.localtime(other.started_at).strftime("%Y-%m-%d %H:%M"),
+                        "who": other.user or _("command line"),
+                        "rows": grouped(other.rows),
+                    },
+                )
+                return None
             earlier = earlier_imports(sha256).first()
             if earlier and not form.cleaned_data["import_again"] and not dry_run:
                 stored.unlink(missing_ok=True)

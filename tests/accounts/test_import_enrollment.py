@@ -531,6 +531,18 @@ def test_same_file_again_needs_force(tmp_path):
         run_command(path)
 
 
+def test_a_file_being_imported_now_needs_force(tmp_path):
+    from accounts.importing.run import sha256_of
+
+    path = write_csv(tmp_path, [row(1)])
+    other = ImportRun.objects.create(
+        file_name="in.csv", sha256=sha256_of(path), status=ImportRun.Status.RUNNING
+    )
+    with pytest.raises(CommandError, match=f"Being imported right now \\(import no. {other.pk}\\)"):
+        run_command(path)
+    assert not InsuredPerson.objects.exists()
+
+
 def test_caseworker_imports_only_rows_of_their_regions(tmp_path):
     staff_user("caseworker", regions=["370100"], username="cw")
     path = write_csv(tmp_path, [row(1), row(2, 统筹区编码="440300")])

@@ -104,6 +104,45 @@ def test_same_file_again_asks_for_confirmation(caseworker_client):
     assert ImportRun.objects.count() == 2
 
 
+def running_import_of(content, *, minutes_since_progress=0, username="colleague"):
+    """A real import of ``content`` started by another caseworker, running now; its last
+    progress ``minutes_since_progress`` ago."""
+    import datetime as dt
+    import hashlib
+
+    from django.utils import timezone
+
+    return ImportRun.objects.create(
+        file_name="全省名单.csv",
+        sha256=hashlib.sha256(content).hexdigest(),
+        user=staff_user("caseworker", regions=["370100"], username=username),
+        status=ImportRun.Status.RUNNING,
+        rows=40_000,
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=minutes_since_progress),
+    )
+
+
+def test_a_file_being_imported_now_is_not_imported_a_second_time_at_once(caseworker_client):
+    other = running_import_of(GOOD)
+    response = upload(caseworker_client)
+    [message] = response.context["form"].errors["import_again"]
+    assert f"此文件正在导入：第 {other.pk} 号导入" in message and "已读取 40,000 行" in message
+    assert ImportRun.objects.count() == 1
+
+
+def test_a_file_being_imported_now_is_imported_again_when_the_box_is_ticked(caseworker_client):
+    running_import_of(GOOD)
+    response = upload(caseworker_client, import_again="on")
+    assert response.status_code == 302 and ImportRun.objects.count() == 2
+
+
+def test_an_import_whose_process_went_away_does_not_hold_back_its_file(caseworker_client):
+    minutes = settings.IMPORT_STALLED_MINUTES + 1
+    running_import_of(GOOD, minutes_since_progress=minutes)
+    response = upload(caseworker_client)
+    assert response.status_code == 302 and response["Location"].endswith("/preview/")
+
+
 def test_staff_without_import_rights_cannot_upload(client):
     client.force_login(staff_user("auditor", nationwide=True))
     assert client.get(UPLOAD).status_code == 403

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.importing.reader import sha256_of
 from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
-from accounts.importing.run import earlier_imports, import_enrollment
+from accounts.importing.run import earlier_imports, import_enrollment, imports_under_way
 from accounts.models import ImportRun
 
 
@@ -63,6 +63,19 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No staff user {user!r}.")
         sha256 = sha256_of(path)
+        under_way = imports_under_way(sha256)
+        if under_way and not (force or dry_run):
+            other = under_way[0]
+            question = (
+                f"{path.name} (SHA-256 {sha256[:12]}…) is being imported right now: import "
+                f"no. {other.pk}, started {timezone.localtime(other.started_at):%Y-%m-%d %H:%M}, "
+                f"{other.rows:,} rows read so far. Import it a second time at once? [y/N] "
+            )
+            if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+                raise CommandError(
+                    f"Being imported right now (import no. {other.pk}); not imported a second "
+                    "time at once (use --force)."
+                )
         earlier = earlier_imports(sha256).first()
         if earlier and not (force or dry_run):
             question = (
