@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
@@ -23,12 +18,13 @@ from portal.admin_base import ScopedModelAdmin
 from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
+from portal.stale_edits import StaleEditGuardAdminMixin, StaleEditGuardForm
 
 from . import idnumbers
 from .exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from .models import InsuredPerson, PersonalAccount
 from .resources import InsuredPersonExportResource
-from .services import ChangedMeanwhile, Seen, person_lock_for_edit, person_save
+from .services import person_save
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
@@ -69,71 +65,25 @@ class PersonalAccountInline(admin.StackedInline):
         return False
 
 
-class InsuredPersonForm(forms.ModelForm):
-    """The person's form. It will not save over a change made after the page was opened:
-    by an import, or by another caseworker."""
+class InsuredPersonForm(StaleEditGuardForm):
+    """The person's form; it will not save over a change made after the page was opened,
+    by an import or by a colleague (``portal.stale_edits``)."""
 
-    #: what the editor saw of the person (``services.Seen``), sent back with the form
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-    #: who is editing, set by the admin (``get_form``): it decides which import links show
-    viewer = None
+    # An import stamps updated_at with its transaction's start; the run tells it apart.
+    stamp_fields = ("updated_at", "last_import_run_id")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["seen"].initial = Seen.of(self.instance).as_text()
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.instance.pk:
-            return cleaned
-        seen = Seen.from_text(cleaned.get("seen", ""))
-        if seen is None:
-            raise ValidationError(
-                _("This page is out of date. Open the person again before changing them."),
-                code="not_seen",
-            )
-        change = person_lock_for_edit(person_id=self.instance.pk, seen=seen)
-        if change is not None:
-            raise ValidationError(self._changed_meanwhile(change), code="changed_meanwhile")
-        return cleaned
-
-    def _changed_meanwhile(self, change: ChangedMeanwhile):
-        """Say when the person was changed since, by whom, and how to go on."""
+    def changed_by(self, change):
         from .admin_imports import import_run_shown
 
-        who = list(change.staff)
-        if change.import_run_id is not None:
-            who.append(import_run_shown(self.viewer, change.import_run_id))
-        reopen = format_html(
-            '<a class="underline" href="{}">{}</a>',
-            reverse("admin:accounts_insuredperson_change", args=[self.instance.pk]),
-            _("open the person again"),
-        )
-        params = {
-            "when": timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M:%S"),
-            "who": format_html_join(pgettext("list separator", ", "), "{}", ((w,) for w in who)),
-            "reopen": reopen,
-        }
-        if who:
-            message = _(
-                "This person was changed after you opened this page: at %(when)s, by "
-                "%(who)s. Your changes were not saved, so as not to overwrite that change: "
-                "%(reopen)s and make yours on what is there now."
-            )
-        else:
-            message = _(
-                "This person was changed after you opened this page, at %(when)s. Your "
-                "changes were not saved, so as not to overwrite that change: %(reopen)s "
-                "and make yours on what is there now."
-            )
-        # The text is escaped; what goes into it is escaped or built by format_html.
-        escaped = {key: conditional_escape(value) for key, value in params.items()}
-        return mark_safe(conditional_escape(message) % escaped)
+        who = super().changed_by(change)
+        run_id = change.now[1]
+        if run_id is not None and run_id != change.seen[1]:
+            who.append(import_run_shown(self.viewer, run_id))
+        return who
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
+class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin):
     resource_classes = [InsuredPersonExportResource]
     export_form_class = ExportForm
     export_formats = EXPORT_FORMATS
@@ -186,11 +136,6 @@ class InsuredPersonAdmin(ExportMixin, ScopedModelAdmin):
     inlines = [PersonalAccountInline]
     ordering = ("-id",)
     form = InsuredPersonForm
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.viewer = request.user
-        return form
 
     def get_object(self, request, object_id, from_field=None):
         """The person, knowing who looks: the imports that wrote them link only where the

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
 from portal.admin_base import PortalModelAdmin
+from portal.stale_edits import StaleEditGuardAdminMixin
 
 from .display import version_diff, version_rows
 from .forms import PolicyVersionForm, TryCaseForm
@@ -154,7 +155,7 @@ class PolicyChangeInline(TabularInline):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(PortalModelAdmin):
+class PolicyVersionAdmin(StaleEditGuardAdminMixin, PortalModelAdmin):
     scope_exempt = "policy tables are public rules: every staff member may read them"
     form = PolicyVersionForm
     list_display = (

@@ -19,13 +19,17 @@ from unfold.widgets import (
 )
 
 from accounts.choices import InsuranceType, PersonStatus, Sex
+from portal.stale_edits import StaleEditGuardForm
 
 from .models import PolicyVersion, Region
 from .relations import Relation, Use
 from .services import AUDITED_FIELDS
 
 
-class PolicyVersionForm(forms.ModelForm):
+class PolicyVersionForm(StaleEditGuardForm):
+    """A version's form; it will not save over another supervisor's change made after the
+    page was opened (``portal.stale_edits``)."""
+
     allowed_relations = forms.MultipleChoiceField(
         label=_("relations that may be bound"),
         choices=Relation.choices,

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from policies.forms import PolicyVersionForm
 from policies.models import PolicyChange, PolicyVersion
 from policies.relations import CLOSE_RELATIVES, Use
 from policies.selectors import policy_for
@@ -48,6 +49,7 @@ def form_data(version, **changes):
         "source_issuer": version.source_issuer,
         "source_note": version.source_note,
         "change_reason": "鲁医保发〔2026〕1号调整",
+        "seen": PolicyVersionForm.stamp(version),  # the version as its page showed it
         "changes-TOTAL_FORMS": "0",
         "changes-INITIAL_FORMS": "0",
     }
@@ -223,3 +225,26 @@ def test_recorded_change_shows_its_time_in_beijing_time_on_the_version_page(clie
     PolicyChange.objects.filter(version=version).update(at=at)
     page = client.get(url).content.decode()
     assert "2026-11-25 05:36" in page and "2026-11-24 21:36" not in page
+
+
+def test_an_edit_opened_before_a_colleague_saved_the_version_is_refused_naming_the_colleague(
+    client, supervisor
+):
+    version = version_in_force()
+    opened = form_data(version, retained_balance="3000.00")  # the page as it opened
+    colleague = staff_user("supervisor", provinces=["37"], username="colleague")
+    colleague.last_name, colleague.first_name = "周", "科长"
+    colleague.save()
+    client.force_login(colleague)
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    assert client.post(url, form_data(version, retained_balance="2000.00")).status_code == 302
+
+    client.force_login(supervisor)
+    response = client.post(url, opened)
+
+    version.refresh_from_db()
+    errors = response.context["adminform"].form.non_field_errors()
+    assert [e.code for e in errors.as_data()] == ["changed_meanwhile"]
+    assert "此政策版本在您打开本页之后已被修改" in errors[0] and "修改者 周科长" in errors[0]
+    assert str(version.retained_balance) == "2000.00"
+    assert PolicyChange.objects.filter(version=version, action="changed").count() == 1

@@ -356,4 +356,5 @@ def test_a_person_form_sent_without_what_the_editor_saw_is_refused(caseworker_cl
 def test_the_person_page_carries_what_the_editor_saw_in_its_form(caseworker_client):
     person = InsuredPersonFactory()
     page = _person_page(caseworker_client, person)
-    assert f'name="seen" value="{person.updated_at.isoformat()}|"' in page
+    stamp = f"[&quot;{person.updated_at.isoformat()}&quot;, null]"
+    assert f'name="seen" value="{stamp}"' in page

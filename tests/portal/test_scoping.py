@@ -13,8 +13,8 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
 
+from accounts.admin import InsuredPersonForm
 from accounts.models import InsuredPerson, PersonalAccount
-from accounts.services import Seen
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from tests.factories import InsuredPersonFactory, staff_user
@@ -179,7 +179,7 @@ def test_caseworker_cannot_move_a_person_into_a_foreign_region(caseworker_client
         "region": "440300",
         "enrolled_on": "2015-03-01",
         "status": person.status,
-        "seen": Seen.of(person).as_text(),
+        "seen": InsuredPersonForm.stamp(person),
         "account-TOTAL_FORMS": "0",
         "account-INITIAL_FORMS": "0",
     }
