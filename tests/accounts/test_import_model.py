@@ -1,0 +1,133 @@
+"""Random series of imports checked against a plain model of what they should leave behind.
+
+Each file draws its rows from a small pool of persons, so that later files create some,
+change some (a field, the insurance type, the balance, or nothing) and repeat some, and a
+file may name a person twice. The model applies the issue's rules row by row; the
+database must then hold exactly the model's persons and accounts, and each run must count
+what the model counts. Small chunks put the chunk boundaries, and the writer's two step
+orders, everywhere.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+
+from accounts.importing.run import import_enrollment
+from accounts.models import InsuredPerson, PersonalAccount
+from tests.accounts.enrollment_files import nid, write_csv
+
+pytestmark = pytest.mark.django_db
+
+POOL = 40
+TYPES = {"职工": "employee", "居民": "resident"}
+STATUSES = {"正常": "active", "暂停": "suspended", "终止": "terminated", "死亡": "deceased"}
+
+
+def next_row(rng, seq, last):
+    """A row of person ``seq``: most often their last row with one thing changed (or
+    nothing), as a later extract has them; otherwise a row drawn afresh."""
+    if seq not in last or rng.random() < 0.3:
+        return random_row(rng, seq)
+    row = dict(last[seq])
+    change = rng.choice(["nothing", "balance", "no balance", "name", "type", "status"])
+    if change == "balance" and row["参保类型"] == "职工":
+        row["个人账户余额"] = rng.choice(["5.00", "99.50", "1234.00"])
+    elif change == "no balance":
+        row["个人账户余额"] = ""
+    elif change == "name":
+        row["姓名"] = rng.choice(["张三", "李四", "王五"])
+    elif change == "type":
+        employee = row["参保类型"] == "居民"
+        row["参保类型"] = "职工" if employee else "居民"
+        row["个人账户余额"] = rng.choice(["", "7.00"]) if employee else ""
+    elif change == "status":
+        row["参保状态"] = rng.choice(list(STATUSES))
+    return row
+
+
+def random_row(rng, seq):
+    kind = rng.choice(list(TYPES))
+    balance = ""
+    if kind == "职工" and rng.random() < 0.8:  # an employee's balance may be left empty
+        balance = f"{rng.choice([0, 1, 99, 1234])}.{rng.choice(['00', '50'])}"
+    return {
+        "身份证号": nid(seq),
+        "姓名": rng.choice(["张三", "李四", "王五"]),
+        "参保类型": kind,
+        "统筹区编码": rng.choice(["370100", "370200"]),
+        "参保日期": rng.choice(["2015-03-01", "2020-01-01"]),
+        "个人账户余额": balance,
+        "手机号": rng.choice(["", "13912345678"]),
+        "参保状态": rng.choice(list(STATUSES)),
+    }
+
+
+class Model:
+    """What the import should leave: persons by identity number, and their balances."""
+
+    def __init__(self):
+        self.persons, self.balances = {}, {}
+
+    def apply(self, rows):
+        """Apply a file's rows; return (created, updated, unchanged, failed)."""
+        counts = [0, 0, 0, 0]
+        seen = set()
+        for r in rows:
+            number = r["身份证号"]
+            if number in seen:  # a later row of the same person: reported, not written
+                counts[3] += 1
+                continue
+            seen.add(number)
+            fields = (
+                r["姓名"],
+                TYPES[r["参保类型"]],
+                r["统筹区编码"],
+                dt.date.fromisoformat(r["参保日期"]),
+                STATUSES[r["参保状态"]],
+                r["手机号"],
+            )
+            balance = Decimal(r["个人账户余额"]) if r["个人账户余额"] else None
+            new = number not in self.persons
+            changed = not new and self.persons[number] != fields
+            self.persons[number] = fields
+            if fields[1] == "employee":
+                if number not in self.balances:
+                    self.balances[number] = balance if balance is not None else Decimal("0.00")
+                    changed = changed or not new
+                elif balance is not None and self.balances[number] != balance:
+                    self.balances[number] = balance
+                    changed = True
+            counts[0 if new else 1 if changed else 2] += 1
+        return tuple(counts)
+
+
+def stored():
+    persons = {
+        p[0]: p[1:]
+        for p in InsuredPerson.objects.values_list(
+            "national_id", "name", "insurance_type", "region_id", "enrolled_on", "status", "mobile"
+        )
+    }
+    balances = dict(PersonalAccount.objects.values_list("person__national_id", "balance"))
+    return persons, balances
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_random_series_of_imports_leaves_what_the_rules_say(tmp_path, seed):
+    rng = random.Random(seed)
+    model, last = Model(), {}
+    for step in range(5):
+        rows = []
+        for _ in range(rng.randrange(1, 50)):
+            seq = rng.randrange(POOL)
+            rows.append(next_row(rng, seq, last))
+            last[seq] = rows[-1]
+        path = write_csv(tmp_path, rows, name=f"{seed}-{step}.csv")
+
+        run = import_enrollment(path=path, chunk_size=rng.choice([1, 3, 7, 50]))
+
+        expected = model.apply(rows)
+        assert (run.created, run.updated, run.unchanged, run.failed) == expected, (seed, step)
+        assert stored() == (model.persons, model.balances), (seed, step)
