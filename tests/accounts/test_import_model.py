@@ -4,8 +4,8 @@ Each file draws its rows from a small pool of persons, so that later files creat
 change some (a field, the insurance type, the balance, or nothing) and repeat some, and a
 file may name a person twice. The model applies the issue's rules row by row; the
 database must then hold exactly the model's persons and accounts, and each run must count
-what the model counts. Small chunks put the chunk boundaries, and the writer's two step
-orders, everywhere.
+what the model counts, as must the preview shown before it. Small chunks put the chunk
+boundaries, and the writer's two step orders, everywhere.
 """
 
 import datetime as dt
@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.importing.preview import preview_enrollment
 from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson, PersonalAccount
 from tests.accounts.enrollment_files import nid, write_csv
@@ -126,8 +127,12 @@ def test_a_random_series_of_imports_leaves_what_the_rules_say(tmp_path, seed):
             last[seq] = rows[-1]
         path = write_csv(tmp_path, rows, name=f"{seed}-{step}.csv")
 
+        preview = preview_enrollment(path=path, user=None)
         run = import_enrollment(path=path, chunk_size=rng.choice([1, 3, 7, 50]))
 
         expected = model.apply(rows)
         assert (run.created, run.updated, run.unchanged, run.failed) == expected, (seed, step)
         assert stored() == (model.persons, model.balances), (seed, step)
+        # The preview a caseworker confirms counts what the import then does.
+        counts = (preview.created, preview.updated, preview.unchanged, preview.failed)
+        assert counts == expected, (seed, step)
