@@ -25,6 +25,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 from policies.models import Region
 from portal.admin_base import PortalModelAdmin
 from portal.exports import download
+from portal.html import interpolate
 from portal.scoping import ALL, region_codes
 from portal.templatetags.portal_format import grouped
 
@@ -493,35 +494,29 @@ class ImportRunAdmin(PortalModelAdmin):
             under_way = imports_under_way(sha256)
             if under_way and not form.cleaned_data["import_again"] and not dry_run:
                 stored.unlink(missing_ok=True)
-                other = under_way[0]
+                message = _(
+                    "This file is being imported right now (%(run)s), %(rows)s rows read so "
+                    "far. Follow it on its page; tick the box only to import it a second time "
+                    "at once."
+                )
                 form.add_error(
                     "import_again",
-                    _(
-                        "This file is being imported right now: import no. %(id)d, started at "
-                        "%(when)s by %(who)s, %(rows)s rows read so far. Follow it under import "
-                        "runs; tick the box only to import it a second time at once."
-                    )
-                    % {
-                        "id": other.pk,
-                        "when": timezone.localtime(other.started_at).strftime("%Y-%m-%d %H:%M"),
-                        "who": other.user or _("command line"),
-                        "rows": grouped(other.rows),
-                    },
+                    interpolate(
+                        message,
+                        run=import_run_shown(request.user, under_way[0].pk),
+                        rows=grouped(under_way[0].rows),
+                    ),
                 )
                 return None
             earlier = earlier_imports(sha256).first()
             if earlier and not form.cleaned_data["import_again"] and not dry_run:
                 stored.unlink(missing_ok=True)
+                message = _(
+                    "This file was already imported (%(run)s). Tick the box to import it again."
+                )
                 form.add_error(
                     "import_again",
-                    _(
-                        "This file was already imported on %(when)s by %(who)s. "
-                        "Tick the box to import it again."
-                    )
-                    % {
-                        "when": timezone.localtime(earlier.started_at).strftime("%Y-%m-%d %H:%M"),
-                        "who": earlier.user or "—",
-                    },
+                    interpolate(message, run=import_run_shown(request.user, earlier.pk)),
                 )
                 return None
             preview = (

@@ -20,10 +20,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
+
+from .html import interpolate
 
 
 def staff_name(user) -> str:
@@ -149,9 +150,7 @@ class StaleEditGuardForm(forms.ModelForm):
                 "changes were not saved, so as not to overwrite that change: %(reopen)s "
                 "and make yours on what is there now."
             )
-        # The text is escaped; what goes into it is escaped or built by format_html.
-        escaped = {key: conditional_escape(value) for key, value in params.items()}
-        return mark_safe(conditional_escape(message) % escaped)
+        return interpolate(message, **params)
 
 
 class StaleEditGuardAdminMixin:

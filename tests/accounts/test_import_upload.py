@@ -104,9 +104,9 @@ def test_same_file_again_asks_for_confirmation(caseworker_client):
     assert ImportRun.objects.count() == 2
 
 
-def running_import_of(content, *, minutes_since_progress=0, username="colleague"):
-    """A real import of ``content`` started by another caseworker, running now; its last
-    progress ``minutes_since_progress`` ago."""
+def running_import_of(content, *, minutes_since_progress=0, user=None):
+    """A real import of ``content`` running now, started by ``user`` (by default another
+    caseworker); its last progress ``minutes_since_progress`` ago."""
     import datetime as dt
     import hashlib
 
@@ -115,7 +115,7 @@ def running_import_of(content, *, minutes_since_progress=0, username="colleague"
     return ImportRun.objects.create(
         file_name="全省名单.csv",
         sha256=hashlib.sha256(content).hexdigest(),
-        user=staff_user("caseworker", regions=["370100"], username=username),
+        user=user or staff_user("caseworker", regions=["370100"], username="colleague"),
         status=ImportRun.Status.RUNNING,
         rows=40_000,
         heartbeat_at=timezone.now() - dt.timedelta(minutes=minutes_since_progress),
@@ -126,8 +126,26 @@ def test_a_file_being_imported_now_is_not_imported_a_second_time_at_once(casewor
     other = running_import_of(GOOD)
     response = upload(caseworker_client)
     [message] = response.context["form"].errors["import_again"]
-    assert f"此文件正在导入：第 {other.pk} 号导入" in message and "已读取 40,000 行" in message
+    assert f"此文件正在导入（第 {other.pk} 号导入 · 全省名单.csv · colleague · " in message
+    assert "已读取 40,000 行" in message
     assert ImportRun.objects.count() == 1
+
+
+def test_the_import_under_way_is_linked_for_whoever_may_open_it(caseworker_client, caseworker):
+    other = running_import_of(GOOD, user=caseworker)
+    page = upload(caseworker_client).content.decode()
+    progress = reverse("admin:accounts_importrun_progress", args=[other.pk])
+    assert f'href="{progress}">第 {other.pk} 号导入 · 全省名单.csv' in page
+
+
+def test_a_file_imported_before_is_named_with_its_run(caseworker_client, caseworker):
+    earlier = running_import_of(GOOD, user=caseworker)
+    earlier.status = ImportRun.Status.FINISHED
+    earlier.save()
+    [message] = upload(caseworker_client).context["form"].errors["import_again"]
+    progress = reverse("admin:accounts_importrun_progress", args=[earlier.pk])
+    assert message.startswith(f'此文件已导入过（<a class="text-primary-600" href="{progress}">')
+    assert f"第 {earlier.pk} 号导入 · 全省名单.csv · cw_jinan · " in message
 
 
 def test_a_file_being_imported_now_is_imported_again_when_the_box_is_ticked(caseworker_client):
