@@ -1,23 +1,33 @@
-"""A record's admin form that will not save over a change made after its page was opened.
+"""A record's admin form that does not save over a change made after its page was opened.
 
-The form carries a stamp of what the editor saw (the record's ``updated_at``, and any
-other ``stamp_fields``). On save it locks the record (``select_for_update``, held until
-the admin's transaction commits, so nothing can write the record in between) and
-compares. A change meanwhile, by an import or by a colleague, refuses the save, saying
-when and by whom, with a link to open the record again: the editor's save would
-otherwise have written back every field as it was when the page opened.
+The form carries a stamp of what the editor saw: the record's ``updated_at`` (and any
+other ``stamp_fields``) and the value of each field on the form. On save it locks the
+record (``select_for_update``, held until the admin's transaction commits, so nothing
+can write the record in between) and compares. If the record was changed meanwhile, by
+an import or by a colleague:
+
+- in fields the editor changed as well: the save is refused, saying when, by whom and
+  which fields, with a link to open the record again;
+- in other fields only: the editor's changes are saved on top, the other change is kept,
+  and a message says so.
+
+Without it, the save wrote back every field as it was when the page opened.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -33,13 +43,28 @@ def staff_name(user) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
-def _stamp(values) -> str:
-    return json.dumps(
-        [value.isoformat() if isinstance(value, dt.datetime) else value for value in values]
-    )
+def _plain(value):
+    """``value`` (a model's or a form's) as the stamp keeps it in JSON, for comparing."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        items = [_plain(item) for item in value]
+        # A list of choices is a set: the form may give it in another order.
+        return sorted(items) if all(isinstance(item, str) for item in items) else items
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 2000, 2000.0 and 2000.00 alike
+    return value
 
 
-@dataclass(frozen=True)
+def _listed(items) -> str:
+    return format_html_join(pgettext("list separator", ", "), "{}", ((item,) for item in items))
+
+
+@dataclass
 class ChangedMeanwhile:
     """A change to a record made after an editor opened its page."""
 
@@ -47,6 +72,7 @@ class ChangedMeanwhile:
     staff: list[str]  # who saved it in the admin since (``LogEntry``), oldest first
     seen: list  # the stamp fields as the editor saw them, as the stamp keeps them
     now: list  # and as they are now
+    fields: list[str] = field(default_factory=list)  # form fields it changed
 
 
 class StaleEditGuardForm(forms.ModelForm):
@@ -60,15 +86,28 @@ class StaleEditGuardForm(forms.ModelForm):
 
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    @classmethod
-    def stamp(cls, record) -> str:
-        """What the form keeps of ``record`` as its editor saw it."""
-        return _stamp(getattr(record, field) for field in cls.stamp_fields)
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        #: set by ``clean`` when another's change was kept beside the editor's
+        self.changed_meanwhile: ChangedMeanwhile | None = None
         if self.instance.pk:
-            self.fields["seen"].initial = self.stamp(self.instance)
+            self.fields["seen"].initial = self.stamp()
+
+    def _compared(self) -> list[str]:
+        """The form's fields that are the record's, compared between then and now."""
+        return [name for name in self.fields if name != "seen" and name in self.initial]
+
+    def stamp(self) -> str:
+        """What the form keeps of the record as its editor saw it."""
+        return json.dumps(
+            {
+                "at": _plain([getattr(self.instance, name) for name in self.stamp_fields]),
+                "values": {name: _plain(self.initial[name]) for name in self._compared()},
+                # The admin's history is written just after the save that set updated_at:
+                # who changed the record meanwhile is who saved it after the page opened.
+                "opened": timezone.now().isoformat(),
+            }
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -80,83 +119,124 @@ class StaleEditGuardForm(forms.ModelForm):
                 _("This page is out of date. Open it again before making changes."),
                 code="not_seen",
             )
-        change = self._lock_and_compare(seen)
-        if change is not None:
-            raise ValidationError(self.changed_meanwhile_message(change), code="changed_meanwhile")
-        return cleaned
-
-    def _seen(self, text: str) -> list | None:
-        """The stamp sent back with the form, read; None if there is none or it is garbled."""
-        try:
-            seen = json.loads(text)
-            dt.datetime.fromisoformat(seen[0])
-        except (ValueError, TypeError, IndexError, KeyError):
-            return None
-        return seen if isinstance(seen, list) and len(seen) == len(self.stamp_fields) else None
-
-    def _lock_and_compare(self, seen: list) -> ChangedMeanwhile | None:
         model = type(self.instance)
+        # No ordering: a model ordered by a nullable foreign key would join it, and a row
+        # lock cannot reach across an outer join.
         now = (
-            # No ordering: a model ordered by a nullable foreign key would join it, and a
-            # row lock cannot reach across an outer join.
             model._default_manager.select_for_update(of=("self",))
             .order_by()
             .filter(pk=self.instance.pk)
-            .values_list(*self.stamp_fields)
             .first()
         )
-        if now is None or _stamp(now) == _stamp(seen):
+        if now is None:
+            return cleaned
+        now_at = _plain([getattr(now, name) for name in self.stamp_fields])
+        if now_at == seen["at"]:
+            return cleaned
+        values = {name: value for name, value in seen["values"].items() if name in self.fields}
+        current = model_to_dict(now, fields=list(values))
+        theirs = [name for name in values if _plain(current.get(name)) != values[name]]
+        mine = [name for name in values if _plain(cleaned.get(name)) != values[name]]
+        change = ChangedMeanwhile(
+            at=getattr(now, self.stamp_fields[0]),
+            staff=self._staff_since(model, dt.datetime.fromisoformat(seen["opened"])),
+            seen=seen["at"],
+            now=now_at,
+            fields=theirs,
+        )
+        both = [name for name in theirs if name in mine]
+        if both:
+            raise ValidationError(self._refusal(change, both), code="changed_meanwhile")
+        for name in theirs:  # keep the other change where the editor left the old value
+            cleaned[name] = getattr(now, name)
+        self.changed_meanwhile = change if theirs else None
+        return cleaned
+
+    def _seen(self, text: str) -> dict | None:
+        """The stamp sent back with the form, read; None if there is none or it is garbled."""
+        try:
+            seen = json.loads(text)
+            dt.datetime.fromisoformat(seen["at"][0])
+            dt.datetime.fromisoformat(seen["opened"])
+        except (ValueError, TypeError, IndexError, KeyError):
             return None
+        if len(seen["at"]) != len(self.stamp_fields) or not isinstance(seen.get("values"), dict):
+            return None
+        return seen
+
+    def _staff_since(self, model, since: dt.datetime) -> list[str]:
         edits = (
             LogEntry.objects.filter(
                 content_type=ContentType.objects.get_for_model(model),
                 object_id=str(self.instance.pk),
-                action_time__gt=dt.datetime.fromisoformat(seen[0]),
+                action_time__gt=since,
             )
             .select_related("user")
             .order_by("action_time")
         )
-        staff = list(dict.fromkeys(staff_name(entry.user) for entry in edits))
-        return ChangedMeanwhile(at=now[0], staff=staff, seen=seen, now=json.loads(_stamp(now)))
+        return list(dict.fromkeys(staff_name(entry.user) for entry in edits))
 
     def changed_by(self, change: ChangedMeanwhile) -> list:
         """Who changed the record since: the colleagues; a subclass may add (an import)."""
         return list(change.staff)
 
-    def changed_meanwhile_message(self, change: ChangedMeanwhile):
-        """Say when the record was changed since, by whom, and how to go on."""
-        opts = self.instance._meta
+    def _change(self, change: ChangedMeanwhile):
+        """When and by whom: "at 2026-11-25 10:09:12, by 王五"."""
+        when = timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M:%S")
         who = self.changed_by(change)
+        if who:
+            return interpolate(_("at %(when)s, by %(who)s"), when=when, who=_listed(who))
+        return interpolate(_("at %(when)s"), when=when)
+
+    def _labels(self, names: list[str]):
+        return _listed(str(self.fields[name].label) for name in names)
+
+    def _refusal(self, change: ChangedMeanwhile, both: list[str]):
+        opts = self.instance._meta
         reopen = format_html(
             '<a class="underline" href="{}">{}</a>',
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.instance.pk]),
             _("open it again"),
         )
-        params = {
-            "thing": opts.verbose_name,
-            "when": timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M:%S"),
-            "who": format_html_join(pgettext("list separator", ", "), "{}", ((w,) for w in who)),
-            "reopen": reopen,
-        }
-        if who:
-            message = _(
-                "This %(thing)s was changed after you opened this page: at %(when)s, by "
-                "%(who)s. Your changes were not saved, so as not to overwrite that change: "
-                "%(reopen)s and make yours on what is there now."
-            )
-        else:
-            message = _(
-                "This %(thing)s was changed after you opened this page, at %(when)s. Your "
-                "changes were not saved, so as not to overwrite that change: %(reopen)s "
-                "and make yours on what is there now."
-            )
-        return interpolate(message, **params)
+        message = _(
+            "This %(thing)s was changed after you opened this page (%(change)s), in "
+            "%(fields)s, which you changed as well. Your changes were not saved, so as not "
+            "to overwrite that change: %(reopen)s and make yours on what is there now."
+        )
+        return interpolate(
+            message,
+            thing=opts.verbose_name,
+            change=self._change(change),
+            fields=self._labels(both),
+            reopen=reopen,
+        )
+
+    def kept_message(self):
+        """Say that another's change made meanwhile was kept beside the editor's."""
+        change = self.changed_meanwhile
+        message = _(
+            "This %(thing)s was changed after you opened this page (%(change)s), in "
+            "%(fields)s. Your changes were saved, and that change was kept."
+        )
+        return interpolate(
+            message,
+            thing=self.instance._meta.verbose_name,
+            change=self._change(change),
+            fields=self._labels(change.fields),
+        )
 
 
 class StaleEditGuardAdminMixin:
-    """For a ModelAdmin whose ``form`` is a ``StaleEditGuardForm``: tells the form who edits."""
+    """For a ModelAdmin whose ``form`` is a ``StaleEditGuardForm``: tells the form who edits,
+    and the editor when another's change made meanwhile was kept beside theirs."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.viewer = request.user
         return form
+
+    def save_form(self, request, form, change):
+        record = super().save_form(request, form, change)
+        if getattr(form, "changed_meanwhile", None) is not None:
+            self.message_user(request, form.kept_message(), messages.WARNING)
+        return record

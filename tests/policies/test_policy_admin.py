@@ -49,7 +49,7 @@ def form_data(version, **changes):
         "source_issuer": version.source_issuer,
         "source_note": version.source_note,
         "change_reason": "鲁医保发〔2026〕1号调整",
-        "seen": PolicyVersionForm.stamp(version),  # the version as its page showed it
+        "seen": PolicyVersionForm(instance=version).stamp(),  # the version as its page showed it
         "changes-TOTAL_FORMS": "0",
         "changes-INITIAL_FORMS": "0",
     }
@@ -248,3 +248,24 @@ def test_an_edit_opened_before_a_colleague_saved_the_version_is_refused_naming_t
     assert "此政策版本在您打开本页之后已被修改" in errors[0] and "修改者 周科长" in errors[0]
     assert str(version.retained_balance) == "2000.00"
     assert PolicyChange.objects.filter(version=version, action="changed").count() == 1
+
+
+def test_an_edit_of_other_fields_than_a_colleague_saved_meanwhile_keeps_both(client, supervisor):
+    version = version_in_force()
+    opened = form_data(version, source_title="鲁医保发〔2026〕9号")
+    colleague = staff_user("supervisor", provinces=["37"], username="colleague")
+    client.force_login(colleague)
+    url = reverse("admin:policies_policyversion_change", args=[version.pk])
+    assert client.post(url, form_data(version, retained_balance="2000.00")).status_code == 302
+
+    client.force_login(supervisor)
+    response = client.post(url, opened)
+
+    version.refresh_from_db()
+    assert response.status_code == 302
+    assert (str(version.retained_balance), version.source_title) == (
+        "2000.00",
+        "鲁医保发〔2026〕9号",
+    )
+    mine = PolicyChange.objects.filter(version=version, actor=supervisor).get()
+    assert list(mine.changes) == ["source_title"]

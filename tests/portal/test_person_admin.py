@@ -284,62 +284,92 @@ def test_saving_a_person_nobody_changed_since_the_page_opened_saves_the_edit(cas
     assert response.status_code == 302 and person.name == "新名"
 
 
+def _kept(response):
+    """The warning that another's change was kept beside the editor's, after a save."""
+    return " ".join(str(m) for m in response.wsgi_request._messages)
+
+
 # An import stamps what it writes with the time its transaction began: the imports
 # below must commit on their own, as they do in service, not share the test's transaction.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_edit_opened_before_an_import_changed_the_person_is_refused_and_the_import_kept(
+def test_an_edit_of_other_fields_than_an_import_changed_meanwhile_is_saved_and_keeps_the_import(
     caseworker_client, tmp_path
 ):
     import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="张三")], name="a.csv"))
     person = InsuredPerson.objects.get()
     data = _opened_form(caseworker_client, person, name="张叁")
     # While the caseworker types, an import changes the person's mobile.
-    import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="张三", 手机号="13700000000")]))
+    run = import_enrollment(path=write_csv(tmp_path, [row(1, 姓名="张三", 手机号="13700000000")]))
 
     response = _save(caseworker_client, person, data)
 
     person.refresh_from_db()
-    assert _refusal(response)[0] == ["changed_meanwhile"]
-    assert (person.name, person.mobile) == ("张三", "13700000000")
+    assert response.status_code == 302
+    assert (person.name, person.mobile) == ("张叁", "13700000000")
+    assert f"第 {run.pk} 号导入" in _kept(response) and "手机号码" in _kept(response)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_refusal_says_when_and_names_the_import_that_changed_the_person(
+def test_an_edit_of_a_field_an_import_changed_meanwhile_is_refused_and_the_import_kept(
     caseworker_client, caseworker, tmp_path
 ):
     import_enrollment(path=write_csv(tmp_path, [row(1)], name="a.csv"))
     person = InsuredPerson.objects.get()
-    data = _opened_form(caseworker_client, person, name="改名")
+    data = _opened_form(caseworker_client, person, name="改名", mobile="13600000000")
     run = import_enrollment(
         path=write_csv(tmp_path, [row(1, 手机号="13700000000")], name="夜间名单.csv"),
         user=caseworker,
     )
     person.refresh_from_db()
 
-    _, message = _refusal(_save(caseworker_client, person, data))
+    codes, message = _refusal(_save(caseworker_client, person, data))
 
     when = timezone.localtime(person.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-    assert f"此参保人在您打开本页之后已被修改：{when}，修改者" in message
+    assert codes == ["changed_meanwhile"]
+    assert f"此参保人在您打开本页之后已被修改（{when}，修改者 " in message
     assert f"第 {run.pk} 号导入 · 夜间名单.csv · cw_jinan" in message
-    assert "您的修改没有保存" in message
+    assert "手机号码" in message and "您的修改没有保存" in message
+    person.refresh_from_db()
+    assert (person.name, person.mobile) == ("张1", "13700000000")  # the import's, whole
 
 
-def test_the_refusal_names_the_caseworker_who_saved_the_person_meanwhile(caseworker_client, client):
-    person = InsuredPersonFactory(name="旧名")
+def _colleague(client):
     colleague = staff_user("caseworker", regions=["370100"], username="colleague")
     colleague.first_name, colleague.last_name = "五", "王"
     colleague.save()
     client.force_login(colleague)
+
+
+def test_an_edit_of_a_field_a_colleague_saved_meanwhile_is_refused_naming_the_colleague(
+    caseworker_client, client
+):
+    person = InsuredPersonFactory(name="旧名")
+    _colleague(client)
     mine = _opened_form(caseworker_client, person, name="我的改名")
-    theirs = _opened_form(client, person, mobile="13600000000")
+    assert _save(client, person, _opened_form(client, person, name="同事改名")).status_code == 302
+
+    codes, message = _refusal(_save(caseworker_client, person, mine))
+
+    person.refresh_from_db()
+    assert codes == ["changed_meanwhile"] and "修改者 王五" in message and "姓名" in message
+    assert person.name == "同事改名"
+
+
+def test_an_edit_of_other_fields_than_a_colleague_saved_meanwhile_keeps_both(
+    caseworker_client, client
+):
+    person = InsuredPersonFactory(name="旧名", status="active")
+    _colleague(client)
+    mine = _opened_form(caseworker_client, person, name="我的改名")
+    theirs = _opened_form(client, person, mobile="13600000000", status="suspended")
     assert _save(client, person, theirs).status_code == 302
 
     response = _save(caseworker_client, person, mine)
 
     person.refresh_from_db()
-    codes, message = _refusal(response)
-    assert codes == ["changed_meanwhile"] and "修改者 王五" in message
-    assert (person.name, person.mobile) == ("旧名", "13600000000")
+    assert response.status_code == 302
+    assert (person.name, person.mobile, person.status) == ("我的改名", "13600000000", "suspended")
+    assert "修改者 王五" in _kept(response) and "手机号码、参保状态" in _kept(response)
 
 
 def test_a_person_form_sent_without_what_the_editor_saw_is_refused(caseworker_client):
@@ -354,7 +384,26 @@ def test_a_person_form_sent_without_what_the_editor_saw_is_refused(caseworker_cl
 
 
 def test_the_person_page_carries_what_the_editor_saw_in_its_form(caseworker_client):
-    person = InsuredPersonFactory()
-    page = _person_page(caseworker_client, person)
-    stamp = f"[&quot;{person.updated_at.isoformat()}&quot;, null]"
-    assert f'name="seen" value="{stamp}"' in page
+    import json
+
+    person = InsuredPersonFactory(name="张三")
+    page = caseworker_client.get(reverse("admin:accounts_insuredperson_change", args=[person.pk]))
+    seen = json.loads(page.context["adminform"].form["seen"].value())
+    assert seen["at"] == [person.updated_at.isoformat(), None]
+    assert seen["values"]["name"] == "张三" and seen["values"]["region"] == "370100"
+    assert 'name="seen"' in page.content.decode()
+
+
+def test_the_editors_own_save_before_opening_the_page_is_not_named_as_a_change_meanwhile(
+    caseworker_client, client
+):
+    person = InsuredPersonFactory(name="旧名")
+    assert _save(caseworker_client, person, _opened_form(caseworker_client, person, name="一改"))
+    # The caseworker's history entry is written just after the save's updated_at.
+    mine = _opened_form(caseworker_client, person, name="二改")
+    _colleague(client)
+    assert _save(client, person, _opened_form(client, person, name="同事改名")).status_code == 302
+
+    _, message = _refusal(_save(caseworker_client, person, mine))
+
+    assert "修改者 王五）" in message

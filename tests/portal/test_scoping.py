@@ -13,7 +13,6 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
 
-from accounts.admin import InsuredPersonForm
 from accounts.models import InsuredPerson, PersonalAccount
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
@@ -179,7 +178,11 @@ def test_caseworker_cannot_move_a_person_into_a_foreign_region(caseworker_client
         "region": "440300",
         "enrolled_on": "2015-03-01",
         "status": person.status,
-        "seen": InsuredPersonForm.stamp(person),
+        # what the person's page gave the caseworker to send back
+        "seen": caseworker_client.get(_url(InsuredPerson, "change", person.pk))
+        .context["adminform"]
+        .form["seen"]
+        .value(),
         "account-TOTAL_FORMS": "0",
         "account-INITIAL_FORMS": "0",
     }
