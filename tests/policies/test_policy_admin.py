@@ -227,17 +227,24 @@ def test_recorded_change_shows_its_time_in_beijing_time_on_the_version_page(clie
     assert "2026-11-25 05:36" in page and "2026-11-24 21:36" not in page
 
 
-def test_an_edit_opened_before_a_colleague_saved_the_version_is_refused_naming_the_colleague(
-    client, supervisor
-):
-    version = version_in_force()
-    opened = form_data(version, retained_balance="3000.00")  # the page as it opened
+def colleague_saves(client, version, **changes):
+    """Another supervisor of Shandong, 周科长, saves ``changes`` to ``version``; return the
+    version's page."""
     colleague = staff_user("supervisor", provinces=["37"], username="colleague")
     colleague.last_name, colleague.first_name = "周", "科长"
     colleague.save()
     client.force_login(colleague)
     url = reverse("admin:policies_policyversion_change", args=[version.pk])
-    assert client.post(url, form_data(version, retained_balance="2000.00")).status_code == 302
+    assert client.post(url, form_data(version, **changes)).status_code == 302
+    return url
+
+
+def test_an_edit_opened_before_a_colleague_saved_the_version_is_refused_naming_the_colleague(
+    client, supervisor
+):
+    version = version_in_force()
+    opened = form_data(version, retained_balance="3000.00")  # the page as it opened
+    url = colleague_saves(client, version, retained_balance="2000.00")
 
     client.force_login(supervisor)
     response = client.post(url, opened)
@@ -253,19 +260,14 @@ def test_an_edit_opened_before_a_colleague_saved_the_version_is_refused_naming_t
 def test_an_edit_of_other_fields_than_a_colleague_saved_meanwhile_keeps_both(client, supervisor):
     version = version_in_force()
     opened = form_data(version, source_title="鲁医保发〔2026〕9号")
-    colleague = staff_user("supervisor", provinces=["37"], username="colleague")
-    client.force_login(colleague)
-    url = reverse("admin:policies_policyversion_change", args=[version.pk])
-    assert client.post(url, form_data(version, retained_balance="2000.00")).status_code == 302
+    url = colleague_saves(client, version, retained_balance="2000.00")
 
     client.force_login(supervisor)
     response = client.post(url, opened)
 
     version.refresh_from_db()
     assert response.status_code == 302
-    assert (str(version.retained_balance), version.source_title) == (
-        "2000.00",
-        "鲁医保发〔2026〕9号",
-    )
+    assert str(version.retained_balance) == "2000.00"
+    assert version.source_title == "鲁医保发〔2026〕9号"
     mine = PolicyChange.objects.filter(version=version, actor=supervisor).get()
     assert list(mine.changes) == ["source_title"]
