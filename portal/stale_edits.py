@@ -47,10 +47,13 @@ def _plain(value):
     """``value`` (a model's or a form's) as the stamp keeps it in JSON, for comparing."""
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, models.QuerySet):  # a form's choice of several records
+        value = list(value)
     if isinstance(value, (list, tuple)):
         items = [_plain(item) for item in value]
         # A list of choices is a set: the form may give it in another order.
-        return sorted(items) if all(isinstance(item, str) for item in items) else items
+        plain = all(isinstance(item, (str, int)) for item in items)
+        return sorted(items, key=str) if plain else items
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
