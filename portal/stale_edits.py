@@ -192,7 +192,10 @@ class StaleEditGuardForm(forms.ModelForm):
         return interpolate(_("at %(when)s"), when=when)
 
     def _labels(self, names: list[str]):
-        return _listed(str(self.fields[name].label) for name in names)
+        """The fields' names as a sentence has them ("mobile phone", not the form's
+        capitalised "Mobile phone")."""
+        opts = self.instance._meta
+        return _listed(str(opts.get_field(name).verbose_name) for name in names)
 
     def _refusal(self, change: ChangedMeanwhile, both: list[str]):
         opts = self.instance._meta
