@@ -104,7 +104,7 @@ class StaleEditGuardForm(forms.ModelForm):
         """What the form keeps of the record as its editor saw it."""
         return json.dumps(
             {
-                "at": _plain([getattr(self.instance, name) for name in self.stamp_fields]),
+                "at": [_plain(getattr(self.instance, name)) for name in self.stamp_fields],
                 "values": {name: _plain(self.initial[name]) for name in self._compared()},
                 # The admin's history is written just after the save that set updated_at:
                 # who changed the record meanwhile is who saved it after the page opened.
@@ -133,7 +133,7 @@ class StaleEditGuardForm(forms.ModelForm):
         )
         if now is None:
             return cleaned
-        now_at = _plain([getattr(now, name) for name in self.stamp_fields])
+        now_at = [_plain(getattr(now, name)) for name in self.stamp_fields]
         if now_at == seen["at"]:
             return cleaned
         values = {name: value for name, value in seen["values"].items() if name in self.fields}

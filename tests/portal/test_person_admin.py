@@ -407,3 +407,16 @@ def test_the_editors_own_save_before_opening_the_page_is_not_named_as_a_change_m
     _, message = _refusal(_save(caseworker_client, person, mine))
 
     assert "修改者 王五）" in message
+
+
+def test_what_the_editor_saw_keeps_the_stamp_in_its_order_whatever_the_import_number(
+    caseworker_client,
+):
+    import json
+
+    person = InsuredPersonFactory()
+    InsuredPerson.objects.filter(pk=person.pk).update(last_import_run_id=1)
+    person.refresh_from_db()
+    page = caseworker_client.get(reverse("admin:accounts_insuredperson_change", args=[person.pk]))
+    seen = json.loads(page.context["adminform"].form["seen"].value())
+    assert seen["at"] == [person.updated_at.isoformat(), 1]
