@@ -108,7 +108,7 @@ WITH created AS (
     DELETE FROM {STAGE} s USING created c WHERE s.national_id = c.national_id
 )"""
 INSERT_NEW = f"""{_INSERT_NEW_STEPS}
-SELECT count(*), false FROM created
+SELECT count(*) FROM created
 """
 # After the update step, the same insert also asks whether a staged person it skips as
 # existing holds other values than the stage: one another session created or changed
