@@ -491,34 +491,12 @@ class ImportRunAdmin(PortalModelAdmin):
         try:
             check_header(stored)
             sha256 = sha256_of(stored)
-            under_way = imports_under_way(sha256)
-            if under_way and not form.cleaned_data["import_again"] and not dry_run:
-                stored.unlink(missing_ok=True)
-                message = _(
-                    "This file is being imported right now (%(run)s), %(rows)s rows read so "
-                    "far. Follow it on its page; tick the box only to import it a second time "
-                    "at once."
-                )
-                form.add_error(
-                    "import_again",
-                    interpolate(
-                        message,
-                        run=import_run_shown(request.user, under_way[0].pk),
-                        rows=grouped(under_way[0].rows),
-                    ),
-                )
-                return None
-            earlier = earlier_imports(sha256).first()
-            if earlier and not form.cleaned_data["import_again"] and not dry_run:
-                stored.unlink(missing_ok=True)
-                message = _(
-                    "This file was already imported (%(run)s). Tick the box to import it again."
-                )
-                form.add_error(
-                    "import_again",
-                    interpolate(message, run=import_run_shown(request.user, earlier.pk)),
-                )
-                return None
+            if not form.cleaned_data["import_again"] and not dry_run:
+                refusal = self._imported_before(request, sha256)
+                if refusal:
+                    stored.unlink(missing_ok=True)
+                    form.add_error("import_again", refusal)
+                    return None
             preview = (
                 None
                 if dry_run
@@ -540,6 +518,26 @@ class ImportRunAdmin(PortalModelAdmin):
             return redirect("admin:accounts_importrun_preview", run.pk)
         run_enrollment_import.enqueue(run.pk)  # a large file, or a dry run
         return redirect("admin:accounts_importrun_progress", run.pk)
+
+    def _imported_before(self, request, sha256: str):
+        """Say why a file with this SHA-256 is not imported again unasked: it is being
+        imported right now, or was imported before (naming that run); None otherwise."""
+        if under_way := imports_under_way(sha256):
+            return interpolate(
+                _(
+                    "This file is being imported right now (%(run)s), %(rows)s rows read so "
+                    "far. Follow it on its page; tick the box only to import it a second time "
+                    "at once."
+                ),
+                run=import_run_shown(request.user, under_way[0].pk),
+                rows=grouped(under_way[0].rows),
+            )
+        if earlier := earlier_imports(sha256).first():
+            return interpolate(
+                _("This file was already imported (%(run)s). Tick the box to import it again."),
+                run=import_run_shown(request.user, earlier.pk),
+            )
+        return None
 
     def _run_to_import(self, request, pk) -> ImportRun:
         """Return run ``pk`` if it is the user's own (any, for a superuser); 404 or 403 otherwise.

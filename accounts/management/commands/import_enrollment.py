@@ -24,6 +24,12 @@ from accounts.importing.run import earlier_imports, import_enrollment, imports_u
 from accounts.models import ImportRun
 
 
+def confirm(question: str, refusal: str) -> None:
+    """Ask ``question`` on a terminal; unless answered yes, stop with ``refusal``."""
+    if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
+        raise CommandError(refusal)
+
+
 class Command(BaseCommand):
     help = "Import insured persons from a CSV (UTF-8, UTF-8 BOM, GB18030) or XLSX file."
 
@@ -63,27 +69,24 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No staff user {user!r}.")
         sha256 = sha256_of(path)
-        under_way = imports_under_way(sha256)
-        if under_way and not (force or dry_run):
-            other = under_way[0]
-            question = (
-                f"{path.name} (SHA-256 {sha256[:12]}…) is being imported right now: import "
-                f"no. {other.pk}, started {timezone.localtime(other.started_at):%Y-%m-%d %H:%M}, "
-                f"{other.rows:,} rows read so far. Import it a second time at once? [y/N] "
-            )
-            if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
-                raise CommandError(
+        if not (force or dry_run):
+            if under_way := imports_under_way(sha256):
+                other = under_way[0]
+                since = timezone.localtime(other.started_at)
+                confirm(
+                    f"{path.name} (SHA-256 {sha256[:12]}…) is being imported right now: import "
+                    f"no. {other.pk}, started {since:%Y-%m-%d %H:%M}, {other.rows:,} rows "
+                    "read so far. Import it a second time at once? [y/N] ",
                     f"Being imported right now (import no. {other.pk}); not imported a second "
-                    "time at once (use --force)."
+                    "time at once (use --force).",
                 )
-        earlier = earlier_imports(sha256).first()
-        if earlier and not (force or dry_run):
-            question = (
-                f"{path.name} (SHA-256 {sha256[:12]}…) was already imported on "
-                f"{timezone.localtime(earlier.started_at):%Y-%m-%d %H:%M}. Import it again? [y/N] "
-            )
-            if not (sys.stdin.isatty() and input(question).strip().lower() in ("y", "yes")):
-                raise CommandError("Already imported; not imported again (use --force).")
+            if earlier := earlier_imports(sha256).first():
+                confirm(
+                    f"{path.name} (SHA-256 {sha256[:12]}…) was already imported on "
+                    f"{timezone.localtime(earlier.started_at):%Y-%m-%d %H:%M}. Import it again? "
+                    "[y/N] ",
+                    "Already imported; not imported again (use --force).",
+                )
 
         tty = self.stdout.isatty()
         started = time.monotonic()
