@@ -1,4 +1,5 @@
-"""Choices shared by models, admin, import and reports."""
+"""Every TextChoices of the accounts app: statuses, types and modes, shared by models,
+services, admin, import and reports."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,3 +22,23 @@ class PersonStatus(models.TextChoices):
 class Sex(models.TextChoices):
     MALE = "M", _("male")
     FEMALE = "F", _("female")
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    FINISHED = "finished", _("finished")
+    FAILED = "failed", _("failed (file unreadable)")
+    PREVIEW = "preview", _("awaiting confirmation")
+    CANCELLED = "cancelled", _("cancelled")
+    INTERRUPTED = "interrupted", _("interrupted")
+    STOPPED = "stopped", _("stopped")
+
+
+class Via(models.TextChoices):
+    """Through which entry point a change was made (who acted is the event's actor)."""
+
+    ADMIN = "admin", _("portal page")
+    COMMAND = "command", _("command line")
+    WORKER = "worker", _("background worker")
+    SCHEDULE = "schedule", _("scheduled job")
+    IMPORT = "import", _("enrollment import")

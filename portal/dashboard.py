@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.selectors import person_counts_by_region
+from accounts.selectors.persons import person_counts_by_region
 from portal.navigation import ROLE_LABELS
 
 
@@ -39,13 +39,9 @@ RECENT_RUNS = 5  # import runs on the home page; 导入记录 lists them all
 
 def _recent_runs(user) -> list[dict] | None:
     """Return the latest import runs the user may see, for the home page; None if none may be."""
-    from accounts.admin_imports import (
-        faulty_rows_shown_sql,
-        may_see_runs,
-        run_page_url,
-        visible_runs,
-    )
     from accounts.models import ImportRun
+    from accounts.permissions import may_see_runs, visible_runs
+    from accounts.selectors.imports import faulty_rows_shown_sql, run_page_url
 
     if not may_see_runs(user):
         return None

@@ -13,7 +13,7 @@ def _perm(codename: str):
 
 
 def _may_see_import_runs(request) -> bool:
-    from accounts.admin_imports import may_see_runs
+    from accounts.permissions import may_see_runs
 
     return may_see_runs(request.user)
 

@@ -34,6 +34,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from accounts.locks import lock_row
+
 from .html import interpolate
 
 
@@ -123,14 +125,7 @@ class StaleEditGuardForm(forms.ModelForm):
                 code="not_seen",
             )
         model = type(self.instance)
-        # No ordering: a model ordered by a nullable foreign key would join it, and a row
-        # lock cannot reach across an outer join.
-        now = (
-            model._default_manager.select_for_update(of=("self",))
-            .order_by()
-            .filter(pk=self.instance.pk)
-            .first()
-        )
+        now = lock_row(model, self.instance.pk)
         if now is None:
             return cleaned
         now_at = [_plain(getattr(now, name)) for name in self.stamp_fields]

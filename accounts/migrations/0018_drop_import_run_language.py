@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0017_import_run_message_en'),
+        ("accounts", "0017_import_run_message_en"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='importrun',
-            name='language',
+            model_name="importrun",
+            name="language",
         ),
     ]

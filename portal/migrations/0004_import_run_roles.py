@@ -2,7 +2,7 @@
 
 ``accounts.view_importrun`` means: the runs whose rows name one of the user's
 regions, with only those regions' faults in the report (see
-``accounts.admin_imports.visible_runs``). Everyone who may import sees their own
+``accounts.permissions.visible_runs``). Everyone who may import sees their own
 runs without it.
 """
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from accounts.importing.run import import_enrollment
 from portal.management.commands.seed_demo import DEMO_PASSWORD
-from tests.accounts.enrollment_files import row, write_csv
+from tests.accounts.imports.enrollment_files import row, write_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson
 from policies.models import Region
 from portal.paginator import CappedCountPaginator
-from tests.accounts.enrollment_files import row, write_csv
+from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.factories import InsuredPersonFactory, staff_user
 
 CHANGELIST = reverse("admin:accounts_insuredperson_changelist")

@@ -106,7 +106,7 @@ def test_csv_export_is_streamed_in_pieces(supervisor_client, monkeypatch):
 
 
 def test_xlsx_export_past_the_limit_sends_back_to_the_form_with_why(supervisor_client, monkeypatch):
-    from accounts import admin as accounts_admin
+    from accounts.admin import persons as accounts_admin
 
     monkeypatch.setattr(accounts_admin, "XLSX_MAX_ROWS", 2)
     InsuredPersonFactory.create_batch(3)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.demo import demo_families
 from accounts.models import InsuredPerson
-from accounts.services import persons_create_many
+from accounts.services.persons import persons_create_many
 from policies.models import Province, Region
 from portal.models import StaffProfile
 

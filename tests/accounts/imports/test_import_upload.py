@@ -1,6 +1,6 @@
 """Uploading an enrollment file in the admin; the import runs as a background task.
 
-A small file is previewed first (tests/accounts/test_import_preview.py); these
+A small file is previewed first (tests/accounts/imports/test_import_preview.py); these
 tests confirm it and follow the background job.
 """
 

@@ -20,7 +20,7 @@ from accounts.importing import preview as import_preview
 from accounts.importing.preview import Change, Outcome, preview_enrollment
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
+from tests.accounts.imports.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db

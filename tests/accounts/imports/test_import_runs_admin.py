@@ -160,7 +160,7 @@ def test_csv_report_is_streamed_in_pieces_with_every_fault(
 def test_xlsx_report_past_the_limit_points_to_the_csv(
     caseworker_client, run_with_errors, monkeypatch
 ):
-    from accounts import admin_imports
+    from accounts.admin import imports as admin_imports
 
     monkeypatch.setattr(admin_imports, "XLSX_MAX_FAULTS", 0)
     url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "xlsx"])

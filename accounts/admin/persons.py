@@ -13,18 +13,18 @@ from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
+from accounts import idnumbers
+from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
+from accounts.models import InsuredPerson, PersonalAccount
+from accounts.resources import InsuredPersonExportResource
+from accounts.selectors.imports import import_run_shown
+from accounts.services.persons import person_save
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
 from portal.stale_edits import StaleEditGuardAdminMixin, StaleEditGuardForm
-
-from . import idnumbers
-from .exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
-from .models import InsuredPerson, PersonalAccount
-from .resources import InsuredPersonExportResource
-from .services import person_save
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
@@ -73,8 +73,6 @@ class InsuredPersonForm(StaleEditGuardForm):
     stamp_fields = ("updated_at", "last_import_run_id")
 
     def changed_by(self, change):
-        from .admin_imports import import_run_shown
-
         who = super().changed_by(change)
         run_id = change.now[1]
         if run_id is not None and run_id != change.seen[1]:
@@ -159,8 +157,6 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
     @staticmethod
     def _import_shown(person, run_id):
         """Name the import ``run_id`` on ``person``'s page, looked up once for both fields."""
-        from .admin_imports import import_run_shown
-
         shown = person.__dict__.setdefault("_imports_shown", {})
         if run_id not in shown:
             shown[run_id] = import_run_shown(getattr(person, "viewer", None), run_id)
@@ -253,6 +249,3 @@ class PersonalAccountAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from . import admin_imports  # noqa: E402,F401 - registers the import-run admin

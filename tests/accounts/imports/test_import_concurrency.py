@@ -9,7 +9,7 @@ from django.db import connection
 
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import nid, row, write_csv
+from tests.accounts.imports.enrollment_files import nid, row, write_csv
 
 # Real commits, seen by every session: each import writes through connections of its own.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

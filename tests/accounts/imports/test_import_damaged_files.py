@@ -11,7 +11,7 @@ from accounts.importing import reader
 from accounts.importing.report import report_csv_chunks, report_xlsx, run_faults
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
-from tests.accounts.enrollment_files import (
+from tests.accounts.imports.enrollment_files import (
     row,
     sheet_rows,
     write_csv,

@@ -10,8 +10,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Q, When
-from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,17 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
-from policies.models import Region
-from portal.admin_base import PortalModelAdmin
-from portal.exports import download
-from portal.html import interpolate
-from portal.scoping import ALL, region_codes
-from portal.templatetags.portal_format import grouped
-
-from .importing import preview as import_preview
-from .importing.preview import Outcome
-from .importing.reader import UnreadableFile, open_source, sha256_of
-from .importing.report import (
+from accounts.importing import preview as import_preview
+from accounts.importing.preview import Outcome
+from accounts.importing.reader import UnreadableFile, open_source, sha256_of
+from accounts.importing.report import (
     XLSX_MAX_FAULTS,
     report_csv_chunks,
     report_xlsx,
@@ -40,13 +31,27 @@ from .importing.report import (
     run_faults,
     value_in_column,
 )
-from .importing.resume import can_import_for_real, can_resume, import_for_real, resume_run
-from .importing.rows import Columns, MissingColumns
-from .importing.run import earlier_imports, imports_under_way
-from .importing.stop import stop_run
-from .importing.template import template_csv, template_xlsx
-from .models import ImportRun
-from .tasks import run_enrollment_import
+from accounts.importing.resume import can_import_for_real, can_resume, import_for_real, resume_run
+from accounts.importing.rows import Columns, MissingColumns
+from accounts.importing.run import earlier_imports, imports_under_way
+from accounts.importing.stop import stop_run
+from accounts.importing.template import template_csv, template_xlsx
+from accounts.models import ImportRun
+from accounts.permissions import can_import, fault_regions, may_see_runs, visible_runs
+from accounts.selectors.imports import (
+    faulty_rows_shown,
+    faulty_rows_shown_sql,
+    import_run_shown,
+    regions_named,
+    run_page_url,
+)
+from accounts.tasks import run_enrollment_import
+from policies.models import Region
+from portal.admin_base import PortalModelAdmin
+from portal.exports import download
+from portal.html import interpolate
+from portal.scoping import ALL, region_codes
+from portal.templatetags.portal_format import grouped
 
 
 def xlsx_too_large(count: int) -> str:
@@ -55,16 +60,6 @@ def xlsx_too_large(count: int) -> str:
         "The report has %(count)s faults, more than an XLSX report is made for "
         "(%(max)s): download it as CSV, which Excel opens as well."
     ) % {"count": f"{count:,}", "max": f"{XLSX_MAX_FAULTS:,}"}
-
-
-def faulty_rows_shown(run: ImportRun, regions) -> int:
-    """Return how many faulty rows of ``run`` the report shows (see ``fault_regions``).
-
-    In rows, as ``run.failed`` counts them: a row may have several faults.
-    """
-    if regions is None or run.faulty_rows_by_region is None:
-        return run.failed  # None: the faults were deleted before the counts were recorded
-    return sum(run.faulty_rows_by_region.get(code, 0) for code in regions)
 
 
 def faults_deleted_message(run: ImportRun) -> str:
@@ -78,31 +73,7 @@ def faults_deleted_message(run: ImportRun) -> str:
     }
 
 
-def faulty_rows_shown_sql(user):
-    """Return ``faulty_rows_shown`` for each run of a list, as an SQL expression.
-
-    The same rule as ``fault_regions``: the uploader and national staff see
-    every faulty row; others those of their regions. A run without counts by
-    region (its faults deleted before they were recorded) shows its total.
-    """
-    codes = region_codes(user)
-    if user.is_superuser or codes is ALL:
-        return F("failed")
-    in_regions = RawSQL(
-        "(SELECT coalesce(sum(value::bigint), 0) "
-        "FROM jsonb_each_text(accounts_importrun.faulty_rows_by_region) WHERE key = ANY(%s))",
-        [sorted(codes)],
-        output_field=IntegerField(),
-    )
-    return Case(
-        When(Q(user=user) | Q(faulty_rows_by_region__isnull=True), then=F("failed")),
-        default=in_regions,
-        output_field=IntegerField(),
-    )
-
-
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
-REGIONS_NAMED = 12  # regions named on a run's page; a national file may name hundreds
 
 
 def _subtle(text: str, *, nowrap: bool = False):
@@ -111,16 +82,6 @@ def _subtle(text: str, *, nowrap: bool = False):
     return format_html(
         '<span class="{}">{}</span>', f"{classes} whitespace-nowrap" if nowrap else classes, text
     )
-
-
-def run_page_url(run: ImportRun) -> str:
-    """Return the page of ``run``: its preview while it awaits confirmation, else its progress."""
-    page = "preview" if run.status == ImportRun.Status.PREVIEW else "progress"
-    return reverse(f"admin:accounts_importrun_{page}", args=[run.pk])
-
-
-def can_import(user) -> bool:
-    return user.is_active and user.is_staff and user.has_perm("accounts.add_insuredperson")
 
 
 class ImportUploadForm(forms.Form):
@@ -173,71 +134,6 @@ def check_header(path: Path) -> None:
         Columns.from_header(source.header)
     finally:
         source.close()
-
-
-def visible_runs(user, queryset):
-    """Return the runs ``user`` may see.
-
-    Their own. With ``accounts.view_importrun`` (supervisors and auditors),
-    also every run whose rows name one of their regions, once it is past its
-    preview. Superusers and national staff see every run.
-    """
-    codes = region_codes(user)
-    if user.is_superuser or codes is ALL:
-        return queryset
-    shown = Q(user=user)
-    if codes and user.has_perm("accounts.view_importrun"):
-        shown |= Q(regions__overlap=sorted(codes)) & ~Q(status=ImportRun.Status.PREVIEW)
-    return queryset.filter(shown)
-
-
-def regions_named(run: ImportRun) -> str:
-    """Return the regions a run's rows name, as its page lists them (the first few)."""
-    named = Region.objects.filter(code__in=run.regions[:REGIONS_NAMED]).order_by("code")
-    said = "、".join(str(region) for region in named)
-    if len(run.regions) > REGIONS_NAMED:
-        more = len(run.regions) - REGIONS_NAMED
-        said += " " + _("and %(count)d more") % {"count": more}
-    return said
-
-
-def import_run_shown(user, run_id: int | None):
-    """Return how a person's page names the import that last wrote a value of theirs:
-    number, file, who and when; a link to the run's page if ``user`` may open it."""
-    if run_id is None:
-        return "—"
-    run = ImportRun.objects.select_related("user").filter(pk=run_id).first()
-    if run is None:  # runs are kept; a run deleted by hand is still named
-        return _("Import no. %(id)d") % {"id": run_id}
-    text = _("Import no. %(id)d · %(file)s · %(who)s · %(when)s") % {
-        "id": run.pk,
-        "file": run.file_name,
-        "who": run.user or _("command line"),
-        "when": timezone.localtime(run.started_at).strftime("%Y-%m-%d %H:%M"),
-    }
-    if user is None or not visible_runs(user, ImportRun.objects.filter(pk=run.pk)).exists():
-        return text
-    url = reverse("admin:accounts_importrun_progress", args=[run.pk])
-    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text)
-
-
-def fault_regions(user, run: ImportRun) -> frozenset[str] | None:
-    """Return the regions whose faults ``user`` sees in ``run``'s report; None for every fault.
-
-    Whoever ran the import sees every fault of their file; a supervisor or
-    auditor who oversees some of its regions sees the faults of rows in those.
-    """
-    codes = region_codes(user)
-    if user.is_superuser or codes is ALL or run.user_id == user.pk:
-        return None
-    return codes
-
-
-def may_see_runs(user) -> bool:
-    """Return whether ``user`` may open the import runs at all (their own, or their regions')."""
-    return user.is_active and (
-        user.has_perm("accounts.add_insuredperson") or user.has_perm("accounts.view_importrun")
-    )
 
 
 def _grouped_count(field: str):

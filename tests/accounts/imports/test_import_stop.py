@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.importing.run import import_enrollment
 from accounts.importing.stop import stop_run
 from accounts.models import ImportRun, InsuredPerson
-from tests.accounts.enrollment_files import row, write_csv
-from tests.accounts.test_import_upload import run_worker, upload_and_confirm, with_worker
+from tests.accounts.imports.enrollment_files import row, write_csv
+from tests.accounts.imports.test_import_upload import run_worker, upload_and_confirm, with_worker
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

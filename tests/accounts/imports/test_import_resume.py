@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson
-from tests.accounts.enrollment_files import row, write_csv
+from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
-from tests.accounts.enrollment_files import row, write_csv
+from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from accounts.importing.rows import Columns, RowValidator, region_code_map
 from accounts.importing.writer import ChunkResult, write_chunk
 from accounts.models import InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import HEADER, nid, row
+from tests.accounts.imports.enrollment_files import HEADER, nid, row
 
 # Two real sessions: each must see what the other commits.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson
-from tests.accounts.enrollment_files import HEADER, nid
+from tests.accounts.imports.enrollment_files import HEADER, nid
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ import pytest
 from accounts.importing.preview import preview_enrollment
 from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import nid, write_csv
+from tests.accounts.imports.enrollment_files import nid, write_csv
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

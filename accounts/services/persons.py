@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from .models import InsuredPerson, PersonalAccount
+from accounts.models import InsuredPerson, PersonalAccount
 
 
 @transaction.atomic

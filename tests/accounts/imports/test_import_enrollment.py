@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from accounts import idnumbers
 from accounts.importing import run as import_run
 from accounts.models import ImportRowError, ImportRun, InsuredPerson, PersonalAccount
-from tests.accounts.enrollment_files import (
+from tests.accounts.imports.enrollment_files import (
     HEADER,
     nid,
     row,

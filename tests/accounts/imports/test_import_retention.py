@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
-from tests.accounts.enrollment_files import row, write_csv
+from tests.accounts.imports.enrollment_files import row, write_csv
 
 pytestmark = pytest.mark.django_db
 

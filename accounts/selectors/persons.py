@@ -6,11 +6,10 @@ from collections import defaultdict
 
 from django.db.models import Count
 
+from accounts.choices import InsuranceType
+from accounts.models import InsuredPerson
 from policies.models import Region
 from portal.scoping import scope_queryset
-
-from .choices import InsuranceType
-from .models import InsuredPerson
 
 
 def person_counts_by_region(*, user) -> list[dict]:

@@ -15,7 +15,7 @@ from accounts.importing import reader
 from accounts.importing.reader import open_source
 from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
-from tests.accounts.enrollment_files import (
+from tests.accounts.imports.enrollment_files import (
     HEADER,
     nid,
     row,

@@ -1,0 +1,51 @@
+"""Who may do what with the accounts app's records, in which regions.
+
+The admin, the portal's home page and sidebar, commands and reports ask these; none of
+them decides on its own.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from accounts.models import ImportRun
+from portal.scoping import ALL, region_codes
+
+
+def can_import(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.add_insuredperson")
+
+
+def visible_runs(user, queryset):
+    """Return the runs ``user`` may see.
+
+    Their own. With ``accounts.view_importrun`` (supervisors and auditors),
+    also every run whose rows name one of their regions, once it is past its
+    preview. Superusers and national staff see every run.
+    """
+    codes = region_codes(user)
+    if user.is_superuser or codes is ALL:
+        return queryset
+    shown = Q(user=user)
+    if codes and user.has_perm("accounts.view_importrun"):
+        shown |= Q(regions__overlap=sorted(codes)) & ~Q(status=ImportRun.Status.PREVIEW)
+    return queryset.filter(shown)
+
+
+def fault_regions(user, run: ImportRun) -> frozenset[str] | None:
+    """Return the regions whose faults ``user`` sees in ``run``'s report; None for every fault.
+
+    Whoever ran the import sees every fault of their file; a supervisor or
+    auditor who oversees some of its regions sees the faults of rows in those.
+    """
+    codes = region_codes(user)
+    if user.is_superuser or codes is ALL or run.user_id == user.pk:
+        return None
+    return codes
+
+
+def may_see_runs(user) -> bool:
+    """Return whether ``user`` may open the import runs at all (their own, or their regions')."""
+    return user.is_active and (
+        user.has_perm("accounts.add_insuredperson") or user.has_perm("accounts.view_importrun")
+    )
