@@ -42,3 +42,31 @@ class Via(models.TextChoices):
     WORKER = "worker", _("background worker")
     SCHEDULE = "schedule", _("scheduled job")
     IMPORT = "import", _("enrollment import")
+
+
+class BindingStatus(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    ACTIVE = "active", pgettext_lazy("binding status", "active")
+    BLOCKED = "blocked", _("blocked by the policy")
+    REVOKED = "revoked", _("revoked")
+
+
+#: a binding in one of these states is live: at most one live binding per pair
+LIVE_BINDING_STATUSES = (BindingStatus.PENDING, BindingStatus.ACTIVE)
+
+
+class BindingBasis(models.TextChoices):
+    """How the relationship behind a binding was established."""
+
+    DOCUMENTS = "documents", _("documents reviewed")
+    PLEDGE = "pledge", _("signed pledge (承诺制)")
+
+
+class RevokeReason(models.TextChoices):
+    AUTHORIZER_REQUEST = "authorizer_request", _("at the authorizer's request")
+    CASEWORKER = "caseworker", _("by a caseworker")
+    SUPERVISOR = "supervisor", _("by a supervisor")
+    ENROLMENT_ENDED = "enrolment_ended", _("enrolment ended (terminated or deceased)")
+    LEFT_EMPLOYEE_INSURANCE = "left_employee", _("authorizer left employee insurance")
+    SPOT_CHECK_FAILED = "spot_check_failed", _("spot check failed")
+    PROOF_OVERTURNED = "proof_overturned", _("proof approval overturned")
