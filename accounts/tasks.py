@@ -1,4 +1,4 @@
-"""Background tasks of the accounts app, run by ``manage.py db_worker``."""
+"""Background tasks of the accounts app, run by ``manage.py import_worker``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from pathlib import Path
 
 from django_tasks import task
 
-from .importing.run import import_enrollment
-from .models import ImportRun
+from accounts.choices import Via
+from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
+from portal.process import give_back_memory
 
 
 @task()
@@ -16,5 +18,10 @@ def run_enrollment_import(run_id: int) -> str:
     run = ImportRun.objects.select_related("user").get(pk=run_id)
     if run.status != ImportRun.Status.RUNNING or run.finished_at:
         return run.summary  # already done (a task delivered twice)
-    run = import_enrollment(path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run)
+    try:
+        run = import_enrollment(
+            path=Path(run.stored_file), user=run.user, dry_run=run.dry_run, run=run, via=Via.WORKER
+        )
+    finally:
+        give_back_memory()  # the worker goes on to the next import in the same process
     return run.summary

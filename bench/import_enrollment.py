@@ -41,7 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection  # noqa: E402
 
 from accounts import idnumbers  # noqa: E402
-from accounts.importing.run import import_enrollment  # noqa: E402
+from accounts.services.imports import import_enrollment  # noqa: E402
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 HEADER = [
@@ -375,21 +375,15 @@ def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
     from accounts.importing.reader import open_source
     from accounts.importing.rows import Columns, RowValidator, region_code_map
-    from accounts.importing.run import (
-        CHUNK_SIZE,
-        FirstLines,
-        _fewer_collections,
-        give_back_memory,
-        validated_chunks,
-    )
+    from accounts.importing.run import CHUNK_SIZE, FirstLines, validated_chunks
+    from portal.process import give_back_memory
 
     start = time.perf_counter()
     source = open_source(path)
     validator = RowValidator(Columns.from_header(source.header), region_code_map())
     first = FirstLines()
-    with _fewer_collections():
-        for _chunk in validated_chunks(source, validator, first, CHUNK_SIZE):
-            pass
+    for _chunk in validated_chunks(source, validator, first, CHUNK_SIZE):
+        pass
     first.close()
     elapsed = time.perf_counter() - start
     give_back_memory()  # as each import does at its end
@@ -495,4 +489,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from portal.process import tune_for_bulk_work
+
+    tune_for_bulk_work()  # as the import worker and the import command do where they start
     main()

@@ -28,7 +28,7 @@ from _benchdb import setup  # noqa: E402
 setup("portal_bench_import")
 
 from accounts.importing import reader  # noqa: E402
-from accounts.importing.run import import_enrollment  # noqa: E402
+from accounts.services.imports import import_enrollment  # noqa: E402
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -122,4 +122,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from portal.process import tune_for_bulk_work
+
+    tune_for_bulk_work()  # as the import worker and the import command do where they start
     main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from django import forms
@@ -20,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 
+from accounts.admin.history import AuditHistoryMixin
+from accounts.choices import Via
 from accounts.importing import preview as import_preview
 from accounts.importing.preview import Outcome
-from accounts.importing.reader import UnreadableFile, open_source, sha256_of
+from accounts.importing.reader import UnreadableFile
 from accounts.importing.report import (
     XLSX_MAX_FAULTS,
     report_csv_chunks,
@@ -31,21 +32,29 @@ from accounts.importing.report import (
     run_faults,
     value_in_column,
 )
-from accounts.importing.resume import can_import_for_real, can_resume, import_for_real, resume_run
-from accounts.importing.rows import Columns, MissingColumns
-from accounts.importing.run import earlier_imports, imports_under_way
-from accounts.importing.stop import stop_run
+from accounts.importing.rows import MissingColumns
 from accounts.importing.template import template_csv, template_xlsx
 from accounts.models import ImportRun
 from accounts.permissions import can_import, fault_regions, may_see_runs, visible_runs
 from accounts.selectors.imports import (
+    earlier_imports,
     faulty_rows_shown,
     faulty_rows_shown_sql,
     import_run_shown,
     regions_named,
     run_page_url,
 )
-from accounts.tasks import run_enrollment_import
+from accounts.services.imports import (
+    UploadRefused,
+    can_import_for_real,
+    can_resume,
+    run_cancel,
+    run_confirm,
+    run_import_for_real,
+    run_resume,
+    run_stop,
+    upload_accept,
+)
 from policies.models import Region
 from portal.admin_base import PortalModelAdmin
 from portal.exports import download
@@ -115,27 +124,6 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-def store_upload(upload) -> Path:
-    """Save an uploaded file in private storage (never served directly); return its path."""
-    folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.name).suffix.lower()[:10]
-    path = folder / f"{uuid.uuid4().hex}{suffix}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
-
-
-def check_header(path: Path) -> None:
-    """Raise ``UnreadableFile`` or ``MissingColumns`` unless the file's header is usable."""
-    source = open_source(path)
-    try:
-        Columns.from_header(source.header)
-    finally:
-        source.close()
-
-
 def _grouped_count(field: str):
     """Return a list column showing ``field`` with a comma every three digits (1,000,000)."""
     label = ImportRun._meta.get_field(field).verbose_name
@@ -187,7 +175,7 @@ class RunRegionFilter(admin.SimpleListFilter):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(PortalModelAdmin):
+class ImportRunAdmin(AuditHistoryMixin, PortalModelAdmin):
     scope_exempt = "import runs are scoped by who ran them and the regions they name (visible_runs)"
     list_display = (
         "file_link",
@@ -380,60 +368,40 @@ class ImportRunAdmin(PortalModelAdmin):
         return download(template_xlsx() if fmt == "xlsx" else template_csv(), f"参保数据模板.{fmt}")
 
     def _accept_upload(self, request, form):
-        """Store and check the uploaded file; return where to go next, or None with form errors."""
-        upload = form.cleaned_data["file"]
-        dry_run = form.cleaned_data["dry_run"]
-        stored = store_upload(upload)
+        """Hand the upload to ``upload_accept``; return where to go next, or None with form
+        errors (the file is unreadable, or was imported before and the box is unticked)."""
         try:
-            check_header(stored)
-            sha256 = sha256_of(stored)
-            if not form.cleaned_data["import_again"] and not dry_run:
-                refusal = self._imported_before(request, sha256)
-                if refusal:
-                    stored.unlink(missing_ok=True)
-                    form.add_error("import_again", refusal)
-                    return None
-            preview = (
-                None
-                if dry_run
-                else import_preview.preview_enrollment(path=stored, user=request.user)
+            accepted = upload_accept(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                import_again=form.cleaned_data["import_again"],
             )
-        except (UnreadableFile, MissingColumns) as error:
-            stored.unlink(missing_ok=True)
-            form.add_error("file", str(error))
+        except UploadRefused as refusal:
+            if refusal.message is not None:
+                form.add_error("file", str(refusal.message))
+            else:
+                form.add_error("import_again", self._seen_before(request, refusal))
             return None
-        run = ImportRun.objects.create(
-            file_name=upload.name[:255],
-            sha256=sha256,
-            user=request.user,
-            dry_run=dry_run,
-            stored_file=str(stored),
-            status=ImportRun.Status.RUNNING if preview is None else ImportRun.Status.PREVIEW,
-        )
-        if preview is not None:
-            return redirect("admin:accounts_importrun_preview", run.pk)
-        run_enrollment_import.enqueue(run.pk)  # a large file, or a dry run
-        return redirect("admin:accounts_importrun_progress", run.pk)
+        page = "progress" if accepted.preview is None else "preview"
+        return redirect(f"admin:accounts_importrun_{page}", accepted.run.pk)
 
-    def _imported_before(self, request, sha256: str):
-        """Say why a file with this SHA-256 is not imported again unasked: it is being
-        imported right now, or was imported before (naming that run); None otherwise."""
-        if under_way := imports_under_way(sha256):
+    def _seen_before(self, request, refusal: UploadRefused):
+        """Say why a file seen before is not imported again unasked, naming that run."""
+        if refusal.code == "being_imported":
             return interpolate(
                 _(
                     "This file is being imported right now (%(run)s), %(rows)s rows read so "
                     "far. Follow it on its page; tick the box only to import it a second time "
                     "at once."
                 ),
-                run=import_run_shown(request.user, under_way[0].pk),
-                rows=grouped(under_way[0].rows),
+                run=import_run_shown(request.user, refusal.run.pk),
+                rows=grouped(refusal.run.rows),
             )
-        if earlier := earlier_imports(sha256).first():
-            return interpolate(
-                _("This file was already imported (%(run)s). Tick the box to import it again."),
-                run=import_run_shown(request.user, earlier.pk),
-            )
-        return None
+        return interpolate(
+            _("This file was already imported (%(run)s). Tick the box to import it again."),
+            run=import_run_shown(request.user, refusal.run.pk),
+        )
 
     def _run_to_import(self, request, pk) -> ImportRun:
         """Return run ``pk`` if it is the user's own (any, for a superuser); 404 or 403 otherwise.
@@ -490,9 +458,7 @@ class ImportRunAdmin(PortalModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         run = self._run_to_import(request, pk)
-        if import_preview.import_preview_confirm(run=run):
-            self.log_change(request, run, _("Import confirmed."))
-        else:
+        if not run_confirm(actor=request.user, via=Via.ADMIN, run=run):
             messages.warning(request, _("This import was no longer awaiting confirmation."))
         return redirect("admin:accounts_importrun_progress", run.pk)
 
@@ -501,10 +467,9 @@ class ImportRunAdmin(PortalModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         run = self._run_to_import(request, pk)
-        if not import_preview.import_preview_cancel(run=run):
+        if not run_cancel(actor=request.user, via=Via.ADMIN, run=run):
             messages.warning(request, _("This import was no longer awaiting confirmation."))
             return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, _("Import cancelled."))
         messages.success(
             request,
             _("Import of %(name)s cancelled; nothing was written.") % {"name": run.file_name},
@@ -516,27 +481,22 @@ class ImportRunAdmin(PortalModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         run = self._run_to_import(request, pk)
-        if not stop_run(run=run):
+        if not run_stop(actor=request.user, via=Via.ADMIN, run=run):
             messages.warning(request, _("This import had already ended."))
             return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, _("Stop requested."))
         # The page says what came of it: stopped, or stopping after the rows being written.
         return redirect("admin:accounts_importrun_progress", run.pk)
 
-    def _file_imported_anew(self, request, pk, start, said):
-        """Start a new run of run ``pk``'s stored file with ``start(run)`` (POST only), and
-        go to its page. ``said``: the messages, as (refused, old run's log, new run's log,
-        done); the logs take the other run's number."""
+    def _file_imported_anew(self, request, pk, start, refused, done):
+        """Start a new run of run ``pk``'s stored file with the service ``start`` (POST
+        only), and go to its page; say ``refused`` if it cannot be started, else ``done``."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         run = self._run_to_import(request, pk)
-        refused, logged_old, logged_new, done = said
-        new = start(run)
+        new = start(actor=request.user, via=Via.ADMIN, run=run)
         if new is None:
             messages.warning(request, refused)
             return redirect("admin:accounts_importrun_progress", run.pk)
-        self.log_change(request, run, logged_old % new.pk)
-        self.log_addition(request, new, logged_new % run.pk)
         messages.success(request, done)
         return redirect("admin:accounts_importrun_progress", new.pk)
 
@@ -546,13 +506,9 @@ class ImportRunAdmin(PortalModelAdmin):
         return self._file_imported_anew(
             request,
             pk,
-            lambda run: resume_run(run=run),
-            (
-                _("This import cannot be run again: it is still moving, or its file is gone."),
-                _("Run again as import no. %d."),
-                _("Run again after import no. %d."),
-                _("The file is being imported again."),
-            ),
+            run_resume,
+            _("This import cannot be run again: it is still moving, or its file is gone."),
+            _("The file is being imported again."),
         )
 
     def import_for_real_view(self, request, pk):
@@ -560,13 +516,9 @@ class ImportRunAdmin(PortalModelAdmin):
         return self._file_imported_anew(
             request,
             pk,
-            lambda run: import_for_real(run=run),
-            (
-                _("Only a finished dry run whose file is still kept can be imported for real."),
-                _("Imported for real as import no. %d."),
-                _("Imported for real after dry run no. %d."),
-                _("The file is being imported for real."),
-            ),
+            run_import_for_real,
+            _("Only a finished dry run whose file is still kept can be imported for real."),
+            _("The file is being imported for real."),
         )
 
     def progress_view(self, request, pk):

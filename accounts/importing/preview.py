@@ -1,4 +1,5 @@
-"""Preview a small enrollment file before importing it, and confirm or cancel the import.
+"""Preview a small enrollment file before importing it (``services.imports`` confirms or
+cancels it).
 
 :func:`preview_enrollment` reads the file, validates every row with the
 import's own validator and compares the good rows with the database, writing
@@ -11,22 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import models
 from django.utils.translation import pgettext_lazy
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
-from accounts.models import ImportRun, InsuredPerson, PersonalAccount, shown_encoding
+from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 
+from .endings import NO_ROWS
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
-from .run import NO_ROWS
 from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
@@ -177,8 +176,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         count[item.outcome] += 1
     return Preview(
         encoding=shown_encoding(source.encoding),
-        warnings=[str(note) for note in source.notes]
-        + columns.warnings
+        warnings=[str(note) for note in [*source.notes, *columns.warnings]]
         + ([str(NO_ROWS)] if not rows else []),
         rows=len(rows),
         created=count[Outcome.NEW],
@@ -187,33 +185,6 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         failed=count[Outcome.ERROR],
         items=items,
     )
-
-
-def import_preview_confirm(*, run: ImportRun) -> bool:
-    """Start the import of a run awaiting confirmation; return False if it no longer awaits it.
-
-    The status changes in one conditional UPDATE, so a confirmation sent twice
-    queues the import once; the task is queued when the change commits.
-    """
-    from accounts.tasks import run_enrollment_import
-
-    started = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
-        status=ImportRun.Status.RUNNING, started_at=timezone.now()
-    )
-    if started:
-        transaction.on_commit(partial(run_enrollment_import.enqueue, run.pk))
-    return bool(started)
-
-
-def import_preview_cancel(*, run: ImportRun) -> bool:
-    """Cancel a run awaiting confirmation and delete its file; False if it no longer awaits it."""
-    cancelled = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEW).update(
-        status=ImportRun.Status.CANCELLED, finished_at=timezone.now()
-    )
-    if cancelled and run.stored_file:
-        stored = Path(run.stored_file)
-        transaction.on_commit(partial(stored.unlink, missing_ok=True))
-    return bool(cancelled)
 
 
 def _persons(national_ids: list[str]) -> dict[str, InsuredPerson]:

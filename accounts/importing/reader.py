@@ -25,7 +25,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .rows import Columns, Message
+from accounts.messages import Message
+
+from .rows import Columns
 from .writer import NUL_SHOWN_AS
 
 #: rows looked at for the header when the first does not name the required columns: a
@@ -36,7 +38,17 @@ SAMPLE_BYTES = 1 << 20
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read at all (not CSV/XLSX, undecodable, no header)."""
+    """The file cannot be read at all (not CSV/XLSX, undecodable, no header).
+
+    Raised with what to say (a lazy translation or a ``Message``); ``said`` is it as a
+    ``Message``, to store or show.
+    """
+
+    code = "unreadable_file"
+
+    @property
+    def said(self) -> Message:
+        return Message.of(self.args[0] if self.args else "")
 
 
 Chunk = tuple[list[int], list[list[str]]]  # line numbers, and the values of those rows

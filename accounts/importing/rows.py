@@ -15,12 +15,12 @@ from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.importing.id_columns import plain_numbers
+from accounts.messages import Message
 from accounts.validators import (
     EARLIEST_BIRTH,
     clean_amount,
@@ -207,12 +207,17 @@ DERIVED_KEYS = frozenset(
 
 
 class MissingColumns(Exception):
+    """The header lacks a required column; ``said`` names them."""
+
+    code = "missing_columns"
+
     def __init__(self, missing: list[str]):
         self.missing = missing
         names = "、".join(FIELDS[m][0] for m in missing)
-        super().__init__(
-            Message(gettext_lazy("Required columns are missing: %(names)s."), {"names": names})
+        self.said = Message(
+            gettext_lazy("Required columns are missing: %(names)s."), {"names": names}
         )
+        super().__init__(self.said)
 
 
 @dataclass
@@ -259,33 +264,48 @@ class Columns:
         return self.header[self.index[name]] if name in self.index else FIELDS[name][0]
 
     @property
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Message]:
         """Return what the run record and the preview say about the header."""
         said = []
         if self.line > 1:
             said.append(
-                ngettext(
-                    "The header is on line %(line)d: the line above it (a title or notes) "
-                    "was skipped.",
-                    "The header is on line %(line)d: the %(count)d lines above it (a title or "
-                    "notes) were skipped.",
-                    self.line - 1,
+                Message(
+                    gettext_lazy(
+                        "The header is on line %(line)d: the line above it (a title or notes) "
+                        "was skipped."
+                    ),
+                    {"line": self.line, "count": self.line - 1},
+                    plural=gettext_lazy(
+                        "The header is on line %(line)d: the %(count)d lines above it (a title "
+                        "or notes) were skipped."
+                    ),
+                    count="count",
                 )
-                % {"line": self.line, "count": self.line - 1}
             )
         if self.ignored:
             said.append(
-                _("Unknown columns were ignored: %(names)s.") % {"names": "、".join(self.ignored)}
+                Message(
+                    gettext_lazy("Unknown columns were ignored: %(names)s."),
+                    {"names": "、".join(self.ignored)},
+                )
             )
         if self.derived:
             said.append(
-                _("%(names)s: taken from the identity number, so these columns were not read.")
-                % {"names": "、".join(self.derived)}
+                Message(
+                    gettext_lazy(
+                        "%(names)s: taken from the identity number, so these columns were not read."
+                    ),
+                    {"names": "、".join(self.derived)},
+                )
             )
         if self.repeated:
             said.append(
-                _("Columns given twice: %(names)s. Only the first of each was read.")
-                % {"names": "、".join(self.repeated)}
+                Message(
+                    gettext_lazy(
+                        "Columns given twice: %(names)s. Only the first of each was read."
+                    ),
+                    {"names": "、".join(self.repeated)},
+                )
             )
         return said
 
@@ -323,33 +343,6 @@ class Columns:
             ),
             values,
         )
-
-
-class Message:
-    """A fault's message, in whichever language it is shown or stored (``str()``).
-
-    The import stores each fault's message in every language of the portal, so that a
-    supervisor reading in another language than the caseworker who ran it reads it too.
-    """
-
-    __slots__ = ("template", "params")
-
-    def __init__(self, template, params: dict | None = None):
-        self.template = template  # a lazy translation
-        self.params = params
-
-    def __str__(self) -> str:
-        text = str(self.template)
-        return text % self.params if self.params else text
-
-    def __eq__(self, other) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
-    def __repr__(self) -> str:
-        return repr(str(self))
 
 
 @dataclass

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import gc
 import json
 import operator
 import queue
 import sqlite3
-import sys
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress
 from pathlib import Path
@@ -25,13 +20,14 @@ from django.db.models import F, Func, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import ImportStatus
+from accounts.messages import Message
 from accounts.models import ImportRun
 
+from . import endings
 from .id_columns import key_order, number_keys
-from .languages import in_each_language
-from .reader import UnreadableFile, open_source, sha256_of
+from .reader import UnreadableFile, open_source
 from .rows import (
     Checked,
     Columns,
@@ -41,10 +37,9 @@ from .rows import (
     allowed_regions,
     region_code_map,
 )
-from .stop import stop_asked, stopped_message
+from .stop import stop_asked
 from .writer import ChunkResult, write_chunk, write_errors
 
-NO_ROWS = _("The file has a header but no rows below it: nothing was imported.")
 CHUNK_SIZE = 20_000  # rows written and committed together
 #: rows validated together: a thousand rows' values fit in the CPU's cache, twenty
 #: thousand do not, and each column's check then waits on memory (4.0 s → 2.8 s a million
@@ -59,113 +54,53 @@ HEADER_CELLS = 200
 HEADER_TITLE_CHARS = 100
 
 
-def earlier_imports(sha256: str):
-    """Return finished, real (not dry-run) imports of a file with this SHA-256."""
-    return ImportRun.objects.filter(
-        sha256=sha256, dry_run=False, status=ImportRun.Status.FINISHED
-    ).order_by("-started_at")
-
-
-def imports_under_way(sha256: str) -> list[ImportRun]:
-    """Return the real imports of a file with this SHA-256 that are queued or running now
-    (not those whose process went away), newest first.
-
-    A caseworker who finds a large import slow may upload the same file again; two imports
-    of one file at once write every row twice for nothing.
-    """
-    runs = ImportRun.objects.filter(
-        sha256=sha256, dry_run=False, status=ImportRun.Status.RUNNING
-    ).select_related("user")
-    now = timezone.now()
-    return [run for run in runs.order_by("-started_at") if not run.stalled(now)]
-
-
-def give_back_memory() -> None:
-    """Return the heap that an import has freed to the system.
-
-    glibc keeps freed memory in the process. A worker runs one import after another in one
-    process: after a province's CSV it held 205 MB, and 144 MB once the freed heap was given
-    back; the next workbook read whole by calamine started from there. ``malloc_trim``
-    takes milliseconds. Elsewhere than on glibc this does nothing.
-    """
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
-
-
-def _giving_back_memory(function):
-    """Decorate ``function`` to give back the memory it freed when it returns or fails."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            give_back_memory()
-
-    return wrapper
-
-
-@_giving_back_memory
-def import_enrollment(
+def run_file(
+    run: ImportRun,
     *,
     path: Path,
     user=None,
     dry_run: bool = False,
-    file_name: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[ImportRun], None] | None = None,
-    sha256: str | None = None,
-    run: ImportRun | None = None,
-) -> ImportRun:
-    """Import the enrollment file at ``path`` and return its run record.
+) -> tuple[str, Message | None]:
+    """Read, validate and write the rows of the file at ``path`` for ``run``; return the
+    status it ends with and what it says (``services.imports.run_end`` records them).
 
-    Each chunk of good rows is written and committed with the errors found so
-    far, so a crash loses at most the chunk in flight, and running the same
-    file again finishes the job without duplicates. ``user`` limits the rows
-    to the user's regions (``None``: a system import, every region).
+    Each chunk of good rows is written and committed with the errors found so far, and
+    with the run's counters, so a crash loses at most the chunk in flight, and running
+    the same file again finishes the job without duplicates. ``user`` limits the rows to
+    the user's regions (``None``: a system import, every region).
     """
-    path = Path(path)
-    if run is None:
-        run = ImportRun.objects.create(
-            file_name=file_name or path.name,
-            sha256=sha256 or sha256_of(path),
-            user=user,
-            dry_run=dry_run,
-        )
     try:
         source = open_source(path, run.file_name)
-    except (UnreadableFile, OSError) as error:
-        return _finish(run, ImportRun.Status.FAILED, error)
+    except UnreadableFile as error:
+        return ImportStatus.FAILED, error.said
+    except OSError as error:
+        return ImportStatus.FAILED, Message(str(error))
     try:
         columns = Columns.from_header(source.header, source.header_line)
     except MissingColumns as error:
         source.close()
-        return _finish(run, ImportRun.Status.FAILED, error)
+        return ImportStatus.FAILED, error.said
     run.encoding = source.encoding
-    run.warnings, run.warnings_en = in_each_language(
-        lambda: [str(note) for note in source.notes] + columns.warnings
-    )
+    run.warnings_data = [Message.of(note).as_json() for note in [*source.notes, *columns.warnings]]
     run.header = [title[:HEADER_TITLE_CHARS] for title in source.header[:HEADER_CELLS]]
     run.heartbeat_at = timezone.now()
-    run.save(update_fields=["encoding", "warnings", "warnings_en", "header", "heartbeat_at"])
+    run.save(update_fields=["encoding", "warnings_data", "header", "heartbeat_at"])
 
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
     writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
     stopped = False
     try:
-        with _fewer_collections():
-            for chunk in validated_chunks(source, validator, first_line, chunk_size):
-                if stop_asked(run):  # one query a chunk
-                    stopped = True
-                    break
-                writer.submit(chunk)
+        for chunk in validated_chunks(source, validator, first_line, chunk_size):
+            if stop_asked(run):  # one query a chunk
+                stopped = True
+                break
+            writer.submit(chunk)
     except UnreadableFile as error:
         writer.close()
-        return _finish(run, ImportRun.Status.FAILED, error)
+        return ImportStatus.FAILED, error.said
     except BaseException:
         writer.close(abandon=True)
         raise
@@ -174,12 +109,10 @@ def import_enrollment(
     writer.close()
     if stopped:
         source.close()
-        return _finish(run, ImportRun.Status.STOPPED, lambda: stopped_message(run))
+        return ImportStatus.STOPPED, endings.stopped(run)
     if not run.rows:
-        no_rows, no_rows_en = in_each_language(lambda: str(NO_ROWS))
-        run.warnings, run.warnings_en = [*run.warnings, no_rows], [*run.warnings_en, no_rows_en]
-        run.save(update_fields=["warnings", "warnings_en"])
-    return _finish(run, ImportRun.Status.FINISHED, "")
+        run.warnings_data = [*run.warnings_data, endings.NO_ROWS.as_json()]
+    return ImportStatus.FINISHED, None
 
 
 def validated_chunks(
@@ -223,21 +156,6 @@ def _broken_lines(source, validator: RowValidator) -> list[RowError]:
 def _may_commit() -> bool:
     """Return whether chunks may be committed on their own (no caller's transaction open)."""
     return not connection.in_atomic_block
-
-
-@contextmanager
-def _fewer_collections():
-    """Run the cyclic garbage collector rarely: an import makes millions of acyclic objects.
-
-    With the default thresholds, full collections over the chunks in memory
-    cost more than validating them.
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 1_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 #: Distinct identity numbers kept in memory (12 bytes each); past this, in SQLite.
@@ -472,11 +390,6 @@ class _Writers:
             threading.Thread(target=self._work, name=f"import-writer-{n}", daemon=True)
             for n in range(threads)
         ]
-        if self.threads:
-            # A shorter switch interval lets a writer take the GIL back quickly
-            # after each wait on PostgreSQL while the reader thread is busy.
-            self.switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(0.001)
         for thread in self.threads:
             thread.start()
 
@@ -563,8 +476,6 @@ class _Writers:
             self.queue.put(None)
         for thread in self.threads:
             thread.join()
-        if self.threads:
-            sys.setswitchinterval(self.switch_interval)
         self.threads = []
 
     def close(self, abandon: bool = False):
@@ -572,18 +483,3 @@ class _Writers:
         if self.failure is not None and not abandon:
             failure, self.failure = self.failure, None
             raise failure
-
-
-def _finish(run: ImportRun, status: str, message) -> ImportRun:
-    """End ``run`` with ``status`` and ``message``: text, an error, or a function giving it."""
-    run.status = status
-    if status == ImportRun.Status.FINISHED:
-        run.progress = 100
-    run.message, run.message_en = in_each_language(
-        message if callable(message) else lambda: str(message)
-    )
-    run.finished_at = timezone.now()
-    # The counters and regions were recorded in SQL with each chunk: saving the whole
-    # row would write back what this object holds instead.
-    run.save(update_fields=["status", "progress", "message", "message_en", "finished_at"])
-    return run

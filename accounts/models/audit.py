@@ -17,6 +17,21 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Via
 
+#: what each action says in a record's history, with the event's ``params``
+ACTION_TEXTS = {
+    "import_run.create": _("Import recorded."),
+    "import_run.confirm": _("Import confirmed."),
+    "import_run.cancel": _("Import cancelled."),
+    "import_run.stop": _("Stop requested."),
+    "import_run.end": _("Import ended: %(to_state)s."),
+    "import_run.resume": _("Run again as import no. %(new_run)s."),
+    "import_run.import_for_real": _("Imported for real as import no. %(new_run)s."),
+    "import_run.expire": _("Preview expired unconfirmed; the import was cancelled."),
+    "import_run.interrupt": _("Recorded as interrupted: its process had gone away."),
+    "import_run.purge_file": _("Stored file deleted at the end of its retention."),
+    "import_run.purge_faults": _("Error details deleted at the end of their retention."),
+}
+
 
 class AuditEvent(models.Model):
     """One state change of one record."""
@@ -55,3 +70,21 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_id}: {self.from_state} → {self.to_state}"
+
+    # What Django's history page asks of a ``LogEntry``, so that it lists audit events.
+    @property
+    def action_time(self):
+        return self.at
+
+    @property
+    def user(self):
+        return self.actor
+
+    def get_change_message(self) -> str:
+        """Say what happened, in the reader's language (a reason and note after it)."""
+        template = ACTION_TEXTS.get(self.action)
+        if template is None:
+            said = f"{self.action}: {self.from_state or '—'} → {self.to_state or '—'}"
+        else:
+            said = str(template) % {**self.params, "to_state": self.to_state}
+        return f"{said} {self.note}".strip() if self.note else said

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.choices import ImportStatus
+from accounts.messages import render
 
 
 def shown_encoding(encoding: str) -> str:
@@ -47,12 +48,10 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
-    #: the message and warnings in the portal's language (LANGUAGE_CODE), and in English
-    #: (see ``importing.languages``)
-    message = models.TextField(_("message"), blank=True)
-    message_en = models.TextField(_("message in English"), blank=True, default="")
-    warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    warnings_en = models.JSONField(_("warnings in English"), default=list, blank=True)
+    #: what the run says when it ends, and what it noticed about the file: stored as
+    #: ``importing.messages.Message.as_json()``, shown in the reader's language
+    message_data = models.JSONField(_("message"), default=dict, blank=True)
+    warnings_data = models.JSONField(_("warnings"), default=list, blank=True)
     #: the file's header row, as typed (at most ``importing.run.HEADER_CELLS`` titles): it
     #: names the original values in the error report and heads the rows to mend
     header = ArrayField(models.TextField(), verbose_name=_("header"), default=list, blank=True)
@@ -118,18 +117,18 @@ class ImportRun(models.Model):
         return self.started_at < (now or timezone.now()) - limit
 
     @property
-    def shown_message(self) -> str:
-        """The run's message in the language of whoever reads it (English, or the portal's)."""
-        from accounts.importing.languages import in_readers_language
-
-        return in_readers_language(self.message, self.message_en)
+    def message(self) -> str:
+        """The run's message in the language of whoever reads it; "" for none."""
+        return render(self.message_data)
 
     @property
-    def shown_warnings(self) -> list[str]:
+    def warnings(self) -> list[str]:
         """The run's warnings in the language of whoever reads them."""
-        from accounts.importing.languages import in_readers_language
+        return [render(warning) for warning in self.warnings_data]
 
-        return in_readers_language(self.warnings, self.warnings_en)
+    # the names the pages use
+    shown_message = message
+    shown_warnings = warnings
 
     @property
     def summary(self) -> str:
@@ -148,9 +147,8 @@ class ImportRowError(models.Model):
     line = models.PositiveIntegerField(_("line"))
     column = models.CharField(_("column"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=40)
-    #: in the portal's language (LANGUAGE_CODE); ``message_en`` in English
-    message = models.CharField(_("message"), max_length=500)
-    message_en = models.CharField(_("message in English"), max_length=500, blank=True, default="")
+    #: ``importing.messages.Message.as_json()``: shown in the reader's language
+    message_data = models.JSONField(_("message"), default=dict)
     values = models.JSONField(_("original values"), default=list)
     #: the pooling region the row names, when its code is known ("" otherwise): who
     #: oversees that region sees the fault in the run's report
@@ -166,8 +164,8 @@ class ImportRowError(models.Model):
         return f"{self.line}: {self.code}"
 
     @property
-    def shown_message(self) -> str:
-        """The message in the language of whoever reads it (English, or the portal's)."""
-        from accounts.importing.languages import in_readers_language
+    def message(self) -> str:
+        """The fault in the language of whoever reads it."""
+        return render(self.message_data)
 
-        return in_readers_language(self.message, self.message_en)
+    shown_message = message

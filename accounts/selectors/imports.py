@@ -84,3 +84,24 @@ def import_run_shown(user, run_id: int | None):
         return text
     url = reverse("admin:accounts_importrun_progress", args=[run.pk])
     return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text)
+
+
+def earlier_imports(sha256: str):
+    """Return finished, real (not dry-run) imports of a file with this SHA-256."""
+    return ImportRun.objects.filter(
+        sha256=sha256, dry_run=False, status=ImportRun.Status.FINISHED
+    ).order_by("-started_at")
+
+
+def imports_under_way(sha256: str) -> list[ImportRun]:
+    """Return the real imports of a file with this SHA-256 that are queued or running now
+    (not those whose process went away), newest first.
+
+    A caseworker who finds a large import slow may upload the same file again; two imports
+    of one file at once write every row twice for nothing.
+    """
+    runs = ImportRun.objects.filter(
+        sha256=sha256, dry_run=False, status=ImportRun.Status.RUNNING
+    ).select_related("user")
+    now = timezone.now()
+    return [run for run in runs.order_by("-started_at") if not run.stalled(now)]

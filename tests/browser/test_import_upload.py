@@ -149,7 +149,7 @@ def test_progress_page_shows_the_pace_and_the_time_left_of_a_running_import(
 def test_runs_list_on_a_phone_does_not_title_a_file_name_select_record(
     live_server, page, log_in, tmp_path
 ):
-    from accounts.importing.run import import_enrollment
+    from accounts.services.imports import import_enrollment
 
     user = staff_user("caseworker", regions=["370100"], username="caseworker1")
     path = tmp_path / "济南参保.csv"

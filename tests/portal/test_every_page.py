@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.importing.run import import_enrollment
+from accounts.services.imports import import_enrollment
 from portal.management.commands.seed_demo import DEMO_PASSWORD
 from tests.accounts.imports.enrollment_files import row, write_csv
 

@@ -65,7 +65,7 @@ def test_home_page_has_no_imports_section_for_staff_who_may_see_no_runs(client):
 
 
 def test_home_page_counts_a_supervisors_faulty_rows_beside_a_runs_total(client, tmp_path):
-    from accounts.importing.run import import_enrollment
+    from accounts.services.imports import import_enrollment
     from tests.accounts.imports.enrollment_files import row, write_csv
     from tests.factories import staff_user
 

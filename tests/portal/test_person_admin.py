@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import InsuranceType
-from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson
+from accounts.services.imports import import_enrollment
 from policies.models import Region
 from portal.paginator import CappedCountPaginator
 from tests.accounts.imports.enrollment_files import row, write_csv

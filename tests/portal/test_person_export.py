@@ -153,7 +153,7 @@ def test_csv_export_writes_identity_numbers_so_excel_keeps_all_18_characters(
 
 
 def test_exported_csv_imports_again_as_unchanged(supervisor_client, tmp_path):
-    from accounts.importing.run import import_enrollment
+    from accounts.services.imports import import_enrollment
 
     InsuredPersonFactory.create_batch(3)
     path = tmp_path / "参保人.csv"
@@ -165,7 +165,7 @@ def test_exported_csv_imports_again_as_unchanged(supervisor_client, tmp_path):
 def test_exported_csv_imports_again_noting_that_sex_and_birth_date_come_from_the_number(
     supervisor_client, tmp_path
 ):
-    from accounts.importing.run import import_enrollment
+    from accounts.services.imports import import_enrollment
 
     InsuredPersonFactory()
     path = tmp_path / "参保人.csv"

@@ -20,8 +20,10 @@ from django.utils import timezone
 
 from accounts.importing.reader import sha256_of
 from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
-from accounts.importing.run import earlier_imports, import_enrollment, imports_under_way
 from accounts.models import ImportRun
+from accounts.selectors.imports import earlier_imports, imports_under_way
+from accounts.services.imports import import_enrollment
+from portal.process import tune_for_bulk_work
 
 
 def confirm(question: str, refusal: str) -> None:
@@ -88,6 +90,7 @@ class Command(BaseCommand):
                     "Already imported; not imported again (use --force).",
                 )
 
+        tune_for_bulk_work()
         tty = self.stdout.isatty()
         started = time.monotonic()
 

@@ -11,7 +11,7 @@ Run it daily (cron or a systemd timer). Settings: ``IMPORT_PREVIEW_HOURS``
 
 from django.core.management.base import BaseCommand
 
-from accounts.importing.retention import purge_import_files
+from accounts.services.imports import runs_purge
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        purged = purge_import_files()
+        purged = runs_purge()
         self.stdout.write(
             f"previews expired={purged.previews_expired} files deleted={purged.files_deleted} "
             f"runs interrupted={purged.runs_interrupted} "

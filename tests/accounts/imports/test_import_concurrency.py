@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import nid, row, write_csv
 
 # Real commits, seen by every session: each import writes through connections of its own.

@@ -9,8 +9,8 @@ import pytest
 
 from accounts.importing import reader
 from accounts.importing.report import report_csv_chunks, report_xlsx, run_faults
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import (
     row,
     sheet_rows,

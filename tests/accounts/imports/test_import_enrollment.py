@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from accounts import idnumbers
 from accounts.importing import run as import_run
 from accounts.models import ImportRowError, ImportRun, InsuredPerson, PersonalAccount
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import (
     HEADER,
     nid,
@@ -397,7 +398,7 @@ def test_an_identity_number_written_twice_in_different_forms_is_a_duplicate(tmp_
 def test_duplicates_in_later_chunks_name_the_first_line_and_keep_the_first_row(tmp_path):
     rows = [row(n, 姓名=f"首{n}") for n in range(1, 7)]
     rows += [row(n, 姓名=f"重{n}") for n in (5, 2, 6, 2)] + [row(7)]
-    import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=3)
+    import_enrollment(path=write_csv(tmp_path, rows), chunk_size=3)
     run = last_run()
     assert (run.created, run.failed) == (7, 4)
     assert [(e.line, e.message) for e in run.errors.order_by("line")] == [
@@ -429,7 +430,7 @@ def test_rows_validated_before_an_unreadable_line_are_written_with_their_chunk(
     path = write_csv(tmp_path, [row(n) for n in range(1, 8)])
     with open(path, "ab") as fh:
         fh.write(b"\xff\xfe,\xff\n")
-    run = import_run.import_enrollment(path=path, chunk_size=5)
+    run = import_enrollment(path=path, chunk_size=5)
     assert run.status == ImportRun.Status.FAILED
     assert "第9行" in run.message
     assert (run.rows, run.created) == (7, 7)
@@ -450,7 +451,7 @@ def test_a_line_saved_in_another_encoding_stops_the_import_there_keeping_the_row
     path = Path(tmp_path) / "in.csv"
     path.write_bytes(b"\n".join(lines) + b"\n")
 
-    run = import_run.import_enrollment(path=path)
+    run = import_enrollment(path=path)
 
     assert run.status == ImportRun.Status.FAILED and run.encoding == "utf-8"
     assert run.message.startswith("第30行不是有效的 utf-8 文本")
@@ -532,7 +533,7 @@ def test_same_file_again_needs_force(tmp_path):
 
 
 def test_a_file_being_imported_now_needs_force(tmp_path):
-    from accounts.importing.run import sha256_of
+    from accounts.importing.reader import sha256_of
 
     path = write_csv(tmp_path, [row(1)])
     other = ImportRun.objects.create(
@@ -566,7 +567,7 @@ def test_interrupted_run_is_finished_by_running_again(tmp_path, monkeypatch):
     monkeypatch.setattr(import_run, "write_chunk", crash_on_third_chunk)
     monkeypatch.setattr(import_run, "CHUNK_SIZE", 2)
     with pytest.raises(RuntimeError):
-        import_run.import_enrollment(path=path, chunk_size=2)
+        import_enrollment(path=path, chunk_size=2)
     assert InsuredPerson.objects.count() == 4  # two chunks committed, the third lost
     monkeypatch.setattr(import_run, "write_chunk", real_write)
     out, _ = run_command(path, "--force")
@@ -586,7 +587,7 @@ def test_report_lists_line_column_code_message_and_original_values(tmp_path):
 
 def test_faulty_values_are_kept_exactly_with_tabs_line_breaks_and_backslashes(tmp_path):
     typed = {"姓名": "王\t五", "统筹区编码": "37\\01\n00", "手机号": '"139"\r\n'}
-    run = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2, **typed)]))
+    run = import_enrollment(path=write_csv(tmp_path, [row(1), row(2, **typed)]))
     error = run.errors.get(code="bad_name")
     assert error.values == [row(2, **typed)[h] for h in HEADER]
     assert set(run.errors.values_list("code", flat=True)) == {
@@ -599,7 +600,7 @@ def test_faulty_values_are_kept_exactly_with_tabs_line_breaks_and_backslashes(tm
 def test_a_nul_byte_in_a_faulty_row_is_reported_as_a_symbol_and_the_run_finishes(tmp_path):
     # Past the first 4 KB, which is where a NUL marks a binary file rather than a CSV.
     rows = [row(n) for n in range(100)] + [row(200, 统筹区编码="3701\x0000")]
-    run = import_run.import_enrollment(path=write_csv(tmp_path, rows))
+    run = import_enrollment(path=write_csv(tmp_path, rows))
     assert (run.status, run.created, run.failed) == (ImportRun.Status.FINISHED, 100, 1)
     error = run.errors.get()
     assert (error.code, error.values[3]) == ("unknown_region", "3701\u240000")
@@ -624,7 +625,7 @@ def test_each_chunk_is_written_in_the_order_of_identity_numbers(tmp_path, monkey
     monkeypatch.setattr(import_run, "write_chunk", record)
     numbers = [nid(n, area=area) for n in (5, 1, 9, 3) for area in ("370102", "110101")]
     rows = [row(0, 身份证号=number, 统筹区编码="370100") for number in numbers]
-    run = import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=4)
+    run = import_enrollment(path=write_csv(tmp_path, rows), chunk_size=4)
     assert written == [sorted(numbers[:4]), sorted(numbers[4:])]
     assert run.created == 8
 
@@ -632,7 +633,7 @@ def test_each_chunk_is_written_in_the_order_of_identity_numbers(tmp_path, monkey
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pipelined_import_commits_each_chunk_from_the_writer_thread(tmp_path):
     path = write_csv(tmp_path, [row(i) for i in range(1, 8)] + [row(99, 姓名="")])
-    run = import_run.import_enrollment(path=path, chunk_size=3)
+    run = import_enrollment(path=path, chunk_size=3)
     assert (run.created, run.failed, run.rows, run.status) == (7, 1, 8, ImportRun.Status.FINISHED)
     assert InsuredPerson.objects.count() == 7
     assert ImportRun.objects.get(pk=run.pk).summary == "created=7 updated=0 unchanged=0 failed=1"
@@ -652,7 +653,7 @@ def test_pipelined_import_raises_a_writer_failure_and_keeps_committed_chunks(tmp
 
     monkeypatch.setattr(import_run, "write_chunk", crash_on_second_chunk)
     with pytest.raises(RuntimeError, match="disk full"):
-        import_run.import_enrollment(path=path, chunk_size=3)
+        import_enrollment(path=path, chunk_size=3)
     assert InsuredPerson.objects.count() == 3
 
 
@@ -907,7 +908,7 @@ def test_first_lines_agree_whether_kept_in_memory_or_spilled_to_disk(in_memory):
 def test_duplicates_past_the_memory_limit_are_still_found(tmp_path, monkeypatch):
     monkeypatch.setattr(import_run, "IN_MEMORY_NUMBERS", 3)
     rows = [row(n) for n in range(1, 7)] + [row(2, 姓名="重复"), row(6, 姓名="重复")]
-    import_run.import_enrollment(path=write_csv(tmp_path, rows), chunk_size=2)
+    import_enrollment(path=write_csv(tmp_path, rows), chunk_size=2)
     run = last_run()
     assert (run.created, run.failed) == (6, 2)
     assert [(e.line, e.code, e.message[:5]) for e in run.errors.order_by("line")] == [
@@ -1072,29 +1073,29 @@ def test_an_unknown_region_like_no_other_is_refused_without_a_guess(tmp_path):
 
 
 def test_persons_and_accounts_an_import_creates_record_that_import(tmp_path):
-    run = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
+    run = import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
     persons = InsuredPerson.objects.values_list("last_import_run_id", flat=True)
     accounts = PersonalAccount.objects.values_list("last_import_run_id", flat=True)
     assert (set(persons), set(accounts)) == ({run.pk}, {run.pk})
 
 
 def test_an_unchanged_person_keeps_the_import_that_last_wrote_it(tmp_path):
-    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1)]))
-    import_run.import_enrollment(path=write_csv(tmp_path, [row(1)], name="again.csv"))
+    first = import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    import_enrollment(path=write_csv(tmp_path, [row(1)], name="again.csv"))
     assert InsuredPerson.objects.get().last_import_run_id == first.pk
 
 
 def test_a_changed_person_records_the_import_that_changed_it(tmp_path):
-    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
+    first = import_enrollment(path=write_csv(tmp_path, [row(1), row(2)]))
     again = write_csv(tmp_path, [row(1, 姓名="改名"), row(2)], name="again.csv")
-    second = import_run.import_enrollment(path=again)
+    second = import_enrollment(path=again)
     written = dict(InsuredPerson.objects.values_list("national_id", "last_import_run_id"))
     assert written == {nid(1): second.pk, nid(2): first.pk}
 
 
 def test_a_changed_balance_records_the_import_on_the_account_only(tmp_path):
-    first = import_run.import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    first = import_enrollment(path=write_csv(tmp_path, [row(1)]))
     again = write_csv(tmp_path, [row(1, 个人账户余额="250.00")], name="again.csv")
-    second = import_run.import_enrollment(path=again)
+    second = import_enrollment(path=again)
     person = InsuredPerson.objects.select_related("account").get()
     assert (person.last_import_run_id, person.account.last_import_run_id) == (first.pk, second.pk)

@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.importing.preview import preview_enrollment
-from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson, PersonalAccount
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import nid, write_csv
 from tests.factories import staff_user
 

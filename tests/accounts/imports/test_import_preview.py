@@ -18,8 +18,8 @@ from django_tasks_db.models import DBTaskResult
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.importing import preview as import_preview
 from accounts.importing.preview import Change, Outcome, preview_enrollment
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson, PersonalAccount
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import HEADER, nid, row, sheet_rows, write_workbook
 from tests.factories import InsuredPersonFactory, staff_user
 

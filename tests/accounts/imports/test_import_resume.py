@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun, InsuredPerson
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.factories import staff_user
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import row, write_csv
 
 pytestmark = pytest.mark.django_db

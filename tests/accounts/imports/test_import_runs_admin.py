@@ -10,8 +10,8 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.apps import apps as django_apps
 from django.db import connection
 from django.urls import reverse
 
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.factories import staff_user
 

@@ -4,12 +4,11 @@ chunk, and what was written up to then is kept."""
 from pathlib import Path
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from accounts.importing.run import import_enrollment
-from accounts.importing.stop import stop_run
 from accounts.models import ImportRun, InsuredPerson
+from accounts.services.audit import audit_trail
+from accounts.services.imports import import_enrollment, run_stop
 from tests.accounts.imports.enrollment_files import row, write_csv
 from tests.accounts.imports.test_import_upload import run_worker, upload_and_confirm, with_worker
 from tests.factories import staff_user
@@ -23,7 +22,7 @@ def _stop(client, run):
 
 def test_running_import_stops_before_its_next_chunk_and_keeps_what_it_wrote(tmp_path):
     def stop_after_the_first_chunk(run):
-        stop_run(run=run)
+        run_stop(actor=None, run=run)
 
     path = write_csv(tmp_path, [row(n) for n in range(1, 10)])
     run = import_enrollment(path=path, chunk_size=3, progress=stop_after_the_first_chunk)
@@ -34,7 +33,7 @@ def test_running_import_stops_before_its_next_chunk_and_keeps_what_it_wrote(tmp_
 @with_worker  # two writer threads commit for real
 def test_import_with_two_writers_stops_and_counts_only_what_it_committed(tmp_path):
     def stop_after_the_first_chunk(run):
-        stop_run(run=run)
+        run_stop(actor=None, run=run)
 
     path = write_csv(tmp_path, [row(n) for n in range(1, 61)])
     run = import_enrollment(path=path, chunk_size=3, progress=stop_after_the_first_chunk)
@@ -102,7 +101,7 @@ def test_stopped_import_can_be_run_again_from_its_page(caseworker_client):
 
 def test_stopped_dry_run_says_nothing_was_written(tmp_path):
     def stop_after_the_first_chunk(run):
-        stop_run(run=run)
+        run_stop(actor=None, run=run)
 
     path = write_csv(tmp_path, [row(n) for n in range(1, 10)])
     run = import_enrollment(
@@ -114,8 +113,8 @@ def test_stopped_dry_run_says_nothing_was_written(tmp_path):
 @with_worker
 def test_history_of_a_stopped_import_run_again_does_not_call_it_interrupted(caseworker_client):
     run, again = _stopped_and_run_again(caseworker_client)
-    said = LogEntry.objects.filter(object_id=str(run.pk)).values_list("change_message", flat=True)
-    assert list(said)[:2] == [f"已作为第 {again.pk} 号导入重新运行。", "已请求停止。"]
+    said = [event.get_change_message() for event in list(audit_trail(run))[::-1]]
+    assert said[:2] == [f"已作为第 {again.pk} 号导入重新运行。", "已请求停止。"]
 
 
 def _message_class(client, run) -> str:

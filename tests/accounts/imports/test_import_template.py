@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.importing.run import import_enrollment
 from accounts.models import InsuredPerson
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import HEADER, nid
 from tests.factories import staff_user
 

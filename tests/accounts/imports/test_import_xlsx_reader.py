@@ -13,8 +13,8 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.importing import reader
 from accounts.importing.reader import open_source
-from accounts.importing.run import import_enrollment
 from accounts.models import ImportRun
+from accounts.services.imports import import_enrollment
 from tests.accounts.imports.enrollment_files import (
     HEADER,
     nid,
