@@ -96,10 +96,17 @@ class PersonFacts:
     birth_date: dt.date
     sex: str
     wallet_open: bool = False
+    #: the 18-character resident identity number; empty when the caller does not know it
+    national_id: str = ""
 
     @property
     def province_code(self) -> str:
         return self.region_code[:2]
+
+    def is_same_person(self, other: PersonFacts) -> bool:
+        """Return whether both facts carry the same (non-empty) identity number."""
+        mine = self.national_id.strip().upper()
+        return bool(mine) and mine == other.national_id.strip().upper()
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,12 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
                 "",
                 {"relation": facts.relation},
             )
+        )
+        return _decide(v, [], policy)
+    if a.is_same_person(b):
+        # Nothing else is worth judging (nor flagging) for a person and themself.
+        v.append(
+            Finding("self_binding", _("The authorizer and the beneficiary are the same person."))
         )
         return _decide(v, [], policy)
 

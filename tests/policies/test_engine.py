@@ -190,6 +190,21 @@ def test_pledge_provinces_accept_a_signed_commitment_letter():
     assert codes(evaluate_binding(binding(proof_state=None), pledge)) == ["proof_missing"]
 
 
+def test_a_person_cannot_bind_themself():
+    me = replace(HEAD, national_id="37010219800501001x")
+    myself = replace(FATHER, national_id="37010219800501001X")
+    decision = evaluate_binding(binding(authorizer=me, beneficiary=myself), OPEN)
+    assert codes(decision) == ["self_binding"]
+    assert decision.red_flags == ()
+
+
+def test_unknown_identity_numbers_are_not_taken_for_the_same_person():
+    assert evaluate_binding(binding(), OPEN).allowed  # both national_id empty
+    father = replace(FATHER, national_id="370102195202010012")
+    me = replace(HEAD, national_id="37010219800501001X")
+    assert evaluate_binding(binding(authorizer=me, beneficiary=father), OPEN).allowed
+
+
 def test_binding_the_same_relative_twice_is_blocked():
     assert codes(evaluate_binding(binding(already_bound=True), OPEN)) == ["already_bound"]
 
