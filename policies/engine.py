@@ -26,6 +26,7 @@ ACTIVE = "active"
 MARRIAGE_AGE = {"M": 22, "F": 20}
 MIN_PARENT_GAP_YEARS = 15
 MIN_GRANDPARENT_GAP_YEARS = 30
+FEN = Decimal("0.01")  # money is kept to the fen (分): two decimals
 
 
 # --- the policy, as plain data -------------------------------------------------------------
@@ -484,6 +485,25 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
         )
     if facts.amount <= 0:
         v.append(Finding("amount_not_positive", _("The amount must be more than zero.")))
+    # The database keeps two decimals: judging 10.001 and booking 10.00 would differ.
+    if _finer_than_fen(facts.amount):
+        v.append(
+            Finding(
+                "amount_too_precise",
+                _("The amount %(amount)s has more than two decimals."),
+                "",
+                {"amount": facts.amount},
+            )
+        )
+    if facts.bill_amount is not None and _finer_than_fen(facts.bill_amount):
+        v.append(
+            Finding(
+                "amount_too_precise",
+                _("The bill's amount %(amount)s has more than two decimals."),
+                "",
+                {"amount": facts.bill_amount},
+            )
+        )
     if a.province_code != b.province_code and not policy.cross_province:
         v.append(
             Finding(
@@ -610,6 +630,16 @@ def _in_quiet_hours(now: dt.time, start: dt.time | None, end: dt.time | None) ->
     if start < end:
         return start <= now < end
     return now >= start or now < end
+
+
+def _finer_than_fen(amount: Decimal) -> bool:
+    """Return whether ``amount`` has a non-zero digit past the second decimal (10.001, not
+    10.010). Read from the digits, so no rounding context can hide one."""
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):  # NaN or infinity
+        return True
+    extra = -2 - exponent  # digits past the fen
+    return extra > 0 and any(digits[-extra:])
 
 
 def _years(earlier: dt.date, later: dt.date) -> int:

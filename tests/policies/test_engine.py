@@ -335,6 +335,26 @@ def test_direct_payment_share_is_capped():
     assert codes(evaluate_transfer(too_much, seventy)) == ["payment_share_exceeded"]
 
 
+@pytest.mark.parametrize("mode", ["wallet", "direct"])
+def test_amount_with_more_than_two_decimals_is_refused(mode):
+    assert evaluate_transfer(transfer(mode=mode, amount=Decimal("10.010")), OPEN).allowed
+    decision = evaluate_transfer(transfer(mode=mode, amount=Decimal("10.001")), OPEN)
+    assert codes(decision) == ["amount_too_precise"]
+
+
+def test_amount_finer_than_a_fen_beyond_the_decimal_precision_is_refused():
+    amount = Decimal("10.0000000000000000000000000001")  # 30 digits: more than the context's 28
+    assert codes(evaluate_transfer(transfer(amount=amount), OPEN)) == ["amount_too_precise"]
+
+
+def test_bill_amount_with_more_than_two_decimals_is_refused():
+    decision = evaluate_transfer(
+        transfer(mode="direct", bill_amount=Decimal("1000.005"), amount=Decimal("100")), OPEN
+    )
+    assert codes(decision) == ["amount_too_precise"]
+    assert decision.violations[0].params == {"amount": Decimal("1000.005")}
+
+
 def test_wallet_transfer_needs_the_wallet_on_both_sides():
     closed = replace(FATHER, wallet_open=False)
     assert codes(evaluate_transfer(transfer(beneficiary=closed), OPEN)) == ["wallet_not_open"]
