@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -535,14 +535,15 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
             )
         )
     if facts.mode == "direct" and facts.bill_amount is not None and policy.max_payment_share:
-        limit = (facts.bill_amount * policy.max_payment_share).quantize(Decimal("0.01"))
+        # A cap: a fraction of a fen above the share is over it, so round down, never half-even.
+        limit = (facts.bill_amount * policy.max_payment_share).quantize(FEN, rounding=ROUND_DOWN)
         if facts.amount > limit:
             v.append(
                 Finding(
                     "payment_share_exceeded",
                     _("The account may cover at most %(share)s%% of this bill, %(limit)s yuan."),
                     "max_payment_share",
-                    {"share": (policy.max_payment_share * 100).normalize(), "limit": limit},
+                    {"share": _percent(policy.max_payment_share), "limit": limit},
                 )
             )
     if facts.mode == "wallet":
@@ -640,6 +641,11 @@ def _finer_than_fen(amount: Decimal) -> bool:
         return True
     extra = -2 - exponent  # digits past the fen
     return extra > 0 and any(digits[-extra:])
+
+
+def _percent(share: Decimal) -> str:
+    """Return a share as a plain percentage: 0.7000 -> "70", 0.655 -> "65.5"."""
+    return format((share * 100).normalize(), "f")
 
 
 def _years(earlier: dt.date, later: dt.date) -> int:

@@ -355,6 +355,24 @@ def test_bill_amount_with_more_than_two_decimals_is_refused():
     assert decision.violations[0].params == {"amount": Decimal("1000.005")}
 
 
+def test_payment_share_limit_is_rounded_down_to_the_fen():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7000"))
+    bill = Decimal("1000.05")  # 70% is 700.035: the cap is 700.03, not 700.04 (half-even)
+    ok = transfer(mode="direct", bill_amount=bill, amount=Decimal("700.03"))
+    assert evaluate_transfer(ok, seventy).allowed
+    decision = evaluate_transfer(replace(ok, amount=Decimal("700.04")), seventy)
+    assert codes(decision) == ["payment_share_exceeded"]
+    assert decision.violations[0].params == {"share": "70", "limit": Decimal("700.03")}
+
+
+def test_payment_share_message_reads_as_a_plain_percentage():
+    share = replace(OPEN, max_payment_share=Decimal("0.7000"))
+    decision = evaluate_transfer(
+        transfer(mode="direct", bill_amount=Decimal("100"), amount=Decimal("80")), share
+    )
+    assert "70%" in decision.violations[0].message and "E+" not in decision.violations[0].message
+
+
 def test_wallet_transfer_needs_the_wallet_on_both_sides():
     closed = replace(FATHER, wallet_open=False)
     assert codes(evaluate_transfer(transfer(beneficiary=closed), OPEN)) == ["wallet_not_open"]
