@@ -512,6 +512,18 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
                 "cross_province",
             )
         )
+    if facts.mode == "direct" and a.province_code != b.province_code and policy.cross_province:
+        # Across provinces the money goes through the wallet; a closed policy is said above.
+        v.append(
+            Finding(
+                "cross_province_direct",
+                _(
+                    "The account pays a relative's bills directly only inside its province; "
+                    "across provinces, use a wallet transfer."
+                ),
+                "cross_province",
+            )
+        )
     usable = facts.balance - policy.retained_balance
     if facts.amount > facts.balance:
         v.append(
@@ -532,6 +544,18 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
                 ),
                 "retained_balance",
                 {"retained": policy.retained_balance, "usable": max(usable, Decimal(0))},
+            )
+        )
+    if facts.mode == "direct" and facts.bill_amount is None and policy.max_payment_share:
+        v.append(
+            Finding(
+                "bill_amount_required",
+                _(
+                    "The account may cover at most %(share)s%% of a bill: "
+                    "give the bill's in-catalogue cost."
+                ),
+                "max_payment_share",
+                {"share": _percent(policy.max_payment_share)},
             )
         )
     if facts.mode == "direct" and facts.bill_amount is not None and policy.max_payment_share:

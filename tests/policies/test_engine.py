@@ -373,6 +373,36 @@ def test_payment_share_message_reads_as_a_plain_percentage():
     assert "70%" in decision.violations[0].message and "E+" not in decision.violations[0].message
 
 
+def test_direct_payment_without_the_bill_cannot_skip_the_share_rule():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7"))
+    decision = evaluate_transfer(transfer(mode="direct", bill_amount=None), seventy)
+    assert codes(decision) == ["bill_amount_required"]
+    assert decision.violations[0].field == "max_payment_share"
+
+
+def test_direct_payment_needs_no_bill_where_no_share_rule_applies():
+    assert evaluate_transfer(transfer(mode="direct", bill_amount=None), OPEN).allowed
+
+
+def test_wallet_transfer_needs_no_bill_under_a_share_rule():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7"))
+    assert evaluate_transfer(transfer(mode="wallet", bill_amount=None), seventy).allowed
+
+
+def test_cross_province_direct_payment_is_refused_the_wallet_is_the_way():
+    in_guangdong = replace(FATHER, region_code="440300")
+    direct = transfer(mode="direct", beneficiary=in_guangdong)
+    assert codes(evaluate_transfer(direct, OPEN)) == ["cross_province_direct"]
+    assert evaluate_transfer(replace(direct, mode="wallet"), OPEN).allowed
+
+
+def test_cross_province_direct_payment_where_aid_is_closed_says_closed_only():
+    in_guangdong = replace(FATHER, region_code="440300")
+    direct = transfer(mode="direct", beneficiary=in_guangdong)
+    closed = replace(OPEN, cross_province=False)
+    assert codes(evaluate_transfer(direct, closed)) == ["cross_province_closed"]
+
+
 def test_wallet_transfer_needs_the_wallet_on_both_sides():
     closed = replace(FATHER, wallet_open=False)
     assert codes(evaluate_transfer(transfer(beneficiary=closed), OPEN)) == ["wallet_not_open"]
