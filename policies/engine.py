@@ -122,8 +122,12 @@ class BindingFacts:
     authorizer_active_by_group: Mapping[str, int] = dataclass_field(default_factory=dict)
     #: distinct beneficiaries the authorizer has ever bound, this one not included
     authorizer_lifetime_beneficiaries: int = 0
-    #: bindings the authorizer created or ended in the last 365 days
+    #: changes the authorizer made in the last 365 days: bindings ended, and bindings made
+    #: while already having had one (a first binding is not a change)
     authorizer_changes_last_year: int = 0
+    #: the authorizer has had a binding before (active or ended, of anyone); False for a
+    #: first binding, which the change limit does not count. True unless the caller knows.
+    authorizer_had_bindings: bool = True
     beneficiary_active_authorizers: int = 0
     beneficiary_is_authorizer: bool = False
     authorizer_is_beneficiary: bool = False
@@ -202,7 +206,14 @@ def _decide(violations, red_flags, policy) -> Decision:
 
 
 def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
-    """Judge a proposed binding against ``policy``."""
+    """Judge a proposed binding against ``policy``.
+
+    The limit on binding changes per year (``max_binding_changes_per_year``)
+    applies only to an authorizer who has had a binding before: the published
+    rules ("bindings may be changed once a year") restrict changing an
+    existing arrangement — ending a binding, replacing or adding a relative —
+    and an authorizer's first binding changes nothing.
+    """
     v: list[Finding] = []
     a, b = facts.authorizer, facts.beneficiary
     relation = RELATIONS.get(facts.relation)
@@ -353,7 +364,8 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
                 "spouses_may_authorize_each_other",
             )
         )
-    v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
+    if facts.authorizer_had_bindings:
+        v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
     accepted = (
         {"approved"} if policy.review_mode == ReviewMode.DOCUMENTS else {"approved", "pledged"}
     )

@@ -59,6 +59,17 @@ def judge_case(data: dict) -> dict:
             },
             authorizer_lifetime_beneficiaries=data["lifetime_beneficiaries"],
             authorizer_changes_last_year=data["changes_last_year"],
+            # The page has no box for it: an authorizer with no binding, nor any ever bound
+            # nor changed, is binding for the first time.
+            authorizer_had_bindings=any(
+                data[name]
+                for name in (
+                    "active_beneficiaries",
+                    "other_active_beneficiaries",
+                    "lifetime_beneficiaries",
+                    "changes_last_year",
+                )
+            ),
             beneficiary_active_authorizers=data["beneficiary_authorizers"],
             beneficiary_is_authorizer=data["beneficiary_is_authorizer"],
             proof_state=data["proof_state"] or None,

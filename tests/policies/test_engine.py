@@ -179,6 +179,21 @@ def test_changes_per_year_allows_below_and_blocks_at_the_limit():
     ]
 
 
+def test_an_authorizers_first_binding_is_not_a_change():
+    never = replace(OPEN, max_binding_changes_per_year=0)
+    first = binding(authorizer_had_bindings=False, authorizer_changes_last_year=0)
+    assert evaluate_binding(first, never).allowed
+    assert codes(evaluate_binding(replace(first, authorizer_had_bindings=True), never)) == [
+        "too_many_changes"
+    ]
+
+
+def test_a_binding_after_earlier_ones_counts_against_the_change_limit():
+    once_a_year = replace(OPEN, max_binding_changes_per_year=1)
+    again = binding(authorizer_had_bindings=True, authorizer_changes_last_year=1)
+    assert codes(evaluate_binding(again, once_a_year)) == ["too_many_changes"]
+
+
 def test_document_review_needs_an_approved_proof():
     assert codes(evaluate_binding(binding(proof_state="pending"), OPEN)) == ["proof_missing"]
     assert codes(evaluate_binding(binding(proof_state="pledged"), OPEN)) == ["proof_missing"]

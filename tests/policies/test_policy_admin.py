@@ -181,6 +181,15 @@ def test_try_a_case_judges_by_the_version_in_force_on_the_date(caseworker_client
     assert "cross_province_closed" not in after["binding"].codes
 
 
+def test_try_a_case_does_not_count_a_first_binding_as_a_change(caseworker_client):
+    PolicyVersion.objects.filter(pk=version_in_force().pk).update(max_binding_changes_per_year=0)
+    url = reverse("admin:policies_policyversion_try")
+    first = caseworker_client.get(url, TRY).context["result"]["binding"]
+    later = caseworker_client.get(url, {**TRY, "lifetime_beneficiaries": "1"}).context["result"]
+    assert first.allowed
+    assert later["binding"].codes == ["too_many_changes"]
+
+
 def test_try_a_case_rejects_an_unknown_region_with_its_code(caseworker_client):
     response = caseworker_client.get(
         reverse("admin:policies_policyversion_try"), {**TRY, "authorizer_region": "379800"}
