@@ -446,8 +446,9 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
         if years < minimum:
             flags.append(Finding(code, template, params={"gap": years}))
     elif relation.generations == 0 and relation.older is not None:
+        # Twins share a birth date: which one is the elder is not in the dates.
         older = b.birth_date < a.birth_date
-        if older != relation.older:
+        if b.birth_date != a.birth_date and older != relation.older:
             flags.append(
                 Finding(
                     "sibling_order_mismatch",

@@ -303,6 +303,13 @@ def test_elder_brother_born_after_the_authorizer_is_flagged():
     assert decision.flag_codes == ["sibling_order_mismatch"]
 
 
+@pytest.mark.parametrize("relation", ["elder_brother", "younger_brother"])
+def test_twins_are_not_flagged_for_elder_or_younger(relation):
+    twin = replace(FATHER, birth_date=HEAD.birth_date)
+    decision = evaluate_binding(binding(relation=relation, beneficiary=twin), OPEN)
+    assert decision.red_flags == ()
+
+
 # --- transfers -------------------------------------------------------------------------
 
 
