@@ -378,29 +378,71 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
     return _decide(v, binding_red_flags(facts), policy)
 
 
-#: generations -> (code, message, least plausible age gap in years)
+@dataclass(frozen=True)
+class GapFlag:
+    """The red flags of one generation gap: the elder is too little older, or younger.
+
+    ``small`` takes ``gap``, the whole years the elder is older; ``reversed``
+    takes ``years``, the whole years the elder is *younger*; ``close`` is for
+    births less than a year apart, where whole years would read as 0.
+    """
+
+    minimum: int  # least plausible gap in years
+    small_code: str
+    small: str
+    reversed_code: str
+    reversed: str
+    close: str
+
+
+#: the beneficiary's generations relative to the authorizer -> its red flags
 GENERATION_GAP_FLAGS = {
-    1: (
+    1: GapFlag(
+        MIN_PARENT_GAP_YEARS,
         "parent_too_young",
         _("The parent is only %(gap)d years older than the child."),
-        MIN_PARENT_GAP_YEARS,
+        "parent_younger_than_child",
+        _("The parent is %(years)d years younger than the child."),
+        _("The parent and the child were born less than a year apart."),
     ),
-    -1: (
+    -1: GapFlag(
+        MIN_PARENT_GAP_YEARS,
         "child_too_old",
         _("The child is only %(gap)d years younger than the parent."),
-        MIN_PARENT_GAP_YEARS,
+        "child_older_than_parent",
+        _("The child is %(years)d years older than the parent."),
+        _("The child and the parent were born less than a year apart."),
     ),
-    2: (
+    2: GapFlag(
+        MIN_GRANDPARENT_GAP_YEARS,
         "grandparent_too_young",
         _("The grandparent is only %(gap)d years older than the grandchild."),
-        MIN_GRANDPARENT_GAP_YEARS,
+        "grandparent_younger_than_grandchild",
+        _("The grandparent is %(years)d years younger than the grandchild."),
+        _("The grandparent and the grandchild were born less than a year apart."),
     ),
-    -2: (
+    -2: GapFlag(
+        MIN_GRANDPARENT_GAP_YEARS,
         "grandchild_too_old",
         _("The grandchild is only %(gap)d years younger than the grandparent."),
-        MIN_GRANDPARENT_GAP_YEARS,
+        "grandchild_older_than_grandparent",
+        _("The grandchild is %(years)d years older than the grandparent."),
+        _("The grandchild and the grandparent were born less than a year apart."),
     ),
 }
+
+
+def _generation_gap_flag(elder: PersonFacts, younger: PersonFacts, flag: GapFlag):
+    """Return the red flag for an elder generation too little older than the younger, or
+    younger than it; None when the gap is plausible."""
+    if elder.birth_date > younger.birth_date:  # the elder was born later
+        years = _years(younger.birth_date, elder.birth_date)
+        template = flag.reversed if years else flag.close
+        return Finding(flag.reversed_code, template, params={"years": years})
+    gap = _years(elder.birth_date, younger.birth_date)
+    if gap >= flag.minimum:
+        return None
+    return Finding(flag.small_code, flag.small if gap else flag.close, params={"gap": gap})
 
 
 def binding_red_flags(facts: BindingFacts) -> list[Finding]:
@@ -410,7 +452,6 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
     relation = RELATIONS.get(facts.relation)
     if relation is None:
         return flags
-    gap = _years(b.birth_date, a.birth_date)  # > 0 when the beneficiary is older
     if relation.sex and b.sex != relation.sex:
         flags.append(
             Finding(
@@ -441,10 +482,10 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
                     )
                 )
     elif relation.generations in GENERATION_GAP_FLAGS:
-        code, template, minimum = GENERATION_GAP_FLAGS[relation.generations]
-        years = gap if relation.generations > 0 else -gap  # how much older the elder is
-        if years < minimum:
-            flags.append(Finding(code, template, params={"gap": years}))
+        elder, younger = (b, a) if relation.generations > 0 else (a, b)
+        flag = _generation_gap_flag(elder, younger, GENERATION_GAP_FLAGS[relation.generations])
+        if flag is not None:
+            flags.append(flag)
     elif relation.generations == 0 and relation.older is not None:
         # Twins share a birth date: which one is the elder is not in the dates.
         older = b.birth_date < a.birth_date

@@ -273,6 +273,38 @@ def test_parent_younger_than_fifteen_years_gap_is_a_red_flag_not_a_violation():
     assert decision.flag_codes == ["parent_too_young"]
 
 
+@pytest.mark.parametrize(
+    ("relation", "birth", "code"),
+    [
+        ("father", dt.date(1984, 5, 1), "parent_younger_than_child"),
+        ("son", dt.date(1976, 5, 1), "child_older_than_parent"),
+        ("paternal_grandfather", dt.date(1984, 5, 1), "grandparent_younger_than_grandchild"),
+        ("paternal_grandson", dt.date(1976, 5, 1), "grandchild_older_than_grandparent"),
+    ],
+)
+def test_an_elder_generation_born_after_the_younger_is_flagged_as_younger(relation, birth, code):
+    relative = replace(FATHER, birth_date=birth)  # HEAD was born on 1980-05-01
+    decision = evaluate_binding(binding(relation=relation, beneficiary=relative), OPEN)
+    assert decision.flag_codes == [code]
+    assert decision.red_flags[0].params == {"years": 4}
+    assert "-" not in decision.red_flags[0].message
+
+
+def test_a_parent_born_months_after_the_child_reads_as_less_than_a_year_apart():
+    father = replace(FATHER, birth_date=dt.date(1980, 9, 1))
+    decision = evaluate_binding(binding(beneficiary=father), OPEN)
+    assert decision.flag_codes == ["parent_younger_than_child"]
+    assert decision.red_flags[0].params == {"years": 0}
+    assert "0" not in decision.red_flags[0].message
+
+
+def test_a_parent_a_few_years_older_keeps_the_small_gap_flag():
+    father = replace(FATHER, birth_date=dt.date(1976, 5, 1))
+    decision = evaluate_binding(binding(beneficiary=father), OPEN)
+    assert decision.flag_codes == ["parent_too_young"]
+    assert decision.red_flags[0].params == {"gap": 4}
+
+
 def test_same_sex_spouses_are_flagged():
     decision = evaluate_binding(
         binding(relation="spouse", beneficiary=replace(WIFE, sex="M")), OPEN
