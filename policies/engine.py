@@ -446,7 +446,11 @@ def _generation_gap_flag(elder: PersonFacts, younger: PersonFacts, flag: GapFlag
 
 
 def binding_red_flags(facts: BindingFacts) -> list[Finding]:
-    """Return plausibility warnings from the ages and sexes the ID numbers encode."""
+    """Return plausibility warnings from the persons' recorded birth dates and sexes.
+
+    For an insured person both come from the identity number; the trial page
+    asks for them directly, so the messages speak of what is recorded.
+    """
     flags: list[Finding] = []
     a, b = facts.authorizer, facts.beneficiary
     relation = RELATIONS.get(facts.relation)
@@ -457,11 +461,11 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
             Finding(
                 "sex_mismatch",
                 _(
-                    "The beneficiary's ID number is that of a %(sex)s, "
+                    "The beneficiary's recorded sex is %(sex)s, "
                     "which does not fit the relation %(relation)s."
                 ),
                 params={
-                    "sex": _("man") if b.sex == "M" else _("woman"),
+                    "sex": _("male") if b.sex == "M" else _("female"),
                     "relation": _label(facts.relation),
                 },
             )
@@ -469,7 +473,7 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
     if relation.group == RelationGroup.SPOUSE:
         if a.sex == b.sex:
             flags.append(
-                Finding("spouses_same_sex", _("The spouses' ID numbers are of the same sex."))
+                Finding("spouses_same_sex", _("Both spouses are recorded with the same sex."))
             )
         for person, role in ((a, _("authorizer")), (b, _("beneficiary"))):
             age = _years(person.birth_date, facts.day)

@@ -5,6 +5,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from policies.engine import (
     BindingFacts,
@@ -327,6 +328,16 @@ def test_grandparent_less_than_thirty_years_older_is_flagged():
 def test_mother_with_a_male_id_number_is_flagged():
     decision = evaluate_binding(binding(relation="mother"), OPEN)
     assert decision.flag_codes == ["sex_mismatch"]
+
+
+def test_sex_red_flags_speak_of_the_recorded_sex_not_of_an_id_number():
+    mother = evaluate_binding(binding(relation="mother"), OPEN).red_flags
+    spouses = evaluate_binding(binding(relation="spouse", beneficiary=replace(WIFE, sex="M")), OPEN)
+    with translation.override("zh-hans"):
+        messages = [f.message for f in (*mother, *spouses.red_flags)]
+    assert [f.code for f in mother] == ["sex_mismatch"]
+    assert messages[0] == "被共济人登记的性别为男，与“母亲”的关系不符。"
+    assert not any("身份证" in m for m in messages)
 
 
 def test_elder_brother_born_after_the_authorizer_is_flagged():
