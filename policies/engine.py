@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import ROUND_DOWN, Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .relations import RELATIONS, Relation, RelationGroup, ReviewMode
@@ -183,6 +184,24 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PolicyOn:
+    """The policy a message speaks of: "the policy in force" when its day is today, "the
+    policy in force on <day>" otherwise.
+
+    A message parameter, worded when the message is shown, not when the case is judged:
+    a decision about another day (on the trial page, or read back later) never calls its
+    policy the current one.
+    """
+
+    day: dt.date
+
+    def __str__(self) -> str:
+        if self.day == timezone.localdate():
+            return str(_("the policy in force"))
+        return str(_("the policy in force on %(day)s") % {"day": self.day.isoformat()})
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     violations: tuple[Finding, ...]
@@ -251,19 +270,13 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "relation_not_allowed",
-                _("The policy in force does not allow binding a %(relation)s."),
+                _("Binding a %(relation)s is not allowed by %(policy)s."),
                 "allowed_relations",
-                {"relation": _label(facts.relation)},
+                {"relation": _label(facts.relation), "policy": PolicyOn(facts.day)},
             )
         )
     if a.province_code != b.province_code and not policy.cross_province:
-        v.append(
-            Finding(
-                "cross_province_closed",
-                _("Cross-province mutual aid is not open under the policy in force."),
-                "cross_province",
-            )
-        )
+        v.append(_cross_province_closed(facts.day))
 
     active = sum(facts.authorizer_active_by_group.values())
     if policy.max_active_beneficiaries is not None and active >= policy.max_active_beneficiaries:
@@ -360,8 +373,9 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "spouses_one_way",
-                _("Spouses may not authorize each other under the policy in force."),
+                _("Spouses may not authorize each other under %(policy)s."),
                 "spouses_may_authorize_each_other",
+                {"policy": PolicyOn(facts.day)},
             )
         )
     if facts.authorizer_had_bindings:
@@ -537,8 +551,9 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "use_not_allowed",
-                _("Mutual-aid money may not pay for this under the policy in force."),
+                _("Mutual-aid money may not pay for this under %(policy)s."),
                 "allowed_uses",
+                {"policy": PolicyOn(facts.at.date())},
             )
         )
     if facts.amount <= 0:
@@ -563,13 +578,7 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
             )
         )
     if a.province_code != b.province_code and not policy.cross_province:
-        v.append(
-            Finding(
-                "cross_province_closed",
-                _("Cross-province mutual aid is not open under the policy in force."),
-                "cross_province",
-            )
-        )
+        v.append(_cross_province_closed(facts.at.date()))
     if facts.mode == "direct" and a.province_code != b.province_code and policy.cross_province:
         # Across provinces the money goes through the wallet; a closed policy is said above.
         v.append(
@@ -686,6 +695,15 @@ def _wallet_findings(facts: TransferFacts, policy: PolicyRules) -> list[Finding]
             )
         )
     return v
+
+
+def _cross_province_closed(day: dt.date) -> Finding:
+    return Finding(
+        "cross_province_closed",
+        _("Cross-province mutual aid is not open under %(policy)s."),
+        "cross_province",
+        {"policy": PolicyOn(day)},
+    )
 
 
 def _change_limit_findings(changes_last_year: int, policy: PolicyRules) -> list[Finding]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .engine import (
     BindingFacts,
     PersonFacts,
+    PolicyOn,
     PolicyRules,
     TransferFacts,
     evaluate_binding,
@@ -93,6 +94,7 @@ def judge_case(data: dict) -> dict:
     )
     return {
         "version": version,
+        "policy": PolicyOn(day),
         "binding": binding,
         "transfer": transfer,
         "pairs": [(_("Binding"), binding), (_("Payment"), transfer)],

@@ -5,7 +5,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from policies.engine import (
     BindingFacts,
@@ -244,6 +244,17 @@ def test_violation_messages_are_chinese_with_their_figures():
     )
     assert "5" in decision.violations[0].message
     assert "授权人" in decision.violations[0].message or "共济" in decision.violations[0].message
+
+
+def test_a_refusal_names_the_policy_of_its_own_day_unless_that_is_today():
+    closed = replace(OPEN, cross_province=False)
+    in_guangdong = replace(FATHER, region_code="440300")
+    today = timezone.localdate()
+    with translation.override("zh-hans"):
+        [now] = evaluate_binding(binding(beneficiary=in_guangdong, day=today), closed).violations
+        [then] = evaluate_binding(binding(beneficiary=in_guangdong), closed).violations
+        assert now.message == "现行政策未开通跨省共济。"
+        assert then.message == "2026-03-02当日有效的政策未开通跨省共济。"
 
 
 # --- unbinding -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from policies.forms import PolicyVersionForm
 from policies.models import PolicyChange, PolicyVersion
@@ -188,6 +189,25 @@ def test_try_a_case_does_not_count_a_first_binding_as_a_change(caseworker_client
     later = caseworker_client.get(url, {**TRY, "lifetime_beneficiaries": "1"}).context["result"]
     assert first.allowed
     assert later["binding"].codes == ["too_many_changes"]
+
+
+def test_try_a_case_calls_the_policy_current_only_for_today(caseworker_client):
+    today = timezone.localdate()
+    PolicyVersion.objects.filter(pk=policy_for("370100", today).pk).update(cross_province=False)
+    cross = {**TRY, "beneficiary_region": "440300"}
+    url = reverse("admin:policies_policyversion_try")
+
+    now = caseworker_client.get(url, {**cross, "day": today.isoformat()})
+    before = caseworker_client.get(url, {**cross, "day": "2025-12-31"})
+
+    [closed_now] = now.context["result"]["binding"].violations
+    [closed_before] = before.context["result"]["binding"].violations
+    assert closed_now.code == closed_before.code == "cross_province_closed"
+    assert closed_now.message == "现行政策未开通跨省共济。"
+    assert closed_before.message == "2025-12-31当日有效的政策未开通跨省共济。"
+    assert "按现行政策判断" in now.content.decode()
+    assert "按2025-12-31当日有效的政策判断" in before.content.decode()
+    assert "现行政策" not in before.content.decode()
 
 
 def test_try_a_case_rejects_an_unknown_region_with_its_code(caseworker_client):
