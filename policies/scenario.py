@@ -19,10 +19,6 @@ from .relations import RELATIONS, RelationGroup
 from .selectors import policy_for
 
 
-def _wallet_open(region, day) -> bool:
-    return region.wallet_enabled_on is not None and region.wallet_enabled_on <= day
-
-
 def judge_case(data: dict) -> dict:
     """Return the binding and transfer decisions for a cleaned ``TryCaseForm``."""
     day: dt.date = data["day"]
@@ -36,7 +32,7 @@ def judge_case(data: dict) -> dict:
         region_code=data["authorizer_region"].code,
         birth_date=data["authorizer_birth"],
         sex=data["authorizer_sex"],
-        wallet_open=_wallet_open(data["authorizer_region"], day),
+        wallet_open=data["authorizer_region"].wallet_open_on(day),
     )
     beneficiary = PersonFacts(
         insurance_type="",
@@ -44,7 +40,7 @@ def judge_case(data: dict) -> dict:
         region_code=data["beneficiary_region"].code,
         birth_date=data["beneficiary_birth"],
         sex=data["beneficiary_sex"],
-        wallet_open=_wallet_open(data["beneficiary_region"], day),
+        wallet_open=data["beneficiary_region"].wallet_open_on(day),
     )
     group = RELATIONS[data["relation"]].group
     other = next(g for g in RelationGroup.values if g != group)
@@ -92,8 +88,13 @@ def judge_case(data: dict) -> dict:
         ),
         rules,
     )
+    regions = dict.fromkeys([data["authorizer_region"], data["beneficiary_region"]])
     return {
         "version": version,
+        # the wallet decision rests on these regions' estimated dates: say so beside it
+        "approximate_wallets": [r for r in regions if r.wallet_date_approximate]
+        if data["mode"] == "wallet"
+        else [],
         "policy": PolicyOn(day),
         "binding": binding,
         "transfer": transfer,

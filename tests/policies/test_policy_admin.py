@@ -224,6 +224,30 @@ def test_empty_try_page_starts_from_an_example(caseworker_client):
     assert response.context["form"].initial["authorizer_region"] == "370100"
 
 
+def test_the_default_example_of_the_trial_page_is_allowed(caseworker_client):
+    url = reverse("admin:policies_policyversion_try")
+    example = caseworker_client.get(url).context["form"].initial
+    data = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in example.items()}
+
+    result = caseworker_client.get(url, data).context["result"]
+
+    assert example["mode"] == "wallet"
+    assert result["binding"].codes == [] and result["transfer"].codes == []
+
+
+def test_a_wallet_case_says_when_its_wallet_dates_are_estimates(caseworker_client):
+    url = reverse("admin:policies_policyversion_try")
+    wallet = {**TRY, "mode": "wallet", "beneficiary_region": "440300"}
+    response = caseworker_client.get(url, wallet)
+    assert [r.code for r in response.context["result"]["approximate_wallets"]] == [
+        "370100",
+        "440300",
+    ]
+    assert "为估计值" in response.content.decode()
+    direct = caseworker_client.get(url, TRY).context["result"]
+    assert direct["approximate_wallets"] == []
+
+
 def estimated_wallet_date(code="370100", day=dt.date(2025, 12, 31)):
     Region.objects.filter(code=code).update(wallet_enabled_on=day, wallet_date_approximate=True)
 
