@@ -446,7 +446,7 @@ GENERATION_GAP_FLAGS = {
 }
 
 
-def _generation_gap_flag(elder: PersonFacts, younger: PersonFacts, flag: GapFlag):
+def _generation_gap_flag(elder: PersonFacts, younger: PersonFacts, flag: GapFlag) -> Finding | None:
     """Return the red flag for an elder generation too little older than the younger, or
     younger than it; None when the gap is plausible."""
     if elder.birth_date > younger.birth_date:  # the elder was born later
