@@ -125,11 +125,34 @@ class RegionAliasInline(admin.TabularInline):
 
 @admin.register(Region)
 class RegionAdmin(ReferenceDataAdmin):
-    list_display = ("code", "name", "province", "level", "wallet_enabled_on")
-    list_filter = ("level", "province")
+    list_display = ("code", "name", "province", "level", "wallet_opened")
+    list_filter = ("level", "province", "wallet_date_approximate")
     list_select_related = ("province",)
     search_fields = ("code", "name")
     list_per_page = 100
+
+    @admin.display(description=_("wallet opened on"), ordering="wallet_enabled_on")
+    def wallet_opened(self, obj):
+        """Return the wallet date, marked "(approximate)" when it is an estimate."""
+        if obj.wallet_enabled_on is None:
+            return "—"
+        day = obj.wallet_enabled_on.isoformat()
+        return _("%(day)s (approximate)") % {"day": day} if obj.wallet_date_approximate else day
+
+    def get_fields(self, request, obj=None):
+        """Offer the wallet date and its flag side by side to editors; readers see the date
+        as the list shows it."""
+        wallet = ("wallet_enabled_on", "wallet_date_approximate")
+        if not self.has_change_permission(request, obj):
+            wallet = "wallet_opened"
+        return ["code", "name", "province", "level", wallet, "wallet_source"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A changed primary key would save a second region, not rename this one.
+        readonly = ("code",) if obj is not None else ()
+        if not self.has_change_permission(request, obj):
+            readonly += ("wallet_opened",)
+        return readonly
 
 
 @admin.register(RegionAlias)

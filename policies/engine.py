@@ -15,8 +15,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .relations import RELATIONS, Relation, RelationGroup, ReviewMode
@@ -26,6 +27,7 @@ ACTIVE = "active"
 MARRIAGE_AGE = {"M": 22, "F": 20}
 MIN_PARENT_GAP_YEARS = 15
 MIN_GRANDPARENT_GAP_YEARS = 30
+FEN = Decimal("0.01")  # money is kept to the fen (分): two decimals
 
 
 # --- the policy, as plain data -------------------------------------------------------------
@@ -96,10 +98,17 @@ class PersonFacts:
     birth_date: dt.date
     sex: str
     wallet_open: bool = False
+    #: the 18-character resident identity number; empty when the caller does not know it
+    national_id: str = ""
 
     @property
     def province_code(self) -> str:
         return self.region_code[:2]
+
+    def is_same_person(self, other: PersonFacts) -> bool:
+        """Return whether both facts carry the same (non-empty) identity number."""
+        mine = self.national_id.strip().upper()
+        return bool(mine) and mine == other.national_id.strip().upper()
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,12 @@ class BindingFacts:
     authorizer_active_by_group: Mapping[str, int] = dataclass_field(default_factory=dict)
     #: distinct beneficiaries the authorizer has ever bound, this one not included
     authorizer_lifetime_beneficiaries: int = 0
-    #: bindings the authorizer created or ended in the last 365 days
+    #: changes the authorizer made in the last 365 days: bindings ended, and bindings made
+    #: while already having had one (a first binding is not a change)
     authorizer_changes_last_year: int = 0
+    #: the authorizer has had a binding before (active or ended, of anyone); False for a
+    #: first binding, which the change limit does not count. True unless the caller knows.
+    authorizer_had_bindings: bool = True
     beneficiary_active_authorizers: int = 0
     beneficiary_is_authorizer: bool = False
     authorizer_is_beneficiary: bool = False
@@ -171,6 +184,24 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PolicyOn:
+    """The policy a message speaks of: "the policy in force" when its day is today, "the
+    policy in force on <day>" otherwise.
+
+    A message parameter, worded when the message is shown, not when the case is judged:
+    a decision about another day (on the trial page, or read back later) never calls its
+    policy the current one.
+    """
+
+    day: dt.date
+
+    def __str__(self) -> str:
+        if self.day == timezone.localdate():
+            return str(_("the policy in force"))
+        return str(_("the policy in force on %(day)s") % {"day": self.day.isoformat()})
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     violations: tuple[Finding, ...]
@@ -194,7 +225,14 @@ def _decide(violations, red_flags, policy) -> Decision:
 
 
 def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
-    """Judge a proposed binding against ``policy``."""
+    """Judge a proposed binding against ``policy``.
+
+    The limit on binding changes per year (``max_binding_changes_per_year``)
+    applies only to an authorizer who has had a binding before: the published
+    rules ("bindings may be changed once a year") restrict changing an
+    existing arrangement — ending a binding, replacing or adding a relative —
+    and an authorizer's first binding changes nothing.
+    """
     v: list[Finding] = []
     a, b = facts.authorizer, facts.beneficiary
     relation = RELATIONS.get(facts.relation)
@@ -206,6 +244,12 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
                 "",
                 {"relation": facts.relation},
             )
+        )
+        return _decide(v, [], policy)
+    if a.is_same_person(b):
+        # Nothing else is worth judging (nor flagging) for a person and themself.
+        v.append(
+            Finding("self_binding", _("The authorizer and the beneficiary are the same person."))
         )
         return _decide(v, [], policy)
 
@@ -226,19 +270,13 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "relation_not_allowed",
-                _("The policy in force does not allow binding a %(relation)s."),
+                _("Binding a %(relation)s is not allowed by %(policy)s."),
                 "allowed_relations",
-                {"relation": _label(facts.relation)},
+                {"relation": _label(facts.relation), "policy": PolicyOn(facts.day)},
             )
         )
     if a.province_code != b.province_code and not policy.cross_province:
-        v.append(
-            Finding(
-                "cross_province_closed",
-                _("Cross-province mutual aid is not open under the policy in force."),
-                "cross_province",
-            )
-        )
+        v.append(_cross_province_closed(facts.day))
 
     active = sum(facts.authorizer_active_by_group.values())
     if policy.max_active_beneficiaries is not None and active >= policy.max_active_beneficiaries:
@@ -335,11 +373,13 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "spouses_one_way",
-                _("Spouses may not authorize each other under the policy in force."),
+                _("Spouses may not authorize each other under %(policy)s."),
                 "spouses_may_authorize_each_other",
+                {"policy": PolicyOn(facts.day)},
             )
         )
-    v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
+    if facts.authorizer_had_bindings:
+        v.extend(_change_limit_findings(facts.authorizer_changes_last_year, policy))
     accepted = (
         {"approved"} if policy.review_mode == ReviewMode.DOCUMENTS else {"approved", "pledged"}
     )
@@ -352,49 +392,94 @@ def evaluate_binding(facts: BindingFacts, policy: PolicyRules) -> Decision:
     return _decide(v, binding_red_flags(facts), policy)
 
 
-#: generations -> (code, message, least plausible age gap in years)
+@dataclass(frozen=True)
+class GapFlag:
+    """The red flags of one generation gap: the elder is too little older, or younger.
+
+    ``small`` takes ``gap``, the whole years the elder is older; ``reversed``
+    takes ``years``, the whole years the elder is *younger*; ``close`` is for
+    births less than a year apart, where whole years would read as 0.
+    """
+
+    minimum: int  # least plausible gap in years
+    small_code: str
+    small: str
+    reversed_code: str
+    reversed: str
+    close: str
+
+
+#: the beneficiary's generations relative to the authorizer -> its red flags
 GENERATION_GAP_FLAGS = {
-    1: (
+    1: GapFlag(
+        MIN_PARENT_GAP_YEARS,
         "parent_too_young",
         _("The parent is only %(gap)d years older than the child."),
-        MIN_PARENT_GAP_YEARS,
+        "parent_younger_than_child",
+        _("The parent is %(years)d years younger than the child."),
+        _("The parent and the child were born less than a year apart."),
     ),
-    -1: (
+    -1: GapFlag(
+        MIN_PARENT_GAP_YEARS,
         "child_too_old",
         _("The child is only %(gap)d years younger than the parent."),
-        MIN_PARENT_GAP_YEARS,
+        "child_older_than_parent",
+        _("The child is %(years)d years older than the parent."),
+        _("The child and the parent were born less than a year apart."),
     ),
-    2: (
+    2: GapFlag(
+        MIN_GRANDPARENT_GAP_YEARS,
         "grandparent_too_young",
         _("The grandparent is only %(gap)d years older than the grandchild."),
-        MIN_GRANDPARENT_GAP_YEARS,
+        "grandparent_younger_than_grandchild",
+        _("The grandparent is %(years)d years younger than the grandchild."),
+        _("The grandparent and the grandchild were born less than a year apart."),
     ),
-    -2: (
+    -2: GapFlag(
+        MIN_GRANDPARENT_GAP_YEARS,
         "grandchild_too_old",
         _("The grandchild is only %(gap)d years younger than the grandparent."),
-        MIN_GRANDPARENT_GAP_YEARS,
+        "grandchild_older_than_grandparent",
+        _("The grandchild is %(years)d years older than the grandparent."),
+        _("The grandchild and the grandparent were born less than a year apart."),
     ),
 }
 
 
+def _generation_gap_flag(elder: PersonFacts, younger: PersonFacts, flag: GapFlag) -> Finding | None:
+    """Return the red flag for an elder generation too little older than the younger, or
+    younger than it; None when the gap is plausible."""
+    if elder.birth_date > younger.birth_date:  # the elder was born later
+        years = _years(younger.birth_date, elder.birth_date)
+        template = flag.reversed if years else flag.close
+        return Finding(flag.reversed_code, template, params={"years": years})
+    gap = _years(elder.birth_date, younger.birth_date)
+    if gap >= flag.minimum:
+        return None
+    return Finding(flag.small_code, flag.small if gap else flag.close, params={"gap": gap})
+
+
 def binding_red_flags(facts: BindingFacts) -> list[Finding]:
-    """Return plausibility warnings from the ages and sexes the ID numbers encode."""
+    """Return plausibility warnings from the persons' recorded birth dates and sexes.
+
+    For an insured person both come from the identity number; the trial page
+    asks for them directly, so the messages speak of what is recorded.
+    """
     flags: list[Finding] = []
     a, b = facts.authorizer, facts.beneficiary
     relation = RELATIONS.get(facts.relation)
     if relation is None:
         return flags
-    gap = _years(b.birth_date, a.birth_date)  # > 0 when the beneficiary is older
     if relation.sex and b.sex != relation.sex:
         flags.append(
             Finding(
                 "sex_mismatch",
                 _(
-                    "The beneficiary's ID number is that of a %(sex)s, "
+                    "The beneficiary's recorded sex is %(sex)s, "
                     "which does not fit the relation %(relation)s."
                 ),
                 params={
-                    "sex": _("man") if b.sex == "M" else _("woman"),
+                    "sex": _("male") if b.sex == "M" else _("female"),
                     "relation": _label(facts.relation),
                 },
             )
@@ -402,7 +487,7 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
     if relation.group == RelationGroup.SPOUSE:
         if a.sex == b.sex:
             flags.append(
-                Finding("spouses_same_sex", _("The spouses' ID numbers are of the same sex."))
+                Finding("spouses_same_sex", _("Both spouses are recorded with the same sex."))
             )
         for person, role in ((a, _("authorizer")), (b, _("beneficiary"))):
             age = _years(person.birth_date, facts.day)
@@ -415,13 +500,14 @@ def binding_red_flags(facts: BindingFacts) -> list[Finding]:
                     )
                 )
     elif relation.generations in GENERATION_GAP_FLAGS:
-        code, template, minimum = GENERATION_GAP_FLAGS[relation.generations]
-        years = gap if relation.generations > 0 else -gap  # how much older the elder is
-        if years < minimum:
-            flags.append(Finding(code, template, params={"gap": years}))
+        elder, younger = (b, a) if relation.generations > 0 else (a, b)
+        flag = _generation_gap_flag(elder, younger, GENERATION_GAP_FLAGS[relation.generations])
+        if flag is not None:
+            flags.append(flag)
     elif relation.generations == 0 and relation.older is not None:
+        # Twins share a birth date: which one is the elder is not in the dates.
         older = b.birth_date < a.birth_date
-        if older != relation.older:
+        if b.birth_date != a.birth_date and older != relation.older:
             flags.append(
                 Finding(
                     "sibling_order_mismatch",
@@ -465,17 +551,43 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
         v.append(
             Finding(
                 "use_not_allowed",
-                _("Mutual-aid money may not pay for this under the policy in force."),
+                _("Mutual-aid money may not pay for this under %(policy)s."),
                 "allowed_uses",
+                {"policy": PolicyOn(facts.at.date())},
             )
         )
     if facts.amount <= 0:
         v.append(Finding("amount_not_positive", _("The amount must be more than zero.")))
-    if a.province_code != b.province_code and not policy.cross_province:
+    # The database keeps two decimals: judging 10.001 and booking 10.00 would differ.
+    if _finer_than_fen(facts.amount):
         v.append(
             Finding(
-                "cross_province_closed",
-                _("Cross-province mutual aid is not open under the policy in force."),
+                "amount_too_precise",
+                _("The amount %(amount)s has more than two decimals."),
+                "",
+                {"amount": facts.amount},
+            )
+        )
+    if facts.bill_amount is not None and _finer_than_fen(facts.bill_amount):
+        v.append(
+            Finding(
+                "amount_too_precise",
+                _("The bill's amount %(amount)s has more than two decimals."),
+                "",
+                {"amount": facts.bill_amount},
+            )
+        )
+    if a.province_code != b.province_code and not policy.cross_province:
+        v.append(_cross_province_closed(facts.at.date()))
+    if facts.mode == "direct" and a.province_code != b.province_code and policy.cross_province:
+        # Across provinces the money goes through the wallet; a closed policy is said above.
+        v.append(
+            Finding(
+                "cross_province_direct",
+                _(
+                    "The account pays a relative's bills directly only inside its province; "
+                    "across provinces, use a wallet transfer."
+                ),
                 "cross_province",
             )
         )
@@ -501,15 +613,28 @@ def evaluate_transfer(facts: TransferFacts, policy: PolicyRules) -> Decision:
                 {"retained": policy.retained_balance, "usable": max(usable, Decimal(0))},
             )
         )
+    if facts.mode == "direct" and facts.bill_amount is None and policy.max_payment_share:
+        v.append(
+            Finding(
+                "bill_amount_required",
+                _(
+                    "The account may cover at most %(share)s%% of a bill: "
+                    "give the bill's in-catalogue cost."
+                ),
+                "max_payment_share",
+                {"share": _percent(policy.max_payment_share)},
+            )
+        )
     if facts.mode == "direct" and facts.bill_amount is not None and policy.max_payment_share:
-        limit = (facts.bill_amount * policy.max_payment_share).quantize(Decimal("0.01"))
+        # A cap: a fraction of a fen above the share is over it, so round down, never half-even.
+        limit = (facts.bill_amount * policy.max_payment_share).quantize(FEN, rounding=ROUND_DOWN)
         if facts.amount > limit:
             v.append(
                 Finding(
                     "payment_share_exceeded",
                     _("The account may cover at most %(share)s%% of this bill, %(limit)s yuan."),
                     "max_payment_share",
-                    {"share": (policy.max_payment_share * 100).normalize(), "limit": limit},
+                    {"share": _percent(policy.max_payment_share), "limit": limit},
                 )
             )
     if facts.mode == "wallet":
@@ -572,6 +697,15 @@ def _wallet_findings(facts: TransferFacts, policy: PolicyRules) -> list[Finding]
     return v
 
 
+def _cross_province_closed(day: dt.date) -> Finding:
+    return Finding(
+        "cross_province_closed",
+        _("Cross-province mutual aid is not open under %(policy)s."),
+        "cross_province",
+        {"policy": PolicyOn(day)},
+    )
+
+
 def _change_limit_findings(changes_last_year: int, policy: PolicyRules) -> list[Finding]:
     """Return the violation for an authorizer who has used up this year's binding changes."""
     limit = policy.max_binding_changes_per_year
@@ -597,6 +731,21 @@ def _in_quiet_hours(now: dt.time, start: dt.time | None, end: dt.time | None) ->
     if start < end:
         return start <= now < end
     return now >= start or now < end
+
+
+def _finer_than_fen(amount: Decimal) -> bool:
+    """Return whether ``amount`` has a non-zero digit past the second decimal (10.001, not
+    10.010). Read from the digits, so no rounding context can hide one."""
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int):  # NaN or infinity
+        return True
+    extra = -2 - exponent  # digits past the fen
+    return extra > 0 and any(digits[-extra:])
+
+
+def _percent(share: Decimal) -> str:
+    """Return a share as a plain percentage: 0.7000 -> "70", 0.655 -> "65.5"."""
+    return format((share * 100).normalize(), "f")
 
 
 def _years(earlier: dt.date, later: dt.date) -> int:

@@ -50,6 +50,16 @@ class Region(models.Model):
         blank=True,
         help_text=_("The day this region opened the medical-insurance wallet (医保钱包)."),
     )
+    wallet_date_approximate = models.BooleanField(
+        _("approximate"),
+        default=False,
+        help_text=_("The wallet date is an estimate, not this region's own notice."),
+    )
+    wallet_source = models.TextField(
+        _("source of the wallet date"),
+        blank=True,
+        help_text=_("The notice that gives the date, or why it is an estimate."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -59,10 +69,20 @@ class Region(models.Model):
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^[0-9]{6}$"), name="region_code_six_digits"
             ),
+            models.CheckConstraint(
+                condition=models.Q(wallet_date_approximate=False)
+                | models.Q(wallet_enabled_on__isnull=False),
+                name="region_approximate_wallet_date_given",
+                violation_error_message=_("Only a date that is given can be approximate."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def wallet_open_on(self, day) -> bool:
+        """Return whether the region's medical-insurance wallet is open on ``day``."""
+        return self.wallet_enabled_on is not None and self.wallet_enabled_on <= day
 
     @property
     def full_name(self) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .engine import (
     BindingFacts,
     PersonFacts,
+    PolicyOn,
     PolicyRules,
     TransferFacts,
     evaluate_binding,
@@ -16,10 +17,6 @@ from .engine import (
 )
 from .relations import RELATIONS, RelationGroup
 from .selectors import policy_for
-
-
-def _wallet_open(region, day) -> bool:
-    return region.wallet_enabled_on is not None and region.wallet_enabled_on <= day
 
 
 def judge_case(data: dict) -> dict:
@@ -35,7 +32,7 @@ def judge_case(data: dict) -> dict:
         region_code=data["authorizer_region"].code,
         birth_date=data["authorizer_birth"],
         sex=data["authorizer_sex"],
-        wallet_open=_wallet_open(data["authorizer_region"], day),
+        wallet_open=data["authorizer_region"].wallet_open_on(day),
     )
     beneficiary = PersonFacts(
         insurance_type="",
@@ -43,7 +40,7 @@ def judge_case(data: dict) -> dict:
         region_code=data["beneficiary_region"].code,
         birth_date=data["beneficiary_birth"],
         sex=data["beneficiary_sex"],
-        wallet_open=_wallet_open(data["beneficiary_region"], day),
+        wallet_open=data["beneficiary_region"].wallet_open_on(day),
     )
     group = RELATIONS[data["relation"]].group
     other = next(g for g in RelationGroup.values if g != group)
@@ -59,6 +56,17 @@ def judge_case(data: dict) -> dict:
             },
             authorizer_lifetime_beneficiaries=data["lifetime_beneficiaries"],
             authorizer_changes_last_year=data["changes_last_year"],
+            # The page has no box for it: an authorizer with no binding, nor any ever bound
+            # nor changed, is binding for the first time.
+            authorizer_had_bindings=any(
+                data[name]
+                for name in (
+                    "active_beneficiaries",
+                    "other_active_beneficiaries",
+                    "lifetime_beneficiaries",
+                    "changes_last_year",
+                )
+            ),
             beneficiary_active_authorizers=data["beneficiary_authorizers"],
             beneficiary_is_authorizer=data["beneficiary_is_authorizer"],
             proof_state=data["proof_state"] or None,
@@ -80,8 +88,14 @@ def judge_case(data: dict) -> dict:
         ),
         rules,
     )
+    regions = dict.fromkeys([data["authorizer_region"], data["beneficiary_region"]])
     return {
         "version": version,
+        # the wallet decision rests on these regions' estimated dates: say so beside it
+        "approximate_wallets": [r for r in regions if r.wallet_date_approximate]
+        if data["mode"] == "wallet"
+        else [],
+        "policy": PolicyOn(day),
         "binding": binding,
         "transfer": transfer,
         "pairs": [(_("Binding"), binding), (_("Payment"), transfer)],

@@ -5,6 +5,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone, translation
 
 from policies.engine import (
     BindingFacts,
@@ -179,6 +180,21 @@ def test_changes_per_year_allows_below_and_blocks_at_the_limit():
     ]
 
 
+def test_an_authorizers_first_binding_is_not_a_change():
+    never = replace(OPEN, max_binding_changes_per_year=0)
+    first = binding(authorizer_had_bindings=False, authorizer_changes_last_year=0)
+    assert evaluate_binding(first, never).allowed
+    assert codes(evaluate_binding(replace(first, authorizer_had_bindings=True), never)) == [
+        "too_many_changes"
+    ]
+
+
+def test_a_binding_after_earlier_ones_counts_against_the_change_limit():
+    once_a_year = replace(OPEN, max_binding_changes_per_year=1)
+    again = binding(authorizer_had_bindings=True, authorizer_changes_last_year=1)
+    assert codes(evaluate_binding(again, once_a_year)) == ["too_many_changes"]
+
+
 def test_document_review_needs_an_approved_proof():
     assert codes(evaluate_binding(binding(proof_state="pending"), OPEN)) == ["proof_missing"]
     assert codes(evaluate_binding(binding(proof_state="pledged"), OPEN)) == ["proof_missing"]
@@ -188,6 +204,21 @@ def test_pledge_provinces_accept_a_signed_commitment_letter():
     pledge = replace(OPEN, review_mode="pledge")
     assert evaluate_binding(binding(proof_state="pledged"), pledge).allowed
     assert codes(evaluate_binding(binding(proof_state=None), pledge)) == ["proof_missing"]
+
+
+def test_a_person_cannot_bind_themself():
+    me = replace(HEAD, national_id="37010219800501001x")
+    myself = replace(FATHER, national_id="37010219800501001X")
+    decision = evaluate_binding(binding(authorizer=me, beneficiary=myself), OPEN)
+    assert codes(decision) == ["self_binding"]
+    assert decision.red_flags == ()
+
+
+def test_unknown_identity_numbers_are_not_taken_for_the_same_person():
+    assert evaluate_binding(binding(), OPEN).allowed  # both national_id empty
+    father = replace(FATHER, national_id="370102195202010012")
+    me = replace(HEAD, national_id="37010219800501001X")
+    assert evaluate_binding(binding(authorizer=me, beneficiary=father), OPEN).allowed
 
 
 def test_binding_the_same_relative_twice_is_blocked():
@@ -213,6 +244,17 @@ def test_violation_messages_are_chinese_with_their_figures():
     )
     assert "5" in decision.violations[0].message
     assert "授权人" in decision.violations[0].message or "共济" in decision.violations[0].message
+
+
+def test_a_refusal_names_the_policy_of_its_own_day_unless_that_is_today():
+    closed = replace(OPEN, cross_province=False)
+    in_guangdong = replace(FATHER, region_code="440300")
+    today = timezone.localdate()
+    with translation.override("zh-hans"):
+        [now] = evaluate_binding(binding(beneficiary=in_guangdong, day=today), closed).violations
+        [then] = evaluate_binding(binding(beneficiary=in_guangdong), closed).violations
+        assert now.message == "现行政策未开通跨省共济。"
+        assert then.message == "2026-03-02当日有效的政策未开通跨省共济。"
 
 
 # --- unbinding -------------------------------------------------------------------------
@@ -243,6 +285,38 @@ def test_parent_younger_than_fifteen_years_gap_is_a_red_flag_not_a_violation():
     assert decision.flag_codes == ["parent_too_young"]
 
 
+@pytest.mark.parametrize(
+    ("relation", "birth", "code"),
+    [
+        ("father", dt.date(1984, 5, 1), "parent_younger_than_child"),
+        ("son", dt.date(1976, 5, 1), "child_older_than_parent"),
+        ("paternal_grandfather", dt.date(1984, 5, 1), "grandparent_younger_than_grandchild"),
+        ("paternal_grandson", dt.date(1976, 5, 1), "grandchild_older_than_grandparent"),
+    ],
+)
+def test_an_elder_generation_born_after_the_younger_is_flagged_as_younger(relation, birth, code):
+    relative = replace(FATHER, birth_date=birth)  # HEAD was born on 1980-05-01
+    decision = evaluate_binding(binding(relation=relation, beneficiary=relative), OPEN)
+    assert decision.flag_codes == [code]
+    assert decision.red_flags[0].params == {"years": 4}
+    assert "-" not in decision.red_flags[0].message
+
+
+def test_a_parent_born_months_after_the_child_reads_as_less_than_a_year_apart():
+    father = replace(FATHER, birth_date=dt.date(1980, 9, 1))
+    decision = evaluate_binding(binding(beneficiary=father), OPEN)
+    assert decision.flag_codes == ["parent_younger_than_child"]
+    assert decision.red_flags[0].params == {"years": 0}
+    assert "0" not in decision.red_flags[0].message
+
+
+def test_a_parent_a_few_years_older_keeps_the_small_gap_flag():
+    father = replace(FATHER, birth_date=dt.date(1976, 5, 1))
+    decision = evaluate_binding(binding(beneficiary=father), OPEN)
+    assert decision.flag_codes == ["parent_too_young"]
+    assert decision.red_flags[0].params == {"gap": 4}
+
+
 def test_same_sex_spouses_are_flagged():
     decision = evaluate_binding(
         binding(relation="spouse", beneficiary=replace(WIFE, sex="M")), OPEN
@@ -267,10 +341,27 @@ def test_mother_with_a_male_id_number_is_flagged():
     assert decision.flag_codes == ["sex_mismatch"]
 
 
+def test_sex_red_flags_speak_of_the_recorded_sex_not_of_an_id_number():
+    mother = evaluate_binding(binding(relation="mother"), OPEN).red_flags
+    spouses = evaluate_binding(binding(relation="spouse", beneficiary=replace(WIFE, sex="M")), OPEN)
+    with translation.override("zh-hans"):
+        messages = [f.message for f in (*mother, *spouses.red_flags)]
+    assert [f.code for f in mother] == ["sex_mismatch"]
+    assert messages[0] == "被共济人登记的性别为男，与“母亲”的关系不符。"
+    assert not any("身份证" in m for m in messages)
+
+
 def test_elder_brother_born_after_the_authorizer_is_flagged():
     younger = replace(FATHER, birth_date=dt.date(1985, 1, 1))
     decision = evaluate_binding(binding(relation="elder_brother", beneficiary=younger), OPEN)
     assert decision.flag_codes == ["sibling_order_mismatch"]
+
+
+@pytest.mark.parametrize("relation", ["elder_brother", "younger_brother"])
+def test_twins_are_not_flagged_for_elder_or_younger(relation):
+    twin = replace(FATHER, birth_date=HEAD.birth_date)
+    decision = evaluate_binding(binding(relation=relation, beneficiary=twin), OPEN)
+    assert decision.red_flags == ()
 
 
 # --- transfers -------------------------------------------------------------------------
@@ -318,6 +409,74 @@ def test_direct_payment_share_is_capped():
     assert evaluate_transfer(ok, seventy).allowed
     too_much = transfer(mode="direct", bill_amount=Decimal("1000"), amount=Decimal("700.01"))
     assert codes(evaluate_transfer(too_much, seventy)) == ["payment_share_exceeded"]
+
+
+@pytest.mark.parametrize("mode", ["wallet", "direct"])
+def test_amount_with_more_than_two_decimals_is_refused(mode):
+    assert evaluate_transfer(transfer(mode=mode, amount=Decimal("10.010")), OPEN).allowed
+    decision = evaluate_transfer(transfer(mode=mode, amount=Decimal("10.001")), OPEN)
+    assert codes(decision) == ["amount_too_precise"]
+
+
+def test_amount_finer_than_a_fen_beyond_the_decimal_precision_is_refused():
+    amount = Decimal("10.0000000000000000000000000001")  # 30 digits: more than the context's 28
+    assert codes(evaluate_transfer(transfer(amount=amount), OPEN)) == ["amount_too_precise"]
+
+
+def test_bill_amount_with_more_than_two_decimals_is_refused():
+    decision = evaluate_transfer(
+        transfer(mode="direct", bill_amount=Decimal("1000.005"), amount=Decimal("100")), OPEN
+    )
+    assert codes(decision) == ["amount_too_precise"]
+    assert decision.violations[0].params == {"amount": Decimal("1000.005")}
+
+
+def test_payment_share_limit_is_rounded_down_to_the_fen():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7000"))
+    bill = Decimal("1000.05")  # 70% is 700.035: the cap is 700.03, not 700.04 (half-even)
+    ok = transfer(mode="direct", bill_amount=bill, amount=Decimal("700.03"))
+    assert evaluate_transfer(ok, seventy).allowed
+    decision = evaluate_transfer(replace(ok, amount=Decimal("700.04")), seventy)
+    assert codes(decision) == ["payment_share_exceeded"]
+    assert decision.violations[0].params == {"share": "70", "limit": Decimal("700.03")}
+
+
+def test_payment_share_message_reads_as_a_plain_percentage():
+    share = replace(OPEN, max_payment_share=Decimal("0.7000"))
+    decision = evaluate_transfer(
+        transfer(mode="direct", bill_amount=Decimal("100"), amount=Decimal("80")), share
+    )
+    assert "70%" in decision.violations[0].message and "E+" not in decision.violations[0].message
+
+
+def test_direct_payment_without_the_bill_cannot_skip_the_share_rule():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7"))
+    decision = evaluate_transfer(transfer(mode="direct", bill_amount=None), seventy)
+    assert codes(decision) == ["bill_amount_required"]
+    assert decision.violations[0].field == "max_payment_share"
+
+
+def test_direct_payment_needs_no_bill_where_no_share_rule_applies():
+    assert evaluate_transfer(transfer(mode="direct", bill_amount=None), OPEN).allowed
+
+
+def test_wallet_transfer_needs_no_bill_under_a_share_rule():
+    seventy = replace(OPEN, max_payment_share=Decimal("0.7"))
+    assert evaluate_transfer(transfer(mode="wallet", bill_amount=None), seventy).allowed
+
+
+def test_cross_province_direct_payment_is_refused_the_wallet_is_the_way():
+    in_guangdong = replace(FATHER, region_code="440300")
+    direct = transfer(mode="direct", beneficiary=in_guangdong)
+    assert codes(evaluate_transfer(direct, OPEN)) == ["cross_province_direct"]
+    assert evaluate_transfer(replace(direct, mode="wallet"), OPEN).allowed
+
+
+def test_cross_province_direct_payment_where_aid_is_closed_says_closed_only():
+    in_guangdong = replace(FATHER, region_code="440300")
+    direct = transfer(mode="direct", beneficiary=in_guangdong)
+    closed = replace(OPEN, cross_province=False)
+    assert codes(evaluate_transfer(direct, closed)) == ["cross_province_closed"]
 
 
 def test_wallet_transfer_needs_the_wallet_on_both_sides():

@@ -5,9 +5,10 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from policies.forms import PolicyVersionForm
-from policies.models import PolicyChange, PolicyVersion
+from policies.models import PolicyChange, PolicyVersion, Region
 from policies.relations import CLOSE_RELATIVES, Use
 from policies.selectors import policy_for
 from tests.factories import staff_user
@@ -181,6 +182,34 @@ def test_try_a_case_judges_by_the_version_in_force_on_the_date(caseworker_client
     assert "cross_province_closed" not in after["binding"].codes
 
 
+def test_try_a_case_does_not_count_a_first_binding_as_a_change(caseworker_client):
+    PolicyVersion.objects.filter(pk=version_in_force().pk).update(max_binding_changes_per_year=0)
+    url = reverse("admin:policies_policyversion_try")
+    first = caseworker_client.get(url, TRY).context["result"]["binding"]
+    later = caseworker_client.get(url, {**TRY, "lifetime_beneficiaries": "1"}).context["result"]
+    assert first.allowed
+    assert later["binding"].codes == ["too_many_changes"]
+
+
+def test_try_a_case_calls_the_policy_current_only_for_today(caseworker_client):
+    today = timezone.localdate()
+    PolicyVersion.objects.filter(pk=policy_for("370100", today).pk).update(cross_province=False)
+    cross = {**TRY, "beneficiary_region": "440300"}
+    url = reverse("admin:policies_policyversion_try")
+
+    now = caseworker_client.get(url, {**cross, "day": today.isoformat()})
+    before = caseworker_client.get(url, {**cross, "day": "2025-12-31"})
+
+    [closed_now] = now.context["result"]["binding"].violations
+    [closed_before] = before.context["result"]["binding"].violations
+    assert closed_now.code == closed_before.code == "cross_province_closed"
+    assert closed_now.message == "现行政策未开通跨省共济。"
+    assert closed_before.message == "2025-12-31当日有效的政策未开通跨省共济。"
+    assert "按现行政策判断" in now.content.decode()
+    assert "按2025-12-31当日有效的政策判断" in before.content.decode()
+    assert "现行政策" not in before.content.decode()
+
+
 def test_try_a_case_rejects_an_unknown_region_with_its_code(caseworker_client):
     response = caseworker_client.get(
         reverse("admin:policies_policyversion_try"), {**TRY, "authorizer_region": "379800"}
@@ -193,6 +222,102 @@ def test_empty_try_page_starts_from_an_example(caseworker_client):
     response = caseworker_client.get(reverse("admin:policies_policyversion_try"))
     assert response.status_code == 200
     assert response.context["form"].initial["authorizer_region"] == "370100"
+
+
+def test_the_default_example_of_the_trial_page_is_allowed(caseworker_client):
+    url = reverse("admin:policies_policyversion_try")
+    example = caseworker_client.get(url).context["form"].initial
+    data = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in example.items()}
+
+    result = caseworker_client.get(url, data).context["result"]
+
+    assert example["mode"] == "wallet"
+    assert result["binding"].codes == [] and result["transfer"].codes == []
+
+
+def test_a_wallet_case_says_when_its_wallet_dates_are_estimates(caseworker_client):
+    url = reverse("admin:policies_policyversion_try")
+    wallet = {**TRY, "mode": "wallet", "beneficiary_region": "440300"}
+    response = caseworker_client.get(url, wallet)
+    assert [r.code for r in response.context["result"]["approximate_wallets"]] == [
+        "370100",
+        "440300",
+    ]
+    assert "为估计值" in response.content.decode()
+    direct = caseworker_client.get(url, TRY).context["result"]
+    assert direct["approximate_wallets"] == []
+
+
+def estimated_wallet_date(code="370100", day=dt.date(2025, 12, 31)):
+    Region.objects.filter(code=code).update(wallet_enabled_on=day, wallet_date_approximate=True)
+
+
+def test_region_list_marks_an_estimated_wallet_date(caseworker_client):
+    estimated_wallet_date()
+    url = reverse("admin:policies_region_changelist")
+    page = caseworker_client.get(url, {"q": "370100"}).content.decode()
+    assert "2025-12-31（估计）" in page
+
+
+def test_region_page_shows_an_estimated_wallet_date_to_readers(caseworker_client):
+    estimated_wallet_date()
+    url = reverse("admin:policies_region_change", args=["370100"])
+    response = caseworker_client.get(url)
+    assert response.status_code == 200
+    assert "2025-12-31（估计）" in response.content.decode()
+
+
+def region_form(region, **changes):
+    data = {
+        "name": region.name,
+        "province": region.province_id,
+        "level": region.level,
+        "wallet_enabled_on": region.wallet_enabled_on.isoformat()
+        if region.wallet_enabled_on
+        else "",
+        "wallet_date_approximate": "on" if region.wallet_date_approximate else "",
+        "wallet_source": region.wallet_source,
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_superuser_sets_a_regions_own_wallet_date(client, superuser):
+    estimated_wallet_date()
+    region = Region.objects.get(code="370100")
+    client.force_login(superuser)
+    url = reverse("admin:policies_region_change", args=["370100"])
+    page = client.get(url)
+    assert {"wallet_enabled_on", "wallet_date_approximate", "wallet_source"} <= set(
+        page.context["adminform"].form.fields
+    )
+    data = region_form(
+        region,
+        wallet_enabled_on="2025-03-01",
+        wallet_date_approximate="",
+        wallet_source="济南市医疗保障局通知（示例）",
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    region.refresh_from_db()
+    assert region.wallet_enabled_on == dt.date(2025, 3, 1)
+    assert not region.wallet_date_approximate
+    assert region.wallet_source == "济南市医疗保障局通知（示例）"
+    listed = client.get(reverse("admin:policies_region_changelist"), {"q": "370100"})
+    assert "2025-03-01" in listed.content.decode()
+    assert "（估计）" not in listed.content.decode()
+
+
+def test_caseworker_cannot_change_a_wallet_date(caseworker_client):
+    region = Region.objects.get(code="370100")
+    url = reverse("admin:policies_region_change", args=["370100"])
+    response = caseworker_client.post(url, region_form(region, wallet_enabled_on="2020-01-01"))
+    assert response.status_code == 403
+    assert Region.objects.get(code="370100").wallet_enabled_on == region.wallet_enabled_on
 
 
 def test_all_relations_and_uses_are_offered_when_editing(client, superuser):

@@ -1,5 +1,7 @@
 """The region table loaded by the data migration."""
 
+import datetime as dt
+
 import pytest
 
 from policies.models import Province, Region, RegionLevel
@@ -62,3 +64,17 @@ def test_provincial_pool_code_resolves_to_the_province():
 
 def test_unknown_code_resolves_to_nothing():
     assert region_for_code("379800") is None
+
+
+def test_every_pooling_region_has_an_estimated_wallet_date_with_its_source():
+    assert not Region.objects.filter(wallet_enabled_on__isnull=True).exists()
+    region = Region.objects.get(code="370100")
+    assert region.wallet_enabled_on == dt.date(2025, 12, 31)
+    assert region.wallet_date_approximate
+    assert "337" in region.wallet_source
+
+
+def test_the_wallet_is_open_from_its_date_on():
+    region = Region.objects.get(code="370100")
+    assert not region.wallet_open_on(dt.date(2025, 12, 30))
+    assert region.wallet_open_on(dt.date(2025, 12, 31))
