@@ -5,23 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The person's vocabulary belongs to the rules, which judge it; offered here with the rest.
+from policies.persons import InsuranceType, PersonStatus, Sex
 
-class InsuranceType(models.TextChoices):
-    EMPLOYEE = "employee", _("employee insurance")
-    RESIDENT = "resident", _("urban-rural resident insurance")
-
-
-class PersonStatus(models.TextChoices):
-    # In context: a bare "active" is also the user account's flag (Django's is_active).
-    ACTIVE = "active", pgettext_lazy("enrolment status", "active")
-    SUSPENDED = "suspended", _("suspended")
-    TERMINATED = "terminated", _("terminated")
-    DECEASED = "deceased", _("deceased")
-
-
-class Sex(models.TextChoices):
-    MALE = "M", _("male")
-    FEMALE = "F", _("female")
+__all__ = ["InsuranceType", "PersonStatus", "Sex"]  # and the choices below
 
 
 class ImportStatus(models.TextChoices):

@@ -162,27 +162,6 @@ def validate_mobile(value: str) -> None:
     clean_mobile(value)
 
 
-def clean_region_code(value: str):
-    """Return the pooling ``Region`` that a 6-digit code (or an alias) names."""
-    from policies.selectors import region_for_code
-
-    code = idnumbers.normalize(str(value))
-    if not re.fullmatch(r"[0-9]{6}", code):
-        raise ValidationError(
-            _("A region code has 6 digits; got %(value)s."),
-            code="bad_region_code",
-            params={"value": value},
-        )
-    region = region_for_code(code)
-    if region is None:
-        raise ValidationError(
-            _("%(value)s is not a known pooling region code."),
-            code="unknown_region",
-            params={"value": value},
-        )
-    return region
-
-
 #: An amount as people and programs write it, once its ¥ and 元 are off: digits, with commas
 #: only between thousands (12,345.60), and a decimal point.
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")

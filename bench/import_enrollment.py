@@ -42,6 +42,7 @@ from django.db import DatabaseError, connection  # noqa: E402
 
 from accounts import idnumbers  # noqa: E402
 from accounts.services.imports import import_enrollment  # noqa: E402
+from policies.selectors import region_code_map  # noqa: E402
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 HEADER = [
@@ -374,7 +375,7 @@ def xlsx_import(path: Path, rows: int) -> None:
 def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
     from accounts.importing.reader import open_source
-    from accounts.importing.rows import Columns, RowValidator, region_code_map
+    from accounts.importing.rows import Columns, RowValidator
     from accounts.importing.run import CHUNK_SIZE, FirstLines, validated_chunks
     from portal.process import give_back_memory
 

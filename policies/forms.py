@@ -18,12 +18,13 @@ from unfold.widgets import (
     UnfoldBooleanSwitchWidget,
 )
 
-from accounts.choices import InsuranceType, PersonStatus, Sex
 from portal.stale_edits import StaleEditGuardForm
 
 from .models import PolicyVersion, Region
+from .persons import InsuranceType, PersonStatus, Sex
 from .relations import Relation, Use
 from .services import AUDITED_FIELDS
+from .validation import clean_region
 
 
 class PolicyVersionForm(StaleEditGuardForm):
@@ -205,10 +206,8 @@ class TryCaseForm(forms.Form):
         }
 
     def _clean_region(self, name):
-        from accounts.validators import clean_region_code
-
         try:
-            return clean_region_code(self.cleaned_data[name])
+            return clean_region(self.cleaned_data[name])
         except forms.ValidationError as error:
             raise forms.ValidationError(error.messages, code=error.code) from None
 

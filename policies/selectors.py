@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
+
 from django.db.models import Q
 
 from .models import PolicyVersion, Region, RegionAlias
@@ -14,6 +17,29 @@ def region_for_code(code: str) -> Region | None:
         return region
     alias = RegionAlias.objects.select_related("region__province").filter(code=code).first()
     return alias.region if alias else None
+
+
+def region_code_map() -> dict[str, str]:
+    """Return every accepted way of naming a pooling region mapped to its code.
+
+    Its code, a former code (an alias), its name (济南市) unless two regions share it,
+    and code and name as the portal shows them (370100 济南市).
+    """
+    regions = list(Region.objects.values_list("code", "name"))
+    named = Counter(name for _code, name in regions)
+    codes = {name: code for code, name in regions if named[name] == 1}
+    for code, name in regions:
+        codes.update({code: code, f"{code} {name}": code})
+    codes.update(dict(RegionAlias.objects.values_list("code", "region_id")))
+    return codes
+
+
+def region_for_text(text: str) -> Region | None:
+    """Return the pooling region that ``text`` names as an enrollment file may name it
+    (``region_code_map``: 370100, 济南市, 370100 济南市, a former code); None if none."""
+    key = unicodedata.normalize("NFKC", str(text)).strip()
+    code = region_code_map().get(key)
+    return Region.objects.select_related("province").get(code=code) if code else None
 
 
 def policy_for(region: Region | str, day) -> PolicyVersion | None:

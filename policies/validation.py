@@ -1,4 +1,5 @@
-"""Validation of a policy version's structured fields (caps, documents, time windows)."""
+"""Validation of a policy version's structured fields (caps, documents, time windows), and
+of a pooling region as people type it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .relations import DocumentType, RelationGroup
+from .selectors import region_for_text
 
 
 def validate_policy_data(version) -> None:
@@ -57,3 +59,16 @@ def validate_policy_data(version) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def clean_region(value: str):
+    """Return the pooling ``Region`` that ``value`` names, as the enrollment import reads it:
+    a 6-digit code, a former code, the region's name (济南市), or both (370100 济南市)."""
+    region = region_for_text(value)
+    if region is None:
+        raise ValidationError(
+            _("%(value)s is not a known pooling region code."),
+            code="unknown_region",
+            params={"value": value},
+        )
+    return region

@@ -22,10 +22,11 @@ from django.utils.translation import pgettext_lazy
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
+from policies.selectors import region_code_map
 
 from .endings import NO_ROWS
 from .reader import open_source
-from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions, region_code_map
+from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions
 from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.

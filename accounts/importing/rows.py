@@ -7,7 +7,6 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, compress
@@ -907,23 +906,6 @@ def allowed_regions(user) -> set[str] | None:
         return None
     codes = region_codes(user)
     return None if codes is ALL else set(codes)
-
-
-def region_code_map() -> dict[str, str]:
-    """Return every accepted way of naming a pooling region mapped to its code.
-
-    Its code, a former code (an alias), its name (济南市) unless two regions share it,
-    and code and name as the portal shows them (370100 济南市).
-    """
-    from policies.models import Region, RegionAlias
-
-    regions = list(Region.objects.values_list("code", "name"))
-    named = Counter(name for _code, name in regions)
-    codes = {name: code for code, name in regions if named[name] == 1}
-    for code, name in regions:
-        codes.update({code: code, f"{code} {name}": code})
-    codes.update(dict(RegionAlias.objects.values_list("code", "region_id")))
-    return codes
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

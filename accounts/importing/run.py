@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.choices import ImportStatus
 from accounts.messages import Message
 from accounts.models import ImportRun
+from policies.selectors import region_code_map
 
 from . import endings
 from .id_columns import key_order, number_keys
@@ -35,7 +36,6 @@ from .rows import (
     RowError,
     RowValidator,
     allowed_regions,
-    region_code_map,
 )
 from .stop import stop_asked
 from .writer import ChunkResult, write_chunk, write_errors

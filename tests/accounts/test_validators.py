@@ -10,9 +10,9 @@ from accounts.validators import (
     clean_amount,
     clean_mobile,
     clean_national_id,
-    clean_region_code,
     national_id_facts,
 )
+from policies.validation import clean_region
 
 
 def _id_with_check(char: str) -> str:
@@ -240,11 +240,17 @@ def test_bad_amounts_are_rejected_with_their_code(raw, code):
 
 @pytest.mark.django_db
 def test_region_code_resolves_to_its_region():
-    assert clean_region_code("370100").name == "济南市"
+    assert clean_region("370100").name == "济南市"
 
 
 @pytest.mark.django_db
 def test_unknown_region_code_is_rejected_with_unknown_region():
     with pytest.raises(ValidationError) as excinfo:
-        clean_region_code("379800")
+        clean_region("379800")
     assert code_of(excinfo) == "unknown_region"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["济南市", "370100 济南市", " ３７０１００ "])
+def test_a_region_typed_as_the_import_reads_it_resolves_to_its_region(typed):
+    assert clean_region(typed).code == "370100"

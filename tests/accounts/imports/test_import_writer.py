@@ -7,9 +7,10 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from accounts.importing.rows import Columns, RowValidator, region_code_map
+from accounts.importing.rows import Columns, RowValidator
 from accounts.importing.writer import ChunkResult, write_chunk
 from accounts.models import InsuredPerson, PersonalAccount
+from policies.selectors import region_code_map
 from tests.accounts.imports.enrollment_files import HEADER, nid, row
 
 # Two real sessions: each must see what the other commits.
