@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import operator
 import queue
-import sqlite3
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -158,8 +156,10 @@ def _may_commit() -> bool:
     return not connection.in_atomic_block
 
 
-#: Distinct identity numbers kept in memory (12 bytes each); past this, in SQLite.
+#: Distinct identity numbers kept in memory (12 bytes each); past this, in PostgreSQL.
 IN_MEMORY_NUMBERS = 2_000_000
+#: The session's temporary table of the numbers seen, once they no longer fit in memory.
+SEEN_TABLE = "import_first_lines"
 
 
 class FirstLines:
@@ -170,16 +170,15 @@ class FirstLines:
     piece's new numbers make a run, and a run is merged into the one before it once it
     is at least half its size, so a number is looked up in a few runs by binary search.
     Past ``in_memory`` numbers (a file of several million rows) everything moves to a
-    temporary SQLite file, so memory stays bounded whatever the file's size; call
-    :meth:`close` to remove it.
+    temporary table of this session's PostgreSQL connection, so memory stays bounded
+    whatever the file's size; call :meth:`close` to drop it.
     """
 
     def __init__(self, in_memory: int | None = None):
         self.in_memory = IN_MEMORY_NUMBERS if in_memory is None else in_memory
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted numbers, their lines)
         self.count = 0
-        self._db = None
-        self._folder: tempfile.TemporaryDirectory | None = None
+        self.spilled = False
 
     def add(self, keys: list[int], lines: list[int]) -> list[int]:
         """Record a piece's numbers (in file order) and return the first line of each."""
@@ -189,10 +188,10 @@ class FirstLines:
         else:  # a number twice in the piece: keep the first line of each
             local = {}
             firsts = list(map(local.setdefault, keys, lines))
-        if self._db is None and self.count + len(local) > self.in_memory:
+        if not self.spilled and self.count + len(local) > self.in_memory:
             self._spill()
-        if self._db is not None:
-            return self._add_on_disk(keys, local, firsts)
+        if self.spilled:
+            return self._add_in_table(keys, local, firsts)
         numbers = np.fromiter(local, dtype=np.int64, count=len(local))
         at = np.fromiter(local.values(), dtype=np.int64, count=len(local))
         earlier = self._earlier(numbers)
@@ -227,39 +226,47 @@ class FirstLines:
             self.runs[-1] = (merged[order], np.concatenate((before_lines, last_lines))[order])
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        if self.spilled:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {SEEN_TABLE}")
+            self.spilled = False
 
     def _spill(self) -> None:
-        """Move every number seen so far into a temporary SQLite table, and keep them there."""
-        self._folder = tempfile.TemporaryDirectory(prefix="enrollment-import-")
-        self._db = sqlite3.connect(Path(self._folder.name) / "first_lines.sqlite3")
-        # A scratch file, rebuilt by running the import again: no journal, no syncs.
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("CREATE TABLE seen (number INTEGER PRIMARY KEY, line INTEGER NOT NULL)")
-        for numbers, lines in self.runs:
-            rows = zip(numbers.tolist(), lines.tolist(), strict=True)
-            self._db.executemany("INSERT INTO seen VALUES (?, ?)", rows)
+        """Move every number seen so far into a temporary table, and keep them there."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {SEEN_TABLE} "
+                "(number bigint PRIMARY KEY, line integer NOT NULL)"
+            )
+            cursor.execute(f"TRUNCATE {SEEN_TABLE}")
+            with cursor.copy(f"COPY {SEEN_TABLE} (number, line) FROM STDIN") as copy:
+                for numbers, lines in self.runs:
+                    for row in zip(numbers.tolist(), lines.tolist(), strict=True):
+                        copy.write_row(row)
         self.runs = []
+        self.spilled = True
 
-    def _add_on_disk(self, keys: list[int], local: dict[int, int], firsts: list[int]) -> list[int]:
-        before = self._db.total_changes
-        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", local.items())
-        if self._db.total_changes - before == len(local):
-            return firsts  # no number of this chunk was seen before
-        earlier: dict[int, int] = {}
-        items = list(local)
-        for start in range(0, len(items), 500):
-            part = items[start : start + 500]
-            query = f"SELECT number, line FROM seen WHERE number IN ({','.join('?' * len(part))})"
-            for key, line in self._db.execute(query, part):
-                if line != local[key]:  # stored by an earlier chunk
-                    earlier[key] = line
+    def _add_in_table(self, keys: list[int], local: dict[int, int], firsts: list[int]):
+        """Record a piece's new numbers in the table, and return the first line of each."""
+        with connection.cursor() as cursor:
+            # The statement's snapshot is from before its own INSERT: ``earlier`` finds the
+            # numbers stored by earlier pieces only.
+            cursor.execute(
+                f"""
+                WITH piece (number, line) AS (
+                    SELECT * FROM unnest(%s::bigint[], %s::integer[])
+                ), earlier AS (
+                    SELECT s.number, s.line FROM {SEEN_TABLE} s JOIN piece USING (number)
+                ), added AS (
+                    INSERT INTO {SEEN_TABLE} SELECT * FROM piece ON CONFLICT DO NOTHING
+                )
+                SELECT number, line FROM earlier
+                """,
+                [list(local), list(local.values())],
+            )
+            earlier = dict(cursor.fetchall())
+        if not earlier:
+            return firsts  # no number of this piece was seen before
         return [earlier.get(key, first) for key, first in zip(keys, firsts, strict=True)]
 
 
