@@ -4,8 +4,8 @@ cancels it).
 :func:`preview_enrollment` reads the file, validates every row with the
 import's own validator and compares the good rows with the database, writing
 nothing. Its counts are those the import would record now: persons are
-matched by identity number, and a person counts as changed exactly when
-``writer.write_chunk`` would update the person or their personal account.
+matched by identity number, and a person counts as changed by the rule the
+writer applies (``changes``).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from accounts.choices import InsuranceType, PersonStatus
 from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 from policies.selectors import region_code_map
 
+from .changes import account_change, person_changes
 from .endings import NO_ROWS
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions
-from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
 PREVIEW_MAX_ROWS = 10_000
@@ -216,32 +216,25 @@ def _clean_row(row: CleanRow, person: InsuredPerson | None, regions: dict[str, s
 
 
 def _changes(row: CleanRow, person: InsuredPerson, regions: dict[str, str]) -> list[Change]:
-    """Return what the import would change for an existing person, as ``writer`` decides it."""
+    """Return what the import would change for an existing person (``changes``' rule)."""
     changes = []
-    for column in PERSON_FIELDS:  # the person fields the writer compares and writes
-        old, new = getattr(person, column), getattr(row, column)
-        if old != new:
-            name = column.removesuffix("_id")  # region_id is the region field's column
-            changes.append(
-                Change(
-                    _verbose_name(InsuredPerson, name),
-                    _shown(name, old, regions),
-                    _shown(name, new, regions),
-                )
+    for column, old, new in person_changes(person, row):
+        name = column.removesuffix("_id")  # region_id is the region field's column
+        changes.append(
+            Change(
+                _verbose_name(InsuredPerson, name),
+                _shown(name, old, regions),
+                _shown(name, new, regions),
             )
-    if row.insurance_type == InsuranceType.EMPLOYEE:
-        # The writer gives an employee-insured person without an account one (with
-        # the file's balance, or 0), and sets an existing account's balance only
-        # when the file gives one.
-        try:
-            balance: Decimal | None = person.account.balance
-        except ObjectDoesNotExist:
-            balance = None
+        )
+    try:
+        balance: Decimal | None = person.account.balance
+    except ObjectDoesNotExist:
+        balance = None
+    if moved := account_change(row.insurance_type, balance, row.balance):
+        old, new = moved
         title = _verbose_name(PersonalAccount, "balance")
-        if balance is None:
-            changes.append(Change(title, "—", _money(row.balance or Decimal(0))))
-        elif row.balance is not None and row.balance != balance:
-            changes.append(Change(title, _money(balance), _money(row.balance)))
+        changes.append(Change(title, "—" if old is None else _money(old), _money(new)))
     return changes
 
 

@@ -35,6 +35,8 @@ from django.utils import translation
 
 from accounts.messages import Message
 
+from .changes import PERSON_FIELDS, account_unchanged, row_differs
+
 STAGE = "enrollment_stage"
 CREATE_STAGE = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
@@ -54,13 +56,6 @@ COLUMNS = (
     "national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status, "
     "mobile, balance"
 )
-# The person fields an import compares and writes (sex and birth date follow the number).
-PERSON_FIELDS = ("name", "insurance_type", "region_id", "enrolled_on", "status", "mobile")
-
-
-def _row(alias: str) -> str:
-    """Return the person fields of ``alias`` as one row value: (p.name, p.insurance_type, …)."""
-    return "(" + ", ".join(f"{alias}.{f}" for f in PERSON_FIELDS) + ")"
 
 
 def _set_from(alias: str) -> str:
@@ -78,16 +73,14 @@ WHERE p.national_id = s.national_id
   -- Compared as whole rows with IS NOT DISTINCT FROM, which no index serves: on a table
   -- not yet analysed, equality on region and type would tempt the planner to probe by
   -- person_region_type (a whole region per staged row) instead of by identity number.
-  AND {_row("p")} IS NOT DISTINCT FROM {_row("s")}
-  AND (s.insurance_type <> 'employee'
-       OR EXISTS (SELECT 1 FROM accounts_personalaccount a
-                  WHERE a.person_id = p.id AND (s.balance IS NULL OR a.balance = s.balance)))
+  AND NOT {row_differs("p", "s")}
+  AND {account_unchanged("p", "s")}
 """
 UPDATE_CHANGED = f"""
 UPDATE accounts_insuredperson p
 SET {_set_from("s")}, updated_at = now(), last_import_run_id = %(run)s
 FROM {STAGE} s
-WHERE p.national_id = s.national_id AND {_row("p")} IS DISTINCT FROM {_row("s")}
+WHERE p.national_id = s.national_id AND {row_differs("p", "s")}
 RETURNING p.id
 """
 _INSERT_NEW_STEPS = f"""
@@ -118,7 +111,7 @@ SELECT count(*) FROM created
 # below took the file's balance. The chunk then goes the safe path instead.
 INSERT_NEW_AFTER_UPDATE = f"""{_INSERT_NEW_STEPS}, late AS (
     SELECT 1 FROM {STAGE} s JOIN accounts_insuredperson p ON p.national_id = s.national_id
-    WHERE {_row("p")} IS DISTINCT FROM {_row("s")}
+    WHERE {row_differs("p", "s")}
     LIMIT 1
 )
 SELECT count(*), EXISTS (SELECT 1 FROM late) FROM created
@@ -134,7 +127,7 @@ FROM {STAGE}
 ORDER BY national_id
 ON CONFLICT (national_id) DO UPDATE
 SET {_set_from("EXCLUDED")}, updated_at = now(), last_import_run_id = EXCLUDED.last_import_run_id
-WHERE {_row("p")} IS DISTINCT FROM {_row("EXCLUDED")}
+WHERE {row_differs("p", "EXCLUDED")}
 RETURNING p.id, (p.xmax = 0)
 """
 UPSERT_ACCOUNTS = f"""
