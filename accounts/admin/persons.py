@@ -208,7 +208,7 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
 
     def save_model(self, request, obj, form, change):
         """Save through the service, which opens the account of an employee-insured person."""
-        person_save(person=obj)
+        person_save(actor=request.user, person=obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":

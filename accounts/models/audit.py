@@ -19,6 +19,8 @@ from accounts.choices import Via
 
 #: what each action says in a record's history, with the event's ``params``
 ACTION_TEXTS = {
+    "person.create": _("Person added."),
+    "person.change": _("Person changed."),
     "import_run.create": _("Import recorded."),
     "import_run.confirm": _("Import confirmed."),
     "import_run.cancel": _("Import cancelled."),

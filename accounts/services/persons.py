@@ -6,18 +6,39 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.choices import Via
 from accounts.models import InsuredPerson, PersonalAccount
+
+from .audit import audit_record
 
 
 @transaction.atomic
-def person_save(*, person: InsuredPerson, opening_balance: Decimal | None = None) -> InsuredPerson:
-    """Save ``person``; give an employee-insured person a personal account if they lack one.
+def person_save(
+    *,
+    actor,
+    person: InsuredPerson,
+    opening_balance: Decimal | None = None,
+    via: str = Via.ADMIN,
+) -> InsuredPerson:
+    """Save ``person`` as ``actor``; give an employee-insured person a personal account if
+    they lack one, and record the save (status before and after) in the audit trail.
 
     ``opening_balance`` sets the balance of a newly opened account only; later
-    balance changes go through the ledger (transfers issue).
+    balance changes go through the ledger.
     """
     person.full_clean()
+    before = None
+    if person.pk:
+        before = InsuredPerson.objects.filter(pk=person.pk).values("status").first()
     person.save()
+    audit_record(
+        actor=actor,
+        via=via,
+        action="person.create" if before is None else "person.change",
+        target=person,
+        from_state=before["status"] if before else "",
+        to_state=person.status,
+    )
     if person.has_personal_account:
         PersonalAccount.objects.get_or_create(
             person=person, defaults={"balance": opening_balance or Decimal("0.00")}
