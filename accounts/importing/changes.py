@@ -4,8 +4,9 @@ The writer applies it in SQL (``row_differs``, ``account_unchanged``), the previ
 Python (``person_changes``, ``account_change``), both from the same field list and the
 same account rule:
 
-- a person changes when any of ``PERSON_FIELDS`` differs (sex and birth date follow the
-  identity number, which is the key);
+- a person changes when any of ``PERSON_FIELDS`` that the file sets differs (sex and
+  birth date follow the identity number, which is the key); a file without a 参保状态 or
+  手机号 column leaves those fields as they are (``fields_set``);
 - an employee-insured person without an account is given one, with the file's balance
   or 0; an existing account's balance is set only when the file gives one.
 """
@@ -14,20 +15,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.choices import InsuranceType
+from accounts.messages import Message
+
+from .rows import FIELDS
 
 #: the person fields an import compares and writes
 PERSON_FIELDS = ("name", "insurance_type", "region_id", "enrolled_on", "status", "mobile")
 
 
-def row_of(alias: str) -> str:
-    """Return the person fields of ``alias`` as one SQL row value: (p.name, p.insurance_type …)."""
-    return "(" + ", ".join(f"{alias}.{f}" for f in PERSON_FIELDS) + ")"
+def row_of(alias: str, fields: tuple[str, ...] = PERSON_FIELDS) -> str:
+    """Return ``fields`` of ``alias`` as one SQL row value: (p.name, p.insurance_type …)."""
+    return "(" + ", ".join(f"{alias}.{f}" for f in fields) + ")"
 
 
-def row_differs(stored: str, incoming: str) -> str:
-    """Return the SQL condition: the person ``stored`` differs from the row ``incoming``."""
-    return f"{row_of(stored)} IS DISTINCT FROM {row_of(incoming)}"
+def row_differs(stored: str, incoming: str, fields: tuple[str, ...] = PERSON_FIELDS) -> str:
+    """Return the SQL condition: the person ``stored`` differs from the row ``incoming`` in
+    one of ``fields`` (those the file sets)."""
+    return f"{row_of(stored, fields)} IS DISTINCT FROM {row_of(incoming, fields)}"
 
 
 def account_unchanged(person: str, incoming: str) -> str:
@@ -39,13 +46,26 @@ def account_unchanged(person: str, incoming: str) -> str:
     )
 
 
-def person_changes(stored, incoming) -> list[tuple[str, object, object]]:
-    """Return (field, stored value, incoming value) for each person field that changes."""
+def person_changes(
+    stored, incoming, fields: tuple[str, ...] = PERSON_FIELDS
+) -> list[tuple[str, object, object]]:
+    """Return (field, stored value, incoming value) for each of ``fields`` that changes."""
     return [
         (name, getattr(stored, name), getattr(incoming, name))
-        for name in PERSON_FIELDS
+        for name in fields
         if getattr(stored, name) != getattr(incoming, name)
     ]
+
+
+#: the person fields set by a column the file may lack, and that column's field name
+OPTIONAL_COLUMNS = {"status": "status", "mobile": "mobile"}
+
+
+def fields_set(columns) -> tuple[str, ...]:
+    """Return the person fields a file with ``columns`` (``Columns``) sets: every field but
+    those of an optional column it lacks."""
+    lacking = {field for field, name in OPTIONAL_COLUMNS.items() if name not in columns.index}
+    return tuple(f for f in PERSON_FIELDS if f not in lacking)
 
 
 def account_change(
@@ -62,3 +82,22 @@ def account_change(
     if incoming is not None and incoming != stored:
         return stored, incoming
     return None
+
+
+def fields_unset(columns) -> list[str]:
+    """Return the optional fields a file with ``columns`` has no column for, and so leaves
+    as they are for stored persons (``FIELDS`` names)."""
+    return [name for name in OPTIONAL_COLUMNS.values() if name not in columns.index]
+
+
+def fields_unset_said(names: list[str]) -> Message | None:
+    """Say which fields a file left as they are (``fields_unset``); None if it set them all."""
+    if not names:
+        return None
+    return Message(
+        _(
+            "The file has no column for %(names)s: stored persons keep what they have; "
+            "new persons get the default (no mobile, an active enrolment)."
+        ),
+        {"names": "、".join(FIELDS[name][0] for name in names)},
+    )

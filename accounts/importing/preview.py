@@ -24,7 +24,13 @@ from accounts.choices import InsuranceType, PersonStatus
 from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 from policies.selectors import region_code_map
 
-from .changes import account_change, person_changes
+from .changes import (
+    account_change,
+    fields_set,
+    fields_unset,
+    fields_unset_said,
+    person_changes,
+)
 from .endings import NO_ROWS
 from .reader import open_source
 from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions
@@ -85,6 +91,8 @@ class Preview:
     unchanged: int
     failed: int
     items: list[PreviewRow]
+    #: which fields the file leaves as they are, said in words ("" if it sets them all)
+    fields_unset: str = ""
 
     @property
     def writes(self) -> int:
@@ -152,6 +160,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         checked.append(result)
 
     good = [r for r in checked if isinstance(r, CleanRow)]
+    fields = fields_set(columns)
     persons = _persons([r.national_id for r in good])
     # A row with errors shows its region by name too when the code it gives is known.
     error_codes = {
@@ -169,7 +178,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     items = [
         _error_row(result, values, columns, shown_region)
         if isinstance(result, list)
-        else _clean_row(result, persons.get(result.national_id), regions)
+        else _clean_row(result, persons.get(result.national_id), regions, fields)
         for result, values in zip(checked, rows, strict=True)
     ]
     count = {o: 0 for o in Outcome}
@@ -185,6 +194,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         unchanged=count[Outcome.UNCHANGED],
         failed=count[Outcome.ERROR],
         items=items,
+        fields_unset=str(fields_unset_said(fields_unset(columns)) or ""),
     )
 
 
@@ -206,19 +216,23 @@ def _region_names(codes: set[str]) -> dict[str, str]:
     return {code: str(region) for code, region in Region.objects.in_bulk(codes).items()}
 
 
-def _clean_row(row: CleanRow, person: InsuredPerson | None, regions: dict[str, str]) -> PreviewRow:
+def _clean_row(
+    row: CleanRow, person: InsuredPerson | None, regions: dict[str, str], fields
+) -> PreviewRow:
     region = regions.get(row.region_id, row.region_id)
     if person is None:
         return PreviewRow(row.line, Outcome.NEW, row.national_id, row.name, region)
-    changes = _changes(row, person, regions)
+    changes = _changes(row, person, regions, fields)
     outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
     return PreviewRow(row.line, outcome, row.national_id, row.name, region, changes)
 
 
-def _changes(row: CleanRow, person: InsuredPerson, regions: dict[str, str]) -> list[Change]:
+def _changes(
+    row: CleanRow, person: InsuredPerson, regions: dict[str, str], fields: tuple[str, ...]
+) -> list[Change]:
     """Return what the import would change for an existing person (``changes``' rule)."""
     changes = []
-    for column, old, new in person_changes(person, row):
+    for column, old, new in person_changes(person, row, fields):
         name = column.removesuffix("_id")  # region_id is the region field's column
         changes.append(
             Change(

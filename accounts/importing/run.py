@@ -25,6 +25,7 @@ from accounts.models import ImportRun
 from policies.selectors import region_code_map
 
 from . import endings
+from .changes import fields_set, fields_unset
 from .id_columns import key_order, number_keys
 from .reader import UnreadableFile, open_source
 from .rows import (
@@ -81,14 +82,18 @@ def run_file(
         source.close()
         return ImportStatus.FAILED, error.said
     run.encoding = source.encoding
-    run.warnings_data = [Message.of(note).as_json() for note in [*source.notes, *columns.warnings]]
+    said = [*source.notes, *columns.warnings]
+    run.warnings_data = [Message.of(note).as_json() for note in said]
+    run.fields_unset = fields_unset(columns)
     run.header = [title[:HEADER_TITLE_CHARS] for title in source.header[:HEADER_CELLS]]
     run.heartbeat_at = timezone.now()
-    run.save(update_fields=["encoding", "warnings_data", "header", "heartbeat_at"])
+    fields = ["encoding", "warnings_data", "fields_unset", "header", "heartbeat_at"]
+    run.save(update_fields=fields)
 
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
-    writer = _Writers(run, dry_run, progress, WRITER_THREADS if _may_commit() else 0)
+    threads = WRITER_THREADS if _may_commit() else 0
+    writer = _Writers(run, dry_run, progress, threads, fields_set(columns))
     stopped = False
     try:
         for chunk in validated_chunks(source, validator, first_line, chunk_size):
@@ -386,8 +391,9 @@ class _Writers:
     the caller.
     """
 
-    def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int):
+    def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int, fields):
         self.run, self.dry_run, self.progress = run, dry_run, progress
+        self.fields = fields  # the person fields the file sets
         self.new_first = False  # insert new persons first: most rows of the last chunk were new
         self.regions: set[str] = set(run.regions)  # recorded on the run so far
         self.lock = threading.Lock()
@@ -435,7 +441,11 @@ class _Writers:
             if chunk.good:
                 with transaction.atomic():
                     result = write_chunk(
-                        chunk.payload, chunk.good, new_first=self.new_first, run_id=run.pk
+                        chunk.payload,
+                        chunk.good,
+                        new_first=self.new_first,
+                        run_id=run.pk,
+                        fields=self.fields,
                     )
                     if self.dry_run:
                         transaction.set_rollback(True)

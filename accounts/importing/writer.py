@@ -26,8 +26,9 @@ transaction.
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -58,38 +59,40 @@ COLUMNS = (
 )
 
 
-def _set_from(alias: str) -> str:
-    """Return the SET list that copies the person fields from ``alias``."""
-    return ", ".join(f"{f} = {alias}.{f}" for f in PERSON_FIELDS)
-
-
 NESTED_LOOPS_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
 ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
+#: every column of a new person, from the stage (a column the file lacks was staged with
+#: the field's default: no mobile, an active enrolment)
+NEW_PERSON = (
+    "national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status, mobile"
+)
 
-DROP_UNCHANGED = f"""
-DELETE FROM {STAGE} s
-USING accounts_insuredperson p
-WHERE p.national_id = s.national_id
-  -- Compared as whole rows with IS NOT DISTINCT FROM, which no index serves: on a table
-  -- not yet analysed, equality on region and type would tempt the planner to probe by
-  -- person_region_type (a whole region per staged row) instead of by identity number.
-  AND NOT {row_differs("p", "s")}
-  AND {account_unchanged("p", "s")}
-"""
-UPDATE_CHANGED = f"""
-UPDATE accounts_insuredperson p
-SET {_set_from("s")}, updated_at = now(), last_import_run_id = %(run)s
-FROM {STAGE} s
-WHERE p.national_id = s.national_id AND {row_differs("p", "s")}
-RETURNING p.id
-"""
-_INSERT_NEW_STEPS = f"""
+
+@dataclass(frozen=True)
+class Statements:
+    """The chunk's statements for one set of person fields the file sets (``fields``).
+
+    A field whose column the file lacks is neither compared nor written for a stored
+    person: a file without 手机号 leaves every stored mobile as it is.
+    """
+
+    drop_unchanged: str
+    update_changed: str
+    insert_new: str
+    insert_new_after_update: str
+    upsert_persons: str
+
+
+@functools.cache
+def statements(fields: tuple[str, ...] = PERSON_FIELDS) -> Statements:
+    """Return the chunk's SQL for a file that sets the person ``fields``."""
+    set_from = ", ".join(f"{f} = s.{f}" for f in fields)
+    set_from_excluded = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    insert_new_steps = f"""
 WITH created AS (
     INSERT INTO accounts_insuredperson
-        (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-         mobile, created_at, updated_at, last_import_run_id)
-    SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-           mobile, now(), now(), %(run)s
+        ({NEW_PERSON}, created_at, updated_at, last_import_run_id)
+    SELECT {NEW_PERSON}, now(), now(), %(run)s
     FROM {STAGE} s
     WHERE NOT EXISTS (SELECT 1 FROM accounts_insuredperson p WHERE p.national_id = s.national_id)
     RETURNING id, national_id, insurance_type
@@ -101,35 +104,81 @@ WITH created AS (
 ), done AS (
     DELETE FROM {STAGE} s USING created c WHERE s.national_id = c.national_id
 )"""
-INSERT_NEW = f"""{_INSERT_NEW_STEPS}
+    return Statements(
+        drop_unchanged=f"""
+DELETE FROM {STAGE} s
+USING accounts_insuredperson p
+WHERE p.national_id = s.national_id
+  -- Compared as whole rows with IS NOT DISTINCT FROM, which no index serves: on a table
+  -- not yet analysed, equality on region and type would tempt the planner to probe by
+  -- person_region_type (a whole region per staged row) instead of by identity number.
+  AND NOT {row_differs("p", "s", fields)}
+  AND {account_unchanged("p", "s")}
+""",
+        # The persons changed, with their enrolment before and after: an enrolment that
+        # ends, or an authorizer who leaves employee insurance, ends their bindings.
+        # (``before`` reads the persons as the statement began, before its UPDATE.)
+        update_changed=f"""
+WITH before AS (
+    SELECT p.id, p.status, p.insurance_type
+    FROM accounts_insuredperson p JOIN {STAGE} s ON p.national_id = s.national_id
+    WHERE {row_differs("p", "s", fields)}
+), changed AS (
+    UPDATE accounts_insuredperson p
+    SET {set_from}, updated_at = now(), last_import_run_id = %(run)s
+    FROM {STAGE} s
+    WHERE p.national_id = s.national_id AND {row_differs("p", "s", fields)}
+    RETURNING p.id, p.status, p.insurance_type
+)
+SELECT c.id, b.status, b.insurance_type, c.status, c.insurance_type
+FROM changed c JOIN before b ON b.id = c.id
+""",
+        insert_new=f"""{insert_new_steps}
 SELECT count(*) FROM created
-"""
-# After the update step, the same insert also asks whether a staged person it skips as
-# existing holds other values than the stage: one another session created or changed
-# after the update step looked (each statement sees the persons as they were when it
-# began). Left so, the person would keep the other session's values while the account
-# below took the file's balance. The chunk then goes the safe path instead.
-INSERT_NEW_AFTER_UPDATE = f"""{_INSERT_NEW_STEPS}, late AS (
+""",
+        # After the update step, the same insert also asks whether a staged person it
+        # skips as existing holds other values than the stage: one another session
+        # created or changed after the update step looked (each statement sees the
+        # persons as they were when it began). Left so, the person would keep the other
+        # session's values while the account below took the file's balance. The chunk
+        # then goes the safe path instead.
+        insert_new_after_update=f"""{insert_new_steps}, late AS (
     SELECT 1 FROM {STAGE} s JOIN accounts_insuredperson p ON p.national_id = s.national_id
-    WHERE {row_differs("p", "s")}
+    WHERE {row_differs("p", "s", fields)}
     LIMIT 1
 )
 SELECT count(*), EXISTS (SELECT 1 FROM late) FROM created
-"""
-# Persons created concurrently by someone else land here, on the safe path.
-UPSERT_PERSONS = f"""
-INSERT INTO accounts_insuredperson AS p
-    (national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-     mobile, created_at, updated_at, last_import_run_id)
-SELECT national_id, name, sex, birth_date, insurance_type, region_id, enrolled_on, status,
-       mobile, now(), now(), %(run)s
-FROM {STAGE}
-ORDER BY national_id
-ON CONFLICT (national_id) DO UPDATE
-SET {_set_from("EXCLUDED")}, updated_at = now(), last_import_run_id = EXCLUDED.last_import_run_id
-WHERE {row_differs("p", "EXCLUDED")}
-RETURNING p.id, (p.xmax = 0)
-"""
+""",
+        # Persons created concurrently by someone else land here, on the safe path.
+        upsert_persons=f"""
+WITH before AS (
+    SELECT p.id, p.status, p.insurance_type
+    FROM accounts_insuredperson p JOIN {STAGE} s ON p.national_id = s.national_id
+), written AS (
+    INSERT INTO accounts_insuredperson AS p
+        ({NEW_PERSON}, created_at, updated_at, last_import_run_id)
+    SELECT {NEW_PERSON}, now(), now(), %(run)s
+    FROM {STAGE}
+    ORDER BY national_id
+    ON CONFLICT (national_id) DO UPDATE
+    SET {set_from_excluded}, updated_at = now(),
+        last_import_run_id = EXCLUDED.last_import_run_id
+    WHERE {row_differs("p", "EXCLUDED", fields)}
+    RETURNING p.id, (p.xmax = 0) AS inserted, p.status, p.insurance_type
+)
+SELECT w.id, w.inserted, b.status, b.insurance_type, w.status, w.insurance_type
+FROM written w LEFT JOIN before b ON b.id = w.id
+""",
+    )
+
+
+_ALL = statements()
+# The statements of a file with every column (the tests' hooks name them).
+DROP_UNCHANGED = _ALL.drop_unchanged
+UPDATE_CHANGED = _ALL.update_changed
+INSERT_NEW = _ALL.insert_new
+INSERT_NEW_AFTER_UPDATE = _ALL.insert_new_after_update
+UPSERT_PERSONS = _ALL.upsert_persons
 UPSERT_ACCOUNTS = f"""
 INSERT INTO accounts_personalaccount AS a (person_id, balance, updated_at, last_import_run_id)
 SELECT p.id, COALESCE(s.balance, 0), now(), %(run)s
@@ -150,15 +199,24 @@ class ChunkResult:
     created: int
     updated: int
     unchanged: int
+    #: each stored person the chunk changed whose enrolment status or insurance type it
+    #: changed: (id, status before, type before, status after, type after)
+    enrolment_changes: list[tuple] = field(default_factory=list)
 
 
 def write_chunk(
-    payload: str, count: int, *, new_first: bool = False, run_id: int | None = None
+    payload: str,
+    count: int,
+    *,
+    new_first: bool = False,
+    run_id: int | None = None,
+    fields: tuple[str, ...] = PERSON_FIELDS,
 ) -> ChunkResult:
     """Write ``count`` rows given as text COPY ``payload`` (one row per line, distinct numbers).
 
-    Each person and account it creates or changes records ``run_id`` as the import that
-    last wrote it (``last_import_run``).
+    ``fields`` are the person fields the file sets (``changes.fields_set``): the others
+    are left as they are for a stored person. Each person and account it creates or
+    changes records ``run_id`` as the import that last wrote it (``last_import_run``).
 
     Runs in the caller's transaction; the chunk itself is a savepoint, so a
     retry on the safe path starts from a clean state. ``new_first`` inserts
@@ -168,16 +226,17 @@ def write_chunk(
     """
     if not count:
         return ChunkResult(0, 0, 0)
+    sql = statements(fields)
     try:
         with transaction.atomic():
-            return _write(payload, count, run_id, safe=False, new_first=new_first)
+            return _write(payload, count, run_id, sql, safe=False, new_first=new_first)
     except _Late:
         pass
     except (IntegrityError, DatabaseError) as error:
         if not _is_race(error):
             raise
     with transaction.atomic():
-        return _write(payload, count, run_id, safe=True)
+        return _write(payload, count, run_id, sql, safe=True)
 
 
 class _Late(Exception):
@@ -189,8 +248,19 @@ def _is_race(error: Exception) -> bool:
     return getattr(getattr(error, "__cause__", None), "sqlstate", None) in ("23505", "40P01")
 
 
+def _enrolment_changes(rows) -> list[tuple]:
+    """Keep the changed persons whose status or insurance type changed."""
+    return [r for r in rows if (r[1], r[2]) != (r[3], r[4]) and r[1] is not None]
+
+
 def _write(
-    payload: str, count: int, run_id: int | None, *, safe: bool, new_first: bool = False
+    payload: str,
+    count: int,
+    run_id: int | None,
+    sql: Statements,
+    *,
+    safe: bool,
+    new_first: bool = False,
 ) -> ChunkResult:
     run = {"run": run_id}
     with connection.cursor() as cursor:
@@ -200,33 +270,37 @@ def _write(
             copy.write(payload)
         cursor.execute(NESTED_LOOPS_ONLY)
         if safe:
-            cursor.execute(UPSERT_PERSONS, run)
-            created, changed = set(), set()
-            for person_id, was_inserted in cursor.fetchall():
-                (created if was_inserted else changed).add(person_id)
+            cursor.execute(sql.upsert_persons, run)
+            written = cursor.fetchall()
+            created = {row[0] for row in written if row[1]}
+            changed = {row[0] for row in written if not row[1]}
+            moved = _enrolment_changes([(r[0], *r[2:]) for r in written if not r[1]])
             # The accounts of the persons just created are among those upserted here.
             cursor.execute(UPSERT_ACCOUNTS, run)
             changed.update(pid for (pid,) in cursor.fetchall() if pid not in created)
             cursor.execute(ANY_JOIN)
-            return ChunkResult(len(created), len(changed), count - len(created) - len(changed))
+            unchanged = count - len(created) - len(changed)
+            return ChunkResult(len(created), len(changed), unchanged, moved)
         if new_first:
             # Mostly new persons: insert them first, so the steps below probe only the
             # persons that already existed (in a first load, none). A person another
             # session creates after this insert looked collides with the insert itself.
-            cursor.execute(INSERT_NEW, run)
+            cursor.execute(sql.insert_new, run)
             created = cursor.fetchone()[0]
-        cursor.execute(DROP_UNCHANGED)
-        cursor.execute(UPDATE_CHANGED, run)
-        changed = {pid for (pid,) in cursor.fetchall()}
+        cursor.execute(sql.drop_unchanged)
+        cursor.execute(sql.update_changed, run)
+        updated = cursor.fetchall()
+        changed = {row[0] for row in updated}
         if not new_first:
-            cursor.execute(INSERT_NEW_AFTER_UPDATE, run)
+            cursor.execute(sql.insert_new_after_update, run)
             created, late = cursor.fetchone()
             if late:
                 raise _Late
         cursor.execute(UPSERT_ACCOUNTS, run)
         changed.update(pid for (pid,) in cursor.fetchall())
         cursor.execute(ANY_JOIN)
-    return ChunkResult(created, len(changed), count - created - len(changed))
+    unchanged = count - created - len(changed)
+    return ChunkResult(created, len(changed), unchanged, _enrolment_changes(updated))
 
 
 COPY_ERRORS = (

@@ -52,6 +52,14 @@ class ImportRun(models.Model):
     #: ``importing.messages.Message.as_json()``, shown in the reader's language
     message_data = models.JSONField(_("message"), default=dict, blank=True)
     warnings_data = models.JSONField(_("warnings"), default=list, blank=True)
+    #: the optional fields the file has no column for (``importing.changes.fields_unset``):
+    #: stored persons kept theirs
+    fields_unset = ArrayField(
+        models.CharField(max_length=20),
+        verbose_name=_("fields not in the file"),
+        default=list,
+        blank=True,
+    )
     #: the file's header row, as typed (at most ``importing.run.HEADER_CELLS`` titles): it
     #: names the original values in the error report and heads the rows to mend
     header = ArrayField(models.TextField(), verbose_name=_("header"), default=list, blank=True)
