@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.decorators import action
 from unfold.widgets import (
@@ -61,6 +62,9 @@ MANUAL_REASONS = (
     RevokeReason.SPOT_CHECK_FAILED,
     RevokeReason.PROOF_OVERTURNED,
 )
+
+#: the basis in a word, for the list's narrow column
+BASIS_SHORT = {BindingBasis.DOCUMENTS: _("documents"), BindingBasis.PLEDGE: _("pledge")}
 
 ACTIONS = {
     "binding.request": _("requested"),
@@ -224,12 +228,11 @@ class BindingAdmin(ScopedModelAdmin):
         "id",
         "authorizer_shown",
         "beneficiary_shown",
-        "relation",
-        "status",
-        "basis",
-        "starts_on",
-        "ends_on",
-        "requested_at",
+        "relation_shown",
+        "status_shown",
+        "basis_shown",
+        "period_shown",
+        "requested_at_shown",
     )
     list_display_links = ("id",)
     list_select_related = ("authorizer__region", "beneficiary__region")
@@ -268,9 +271,9 @@ class BindingAdmin(ScopedModelAdmin):
             _("Record"),
             {
                 "fields": (
-                    ("requested_at", "requested_by"),
+                    ("requested_at", "requested_by_shown"),
                     "activated_at",
-                    ("revoked_at", "revoked_by"),
+                    ("revoked_at", "revoked_by_shown"),
                     "revoke_reason",
                     "revoke_note",
                 )
@@ -290,10 +293,10 @@ class BindingAdmin(ScopedModelAdmin):
         "decision_shown",
         "versions_shown",
         "requested_at",
-        "requested_by",
+        "requested_by_shown",
         "activated_at",
         "revoked_at",
-        "revoked_by",
+        "revoked_by_shown",
         "revoke_reason",
         "revoke_note",
         "history_shown",
@@ -346,17 +349,19 @@ class BindingAdmin(ScopedModelAdmin):
 
     @staticmethod
     def _person_shown(binding, person):
-        text = format_html(
-            "{}<br><span class='text-base-500 text-xs whitespace-nowrap'>{} · {}</span>",
-            person.name,
-            person.national_id,
-            person.region,
-        )
+        """Name (linked where the viewer may open the person) and region; the ID number below."""
+        name = person.name
         viewer = getattr(binding, "viewer", None)
         if viewer is not None and can_see_region(viewer, person.region_id):
             url = reverse("admin:accounts_insuredperson_change", args=[quote(person.pk)])
-            return format_html("<a class='text-primary-600' href='{}'>{}</a>", url, text)
-        return text
+            name = format_html("<a class='text-primary-600' href='{}'>{}</a>", url, person.name)
+        return format_html(
+            "<span class='whitespace-nowrap'>{} <span class='text-base-500 text-xs'>{}</span>"
+            "</span><br><span class='text-base-500 text-xs'>{}</span>",
+            name,
+            person.region,
+            person.national_id,
+        )
 
     @admin.display(description=_("authorizer"), ordering="authorizer__national_id")
     def authorizer_shown(self, obj):
@@ -365,6 +370,44 @@ class BindingAdmin(ScopedModelAdmin):
     @admin.display(description=_("beneficiary"), ordering="beneficiary__national_id")
     def beneficiary_shown(self, obj):
         return self._person_shown(obj, obj.beneficiary)
+
+    @admin.display(description=_("relation"), ordering="relation")
+    def relation_shown(self, obj):
+        return _nowrap(obj.get_relation_display())
+
+    @admin.display(description=pgettext_lazy("binding", "status"), ordering="status")
+    def status_shown(self, obj):
+        return _nowrap(obj.get_status_display())
+
+    @admin.display(description=_("established by"), ordering="basis")
+    def basis_shown(self, obj):
+        return _nowrap(BASIS_SHORT.get(obj.basis, obj.basis))
+
+    @admin.display(description=_("period"), ordering="starts_on")
+    def period_shown(self, obj):
+        if obj.ends_on is None:
+            return _nowrap(_("from %(day)s") % {"day": f"{obj.starts_on:%Y-%m-%d}"})
+        return format_html(
+            "<span class='whitespace-nowrap'>{} –</span><br>"
+            "<span class='whitespace-nowrap'>{}</span>",
+            f"{obj.starts_on:%Y-%m-%d}",
+            f"{obj.ends_on:%Y-%m-%d}",
+        )
+
+    @admin.display(description=_("requested at"), ordering="requested_at")
+    def requested_at_shown(self, obj):
+        at = timezone.localtime(obj.requested_at)
+        return format_html(
+            "{}<br><span class='text-base-500 text-xs'>{}</span>", f"{at:%Y-%m-%d}", f"{at:%H:%M}"
+        )
+
+    @admin.display(description=_("entered by"))
+    def requested_by_shown(self, obj):
+        return _user_shown(obj.requested_by)
+
+    @admin.display(description=_("revoked by"))
+    def revoked_by_shown(self, obj):
+        return _user_shown(obj.revoked_by)
 
     # --- a binding's page
 
@@ -388,13 +431,15 @@ class BindingAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("history"))
     def history_shown(self, obj):
+        messages_by_code = {f.code: f.message for f in findings_shown(obj.decision, "violations")}
         events = [
             {
                 "event": event,
+                "actor": _user_shown(event.actor) or _("system"),
                 "action": ACTIONS.get(event.action, event.action),
                 "from_state": _state(event.from_state),
                 "to_state": _state(event.to_state),
-                "reason": _reason(event.reason_code),
+                "reason": messages_by_code.get(event.reason_code) or _reason(event.reason_code),
             }
             for event in audit_trail(obj).select_related("actor")
         ]
@@ -490,6 +535,17 @@ class BindingAdmin(ScopedModelAdmin):
             "from_list": "action" in request.POST,
         }
         return TemplateResponse(request, "admin/accounts/binding/revoke.html", context)
+
+
+def _nowrap(text):
+    return format_html("<span class='whitespace-nowrap'>{}</span>", text)
+
+
+def _user_shown(user):
+    """A staff member by name, unlinked: not every viewer may open the staff pages."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
 
 
 def _state(value):
