@@ -42,7 +42,7 @@ from accounts.selectors.bindings import (
     findings_shown,
 )
 from accounts.services.audit import audit_trail
-from accounts.services.bindings import binding_request, binding_revoke
+from accounts.services.bindings import binding_activate, binding_request, binding_revoke
 from accounts.services.errors import BindingRefused
 from policies.models import Region
 from policies.relations import Relation
@@ -250,7 +250,7 @@ class BindingAdmin(ScopedModelAdmin):
     search_help_text = _("Enter either person's full 18-character identity number.")
     ordering = ("-id",)
     actions = ["revoke_selected"]
-    actions_detail = ["revoke_detail"]
+    actions_detail = ["activate_detail", "revoke_detail"]
     fieldsets = (
         (
             None,
@@ -317,7 +317,32 @@ class BindingAdmin(ScopedModelAdmin):
         return False
 
     def has_revoke_permission(self, request, object_id=None):
-        return may_revoke_bindings(request.user)
+        """Revoke (and activate) with ``accounts.change_binding``; on a binding's page, only a
+        binding not yet revoked."""
+        if not may_revoke_bindings(request.user):
+            return False
+        if object_id is None:
+            return True
+        return self._status(request, object_id) != BindingStatus.REVOKED
+
+    def has_activate_permission(self, request, object_id=None):
+        if not may_revoke_bindings(request.user):
+            return False
+        if object_id is None:
+            return True
+        return self._status(request, object_id) in (BindingStatus.PENDING, BindingStatus.BLOCKED)
+
+    def _status(self, request, object_id):
+        """The status of a binding the user may see, looked up once per request."""
+        cache = request.__dict__.setdefault("_binding_status", {})
+        if object_id not in cache:
+            cache[object_id] = (
+                self.get_queryset(request)
+                .filter(pk=object_id)
+                .values_list("status", flat=True)
+                .first()
+            )
+        return cache[object_id]
 
     def has_add_permission(self, request):
         return may_request_bindings(request.user)
@@ -476,6 +501,33 @@ class BindingAdmin(ScopedModelAdmin):
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/accounts/binding/request.html", context)
+
+    # --- activate
+
+    @action(
+        description=_("Activate"),
+        url_path="activate",
+        permissions=["activate"],
+        icon="task_alt",
+    )
+    def activate_detail(self, request, object_id):
+        """Ask to confirm, then judge the binding again and activate it if the rules allow."""
+        binding = self.get_object(request, object_id)
+        if request.method == "POST" and "confirm" in request.POST:
+            try:
+                binding = binding_activate(actor=request.user, via=Via.ADMIN, binding=binding)
+            except BindingRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, _request_message(binding), _request_level(binding))
+            return HttpResponseRedirect(reverse("admin:accounts_binding_change", args=[binding.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Activate the binding"),
+            "binding": binding,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/accounts/binding/activate.html", context)
 
     # --- revoke
 

@@ -10,7 +10,7 @@ from accounts.choices import BindingBasis, BindingStatus, RevokeReason, Via
 from accounts.models import Binding
 from accounts.services.audit import audit_trail
 from accounts.services.bindings import binding_request
-from policies.models import Region
+from policies.models import PolicyVersion, Region
 from tests.factories import InsuredPersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +180,9 @@ def test_the_revoke_action_on_the_list_asks_for_a_reason_then_revokes(caseworker
     }
 
 
-def test_the_revoke_action_reports_a_binding_the_rules_keep(caseworker_client):
+def test_revoking_reports_a_binding_the_rules_keep(caseworker_client):
     binding = bind(person(), person(sex="F"))
-    Binding.objects.filter(pk=binding.pk).update(status="revoked", revoked_at=timezone.now())
+    PolicyVersion.objects.filter(pk=binding.policy_version_id).update(min_days_before_unbinding=30)
     response = caseworker_client.post(
         revoke_url(binding),
         {"confirm": "1", "reason": RevokeReason.AUTHORIZER_REQUEST},
@@ -296,3 +296,50 @@ def test_a_person_saved_as_deceased_in_the_admin_loses_their_bindings(caseworker
     assert response.status_code == 302, response.context["adminform"].form.errors
     binding.refresh_from_db()
     assert (binding.status, binding.revoke_reason) == ("revoked", RevokeReason.ENROLMENT_ENDED)
+
+
+def activate_url(binding):
+    return reverse("admin:accounts_binding_activate_detail", args=[binding.pk])
+
+
+def test_a_colleague_activates_a_pending_binding_from_its_page(client):
+    binding = bind(person(), person(sex="F"), basis=BindingBasis.DOCUMENTS)
+    client.force_login(staff_user("caseworker", regions=["370100"]))
+    assert client.get(activate_url(binding)).status_code == 200
+    response = client.post(activate_url(binding), {"confirm": "1"})
+    assert response.status_code == 302
+    binding.refresh_from_db()
+    assert binding.status == BindingStatus.ACTIVE
+
+
+def test_opening_the_activate_page_changes_nothing(caseworker_client):
+    binding = bind(person(), person(sex="F"), basis=BindingBasis.DOCUMENTS)
+    caseworker_client.get(activate_url(binding))
+    binding.refresh_from_db()
+    assert binding.status == BindingStatus.PENDING
+
+
+def test_whoever_entered_a_binding_is_told_a_colleague_activates_it(caseworker_client):
+    authorizer, beneficiary = person(), person(sex="F")
+    caseworker_client.post(ADD, request_data(authorizer, beneficiary))
+    binding = Binding.objects.get(authorizer=authorizer)
+    response = caseworker_client.post(activate_url(binding), {"confirm": "1"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]][-1] == "error"
+    binding.refresh_from_db()
+    assert binding.status == BindingStatus.PENDING
+
+
+def test_a_revoked_bindings_page_offers_neither_revoke_nor_activate(caseworker_client):
+    binding = bind(person(), person(sex="F"))
+    caseworker_client.post(revoke_url(binding), {"confirm": "1", "reason": "authorizer_request"})
+    body = caseworker_client.get(change_url(binding)).content.decode()
+    assert revoke_url(binding) not in body
+    assert activate_url(binding) not in body
+    assert caseworker_client.get(revoke_url(binding)).status_code == 403
+
+
+def test_an_active_bindings_page_offers_revoke_but_not_activate(caseworker_client):
+    binding = bind(person(), person(sex="F"))
+    body = caseworker_client.get(change_url(binding)).content.decode()
+    assert revoke_url(binding) in body
+    assert activate_url(binding) not in body
