@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import BindingBasis, BindingStatus, RevokeReason, Via
 from accounts.models import Binding
 from accounts.services.audit import audit_trail
-from accounts.services.bindings import binding_request
+from accounts.services.bindings import binding_request, binding_revoke
 from policies.models import PolicyVersion, Region
+from portal.management.commands.seed_demo import DEMO_PASSWORD
 from tests.factories import InsuredPersonFactory, staff_user
+from tests.portal.test_every_page import pages_linked
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +346,19 @@ def test_an_active_bindings_page_offers_revoke_but_not_activate(caseworker_clien
     body = caseworker_client.get(change_url(binding)).content.decode()
     assert revoke_url(binding) in body
     assert activate_url(binding) not in body
+
+
+@pytest.mark.parametrize("username", ["caseworker1", "supervisor1", "auditor1", "admin"])
+def test_every_page_linked_from_the_bindings_list_opens_for_a_demo_user(client, username):
+    call_command("seed_demo", force=True)
+    bind(person("370100"), person("440300", sex="F"))
+    bind(person("440300"), person("370100", sex="F"), basis=BindingBasis.DOCUMENTS)
+    bind(person("370100", insurance_type="resident"), person(sex="F"))
+    revoked = bind(person(), person(sex="F"))
+    binding_revoke(actor=None, via=Via.COMMAND, binding=revoked, reason="spot_check_failed")
+    assert client.login(username=username, password=DEMO_PASSWORD)
+
+    opened = pages_linked(client, start=LIST)
+
+    assert any("/accounts/binding/" in url and "/change/" in url for url in opened)
+    assert {url: status for url, status in opened.items() if status >= 400} == {}
