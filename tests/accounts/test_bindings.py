@@ -4,9 +4,10 @@ automatic revocation when an enrolment ends or an authorizer leaves employee ins
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.choices import BindingBasis, BindingStatus, InsuranceType, PersonStatus, RevokeReason
@@ -559,3 +560,59 @@ def test_the_database_refuses_a_second_live_binding_of_a_pair(active):
 def test_the_database_lets_a_revoked_pair_be_bound_again(active):
     revoke(active, RevokeReason.AUTHORIZER_REQUEST)
     assert request(active.authorizer, active.beneficiary).status == BindingStatus.ACTIVE
+
+
+# --- at the same time ---------------------------------------------------------------------
+
+# Real commits, seen by every session: each request runs on a connection of its own.
+at_once = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_at_once(*calls):
+    """Start each call at the same moment on its own connection; return results and errors."""
+    start = threading.Barrier(len(calls))
+    results, errors = {}, {}
+
+    def run(i, call):
+        try:
+            start.wait()
+            results[i] = call()
+        except Exception as error:  # noqa: BLE001 - reported by the test's assertion
+            errors[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+@at_once
+def test_two_requests_for_one_pair_at_once_bind_it_once():
+    a, b = person(), person(sex="F")
+    results, errors = run_at_once(lambda: request(a, b), lambda: request(a, b))
+    assert len(results) == 1
+    assert [e.code for e in errors.values()] == ["already_bound"]
+    assert Binding.objects.filter(authorizer=a, beneficiary=b).count() == 1
+
+
+@at_once
+def test_two_authorizers_binding_one_shandong_beneficiary_at_once_leave_one_active():
+    beneficiary = person("370100", sex="F")  # Shandong: one authorizer per beneficiary
+    first, second = person("370100"), person("370200")
+    results, errors = run_at_once(
+        lambda: request(first, beneficiary), lambda: request(second, beneficiary)
+    )
+    assert errors == {}
+    assert sorted(b.status for b in results.values()) == ["active", "blocked"]
+
+
+@at_once
+def test_two_spouses_binding_each_other_at_once_do_not_deadlock():
+    husband, wife = person(), person(sex="F")
+    results, errors = run_at_once(lambda: request(husband, wife), lambda: request(wife, husband))
+    assert errors == {}
+    assert len(results) == 2
