@@ -317,35 +317,42 @@ class BindingAdmin(ScopedModelAdmin):
         return False
 
     def has_revoke_permission(self, request, object_id=None):
-        """Revoke (and activate) with ``accounts.change_binding``; on a binding's page, only a
-        binding not yet revoked."""
+        """Revoke with ``accounts.change_binding``; on a binding's page, only a binding not yet
+        revoked."""
         if not may_revoke_bindings(request.user):
             return False
         if object_id is None:
             return True
-        return self._status(request, object_id) != BindingStatus.REVOKED
+        status, _region = self._status(request, object_id)
+        return status != BindingStatus.REVOKED  # one the user may not see: 404 from the view
 
     def has_activate_permission(self, request, object_id=None):
+        """Activate with ``accounts.change_binding``, a pending or blocked binding whose
+        authorizer is in the user's regions: the authorizer's agency (参保地) decides it."""
         if not may_revoke_bindings(request.user):
             return False
         if object_id is None:
             return True
-        return self._status(request, object_id) in (BindingStatus.PENDING, BindingStatus.BLOCKED)
+        status, region = self._status(request, object_id)
+        if status is None:
+            return True  # one the user may not see: 404 from the view
+        return status in (BindingStatus.PENDING, BindingStatus.BLOCKED) and can_see_region(
+            request.user, region
+        )
 
     def _status(self, request, object_id):
-        """The status of a binding the user may see, looked up once per request."""
+        """The status and authorizer's region of a binding the user may see (None, None for
+        one they may not), looked up once per request."""
         cache = request.__dict__.setdefault("_binding_status", {})
         if object_id not in cache:
-            cache[object_id] = (
+            row = (
                 self.get_queryset(request)
                 .filter(pk=object_id)
-                .values_list("status", flat=True)
+                .values_list("status", "authorizer__region_id")
                 .first()
             )
+            cache[object_id] = row or (None, None)
         return cache[object_id]
-
-    def has_add_permission(self, request):
-        return may_request_bindings(request.user)
 
     # --- the list
 
@@ -442,6 +449,7 @@ class BindingAdmin(ScopedModelAdmin):
             "admin/accounts/binding/decision.html",
             {
                 "decision": obj.decision or {},
+                "pending": obj.status == BindingStatus.PENDING,
                 "violations": findings_shown(obj.decision, "violations"),
                 "red_flags": findings_shown(obj.decision, "red_flags"),
             },

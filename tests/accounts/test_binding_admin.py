@@ -362,3 +362,11 @@ def test_every_page_linked_from_the_bindings_list_opens_for_a_demo_user(client, 
 
     assert any("/accounts/binding/" in url and "/change/" in url for url in opened)
     assert {url: status for url, status in opened.items() if status >= 400} == {}
+
+
+def test_only_the_authorizers_agency_activates_a_binding(caseworker_client):
+    binding = bind(person("440300"), person("370100", sex="F"), basis=BindingBasis.DOCUMENTS)
+    assert caseworker_client.get(change_url(binding)).status_code == 200
+    assert caseworker_client.post(activate_url(binding), {"confirm": "1"}).status_code == 403
+    binding.refresh_from_db()
+    assert binding.status == BindingStatus.PENDING
