@@ -405,15 +405,15 @@ class BindingAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("relation"), ordering="relation")
     def relation_shown(self, obj):
-        return _nowrap(obj.get_relation_display())
+        return obj.get_relation_display()
 
     @admin.display(description=pgettext_lazy("binding", "status"), ordering="status")
     def status_shown(self, obj):
-        return _nowrap(obj.get_status_display())
+        return obj.get_status_display()
 
     @admin.display(description=_("established by"), ordering="basis")
     def basis_shown(self, obj):
-        return _nowrap(BASIS_SHORT.get(obj.basis, obj.basis))
+        return BASIS_SHORT.get(obj.basis, obj.basis)
 
     @admin.display(description=_("period"), ordering="starts_on")
     def period_shown(self, obj):
@@ -430,7 +430,10 @@ class BindingAdmin(ScopedModelAdmin):
     def requested_at_shown(self, obj):
         at = timezone.localtime(obj.requested_at)
         return format_html(
-            "{}<br><span class='text-base-500 text-xs'>{}</span>", f"{at:%Y-%m-%d}", f"{at:%H:%M}"
+            "<span class='whitespace-nowrap'>{}</span><br>"
+            "<span class='text-base-500 text-xs'>{}</span>",
+            f"{at:%Y-%m-%d}",
+            f"{at:%H:%M}",
         )
 
     @admin.display(description=_("entered by"))
