@@ -49,3 +49,26 @@ def may_see_runs(user) -> bool:
     return user.is_active and (
         user.has_perm("accounts.add_insuredperson") or user.has_perm("accounts.view_importrun")
     )
+
+
+def visible_bindings(user, queryset):
+    """Return the bindings ``user`` may see: those where either person is in their regions.
+
+    A binding concerns the agencies of both persons: the authorizer's, whose fund pays, and
+    the beneficiary's, where the money is spent.
+    """
+    codes = region_codes(user)
+    if codes is ALL:
+        return queryset
+    if not codes:
+        return queryset.none()
+    codes = sorted(codes)
+    return queryset.filter(Q(authorizer__region_id__in=codes) | Q(beneficiary__region_id__in=codes))
+
+
+def may_request_bindings(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.add_binding")
+
+
+def may_revoke_bindings(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.change_binding")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +14,8 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from accounts import idnumbers
+from accounts.admin.bindings import person_bindings_shown
+from accounts.choices import Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
 from accounts.resources import InsuredPersonExportResource
@@ -119,6 +121,7 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         "updated_at",
         "last_import",
         "account_last_import",
+        "bindings_shown",
     )
     fieldsets = (
         (None, {"fields": ("national_id", "name", ("sex", "birth_date"), "mobile")}),
@@ -134,6 +137,17 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
     inlines = [PersonalAccountInline]
     ordering = ("-id",)
     form = InsuredPersonForm
+
+    def get_fieldsets(self, request, obj=None):
+        """A person's bindings, both ways, come right after who they are."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (fieldsets[0], (_("Bindings"), {"fields": ("bindings_shown",)}), *fieldsets[1:])
+
+    @admin.display(description=_("bindings"))
+    def bindings_shown(self, person):
+        return person_bindings_shown(person, getattr(person, "viewer", None))
 
     def get_object(self, request, object_id, from_field=None):
         """The person, knowing who looks: the imports that wrote them link only where the
@@ -207,8 +221,16 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         return queryset.filter(Q(name__startswith=term)), False
 
     def save_model(self, request, obj, form, change):
-        """Save through the service, which opens the account of an employee-insured person."""
-        person_save(actor=request.user, person=obj)
+        """Save through the service, which opens the account of an employee-insured person
+        and ends the bindings an ended enrolment ends."""
+        person_save(person=obj, actor=request.user, via=Via.ADMIN)
+        if getattr(obj, "revoked_bindings", None):
+            self.message_user(
+                request,
+                _("%(count)d binding(s) of this person were revoked with the change.")
+                % {"count": len(obj.revoked_bindings)},
+                messages.WARNING,
+            )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":

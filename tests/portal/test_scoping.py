@@ -13,7 +13,7 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import InsuredPerson, PersonalAccount
+from accounts.models import Binding, InsuredPerson, PersonalAccount
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from tests.factories import InsuredPersonFactory, staff_user
@@ -23,10 +23,22 @@ def _person(code):
     return InsuredPersonFactory(region=Region.objects.get(code=code))
 
 
+def _binding(code):
+    """A binding whose two persons are both in ``code``."""
+    return Binding.objects.create(
+        authorizer=_person(code),
+        beneficiary=_person(code),
+        relation="spouse",
+        basis="pledge",
+        starts_on="2026-01-01",
+    )
+
+
 #: model -> function(region_code) returning an object of that model in the region
 OUT_OF_SCOPE = {
     InsuredPerson: _person,
     PersonalAccount: lambda code: _person(code).account,
+    Binding: _binding,
 }
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda kv: kv[0]._meta.label)
