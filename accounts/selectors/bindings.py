@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from accounts.choices import LIVE_BINDING_STATUSES, RevokeReason
 from accounts.models import Binding, InsuredPerson
-from policies.engine import BindingFacts, PersonFacts
+from policies.engine import BindingFacts, PersonFacts, PolicyOn
 from policies.relations import RELATIONS
 
 #: revocations that count as the authorizer's changes against ``max_binding_changes_per_year``:
@@ -136,7 +136,10 @@ class FindingShown:
 
 
 def _translated(value):
-    """Translate a parameter stored as an English msgid (a relation, a sex, a role)."""
+    """Translate a parameter stored as an English msgid (a relation, a sex, a role), or
+    word the policy a finding speaks of as of today (``engine.PolicyOn``)."""
+    if isinstance(value, dict) and "policy_on" in value:
+        return str(PolicyOn(dt.date.fromisoformat(value["policy_on"])))
     if not isinstance(value, str):
         return value
     return "、".join(gettext(part) for part in value.split("、"))

@@ -43,6 +43,7 @@ from accounts.services.audit import audit_record
 from accounts.services.errors import BindingRefused
 from policies.engine import (
     Finding,
+    PolicyOn,
     PolicyRules,
     UnbindingFacts,
     evaluate_binding,
@@ -106,6 +107,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, PolicyOn):  # worded when shown: "in force" only on its own day
+        return {"policy_on": value.day.isoformat()}
     return str(value)
 
 

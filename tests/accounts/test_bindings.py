@@ -245,8 +245,11 @@ def test_the_decision_keeps_the_english_template_and_its_parameters():
     policy("320100", allowed_relations=["spouse"])
     binding = request(person(), person(birth=dt.date(1950, 1, 1)), relation="father")
     (violation,) = binding.decision["violations"]
-    assert violation["template"] == "The policy in force does not allow binding a %(relation)s."
-    assert violation["params"] == {"relation": "father"}
+    assert violation["template"] == "Binding a %(relation)s is not allowed by %(policy)s."
+    assert violation["params"] == {
+        "relation": "father",
+        "policy": {"policy_on": binding.decision["day"]},
+    }
 
 
 # --- two provinces ----------------------------------------------------------------------------
@@ -469,7 +472,7 @@ def statuses(*bindings):
 def test_a_death_revokes_the_persons_bindings_on_either_side(family):
     me, gives, receives, stranger = family
     me.status = PersonStatus.DECEASED
-    person_save(person=me)
+    person_save(actor=None, person=me)
     ended = (BindingStatus.REVOKED, RevokeReason.ENROLMENT_ENDED)
     assert statuses(gives, receives, stranger) == [ended, ended, ("active", "")]
     assert sorted(me.revoked_bindings) == sorted([gives.pk, receives.pk])
@@ -478,14 +481,14 @@ def test_a_death_revokes_the_persons_bindings_on_either_side(family):
 def test_a_terminated_enrolment_revokes_the_persons_bindings(family):
     me, gives, receives, _ = family
     me.status = PersonStatus.TERMINATED
-    person_save(person=me)
+    person_save(actor=None, person=me)
     assert [s for s, _ in statuses(gives, receives)] == ["revoked", "revoked"]
 
 
 def test_leaving_employee_insurance_revokes_only_the_bindings_the_person_gives(family):
     me, gives, receives, _ = family
     me.insurance_type = InsuranceType.RESIDENT
-    person_save(person=me)
+    person_save(actor=None, person=me)
     left = (BindingStatus.REVOKED, RevokeReason.LEFT_EMPLOYEE_INSURANCE)
     assert statuses(gives, receives) == [left, ("active", "")]
 
@@ -493,7 +496,7 @@ def test_leaving_employee_insurance_revokes_only_the_bindings_the_person_gives(f
 def test_a_save_that_changes_no_enrolment_revokes_nothing(family):
     me, gives, receives, _ = family
     me.mobile = "13900000000"
-    person_save(person=me)
+    person_save(actor=None, person=me)
     assert [s for s, _ in statuses(gives, receives)] == ["active", "active"]
 
 
