@@ -56,9 +56,7 @@ class Wallet(models.Model):
         verbose_name = _("wallet")
         verbose_name_plural = _("wallets")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(balance__gte=0), name="wallet_balance_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_not_negative"),
         ]
 
     def __str__(self):
