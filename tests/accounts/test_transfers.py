@@ -196,7 +196,7 @@ class TestTransfers:
         assert codes(error.value) == ["use_not_allowed"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_return_jobs_at_once_return_each_transfer_once(caseworker):
     open_wallets()
     transfers = [send(caseworker, binding(), "10.00", local(7, 12)) for _ in range(30)]
