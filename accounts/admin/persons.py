@@ -14,6 +14,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from accounts import idnumbers
+from accounts.admin.ledger import ledger_link
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
 from accounts.resources import InsuredPersonExportResource
@@ -54,8 +55,8 @@ class PersonalAccountInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
-    fields = ("balance", "updated_at")
-    readonly_fields = ("balance", "updated_at")
+    fields = ("balance", "updated_at", ledger_link)
+    readonly_fields = ("balance", "updated_at", ledger_link)
     verbose_name_plural = _("personal account")
 
     def has_add_permission(self, request, obj=None):
@@ -223,13 +224,13 @@ class PersonalAccountAdmin(ScopedModelAdmin):
     """Read-only list of accounts; balances change only through services (ledger issue)."""
 
     region_field = "person__region"
-    list_display = ("person", "person_region", "balance", "updated_at")
+    list_display = ("person", "person_region", "balance", "updated_at", ledger_link)
     list_select_related = ("person__region",)
     show_full_result_count = False
     paginator = CappedCountPaginator
     search_fields = ("person__national_id",)
     search_help_text = _("Enter a full 18-character identity number.")
-    readonly_fields = ("person", "balance", "updated_at")
+    readonly_fields = ("person", "balance", "updated_at", ledger_link)
 
     @admin.display(description=_("pooling region"), ordering="person__region")
     def person_region(self, obj):

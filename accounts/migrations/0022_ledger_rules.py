@@ -8,7 +8,8 @@
   INSERT statement, one entry per account and one balancing entry, however the account
   was inserted (person services, the enrollment import, a factory).
 - The balances in the table before this migration get one such journal, set-based.
-- Supervisors may reverse payments and transfers (``accounts.reverse_payment``).
+- Caseworkers and supervisors see and enter payments and transfers, auditors see them,
+  supervisors reverse them (``accounts.reverse_payment``).
 """
 
 from django.contrib.auth.management import create_permissions
@@ -101,16 +102,32 @@ $$;
 """
 
 
+#: what each role may do with payments and transfers (``reverse_payment``: reversals)
+ROLE_PERMISSIONS = {
+    "caseworker": ["view_payment", "add_payment", "view_wallettransfer", "add_wallettransfer"],
+    "supervisor": [
+        "view_payment",
+        "add_payment",
+        "view_wallettransfer",
+        "add_wallettransfer",
+        "reverse_payment",
+    ],
+    "auditor": ["view_payment", "view_wallettransfer"],
+}
+
+
 def grant(apps, schema_editor):
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    permission = apps.get_model("auth", "Permission").objects.get(
-        content_type__app_label="accounts", codename="reverse_payment"
-    )
-    for group in apps.get_model("auth", "Group").objects.filter(name="supervisor"):
-        group.permissions.add(permission)
+    Permission = apps.get_model("auth", "Permission")
+    for group in apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS):
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="accounts", codename__in=ROLE_PERMISSIONS[group.name]
+            )
+        )
 
 
 class Migration(migrations.Migration):

@@ -66,3 +66,31 @@ def check_ledger() -> tuple[int, str]:
 
 def codes(error) -> list[str]:
     return [v.code for v in error.violations]
+
+
+def payment_in(code: str, actor=None, amount="10.00"):
+    """A direct payment between two persons of region ``code``."""
+    from accounts.services.payments import payment_create
+
+    b = binding(authorizer=person(code), beneficiary=person(code))
+    return payment_create(
+        actor=actor,
+        via="command",
+        reference=reference(),
+        binding=b,
+        use="pharmacy",
+        bill_amount=None,
+        amount=amount,
+        at=NOON,
+    )
+
+
+def transfer_in(code: str, actor=None, amount="10.00"):
+    """A pending wallet transfer between two persons of region ``code``."""
+    from accounts.services.payments import transfer_create
+
+    open_wallets(code)
+    b = binding(authorizer=person(code), beneficiary=person(code))
+    return transfer_create(
+        actor=actor, via="command", reference=reference(), binding=b, amount=amount, at=NOON
+    )
