@@ -220,7 +220,12 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
         return f"{obj.reversal.created_at:%Y-%m-%d %H:%M} · {obj.reversal.memo}"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("journal", "reversal")
+        # The changelist adds list_select_related only to a queryset that has none.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("journal", "reversal", *self.list_select_related)
+        )
 
     def has_counter_permission(self, request) -> bool:
         return request.user.has_perm("accounts.add_payment")
@@ -366,7 +371,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
     actions_detail = ["reverse"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("journal")
+        return super().get_queryset(request).select_related("journal", *self.list_select_related)
 
     def _more_journals(self, obj):
         return (obj.accept_journal, obj.return_journal, obj.reversal)
