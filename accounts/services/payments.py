@@ -321,9 +321,12 @@ def transfer_create(
     wallet, held until accepted. Raises :class:`TransferRefused` with the violations."""
     at = at or timezone.now()
     params = {"binding": binding.pk, "amount": _shown(amount)}
-    # The wallet must exist to be locked; a new empty one changes no balance.
-    Wallet.objects.bulk_create([Wallet(person_id=binding.beneficiary_id)], ignore_conflicts=True)
     with transaction.atomic():
+        # The wallet must exist to be locked; a new empty one changes no balance (and goes
+        # with the rest if the transfer is refused).
+        Wallet.objects.bulk_create(
+            [Wallet(person_id=binding.beneficiary_id)], ignore_conflicts=True
+        )
         account = lock_row(PersonalAccount, binding.authorizer_id)
         lock_row(Wallet, binding.beneficiary_id)  # one pending transfer per wallet
         binding = _locked_binding(binding.pk)
