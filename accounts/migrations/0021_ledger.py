@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("reference", models.CharField(max_length=100, verbose_name="reference")),
-                ("created_at", models.DateTimeField(verbose_name="at")),
+                ("created_at", models.DateTimeField(verbose_name="booked at")),
                 (
                     "via",
                     models.CharField(
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="actor",
+                        verbose_name="booked by",
                     ),
                 ),
                 (
@@ -197,7 +197,7 @@ class Migration(migrations.Migration):
                         decimal_places=2, max_digits=14, verbose_name="amount (yuan)"
                     ),
                 ),
-                ("created_at", models.DateTimeField(verbose_name="at")),
+                ("created_at", models.DateTimeField(verbose_name="paid at")),
                 (
                     "binding",
                     models.ForeignKey(

@@ -69,14 +69,14 @@ class Journal(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=JournalKind.choices)
     #: the caller's idempotency key; the same key twice is one movement
     reference = models.CharField(_("reference"), max_length=100)
-    created_at = models.DateTimeField(_("at"))
+    created_at = models.DateTimeField(_("booked at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("actor"),
+        verbose_name=_("booked by"),
     )
     #: blank when the database wrote it (the opening balance of a new account)
     via = models.CharField(_("through"), max_length=12, choices=Via.choices, blank=True)
@@ -201,7 +201,7 @@ class Payment(models.Model):
         related_name="reversed_payment",
         verbose_name=_("reversal"),
     )
-    created_at = models.DateTimeField(_("at"))
+    created_at = models.DateTimeField(_("paid at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
