@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
@@ -29,8 +30,8 @@ from unfold.widgets import (
 )
 
 from accounts import idnumbers
-from accounts.choices import AccountKind, BindingStatus, Via
-from accounts.models import Binding, InsuredPerson, Payment, WalletTransfer
+from accounts.choices import AccountKind, BindingStatus, TransferStatus, Via
+from accounts.models import Binding, InsuredPerson, Payment, PersonalAccount, WalletTransfer
 from accounts.selectors.ledger import account_statement
 from accounts.services.errors import DomainError
 from accounts.services.payments import (
@@ -67,6 +68,24 @@ def ledger_link(account) -> str:
         '<a class="text-primary-600" href="{}">{}</a>',
         reverse("admin:accounts_account_statement", args=[account.pk]),
         _("entries and running balance"),
+    )
+
+
+def _person_cell(person):
+    return format_html(
+        '<span class="whitespace-nowrap">{}</span><br>'
+        '<span class="text-base-500 whitespace-nowrap">{}</span>',
+        person.name,
+        person.national_id,
+    )
+
+
+def _time_cell(value):
+    if value is None:
+        return "—"
+    return format_html(
+        '<span class="whitespace-nowrap">{}</span>',
+        f"{timezone.localtime(value):%Y-%m-%d %H:%M}",
     )
 
 
@@ -170,7 +189,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
     persons = ("binding__authorizer__region", "binding__beneficiary__region")
     list_display = (
         "id",
-        "created_at",
+        "paid_at",
         "authorizer",
         "beneficiary",
         "use",
@@ -197,17 +216,23 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
     actions_list = ["counter"]
     actions_detail = ["reverse"]
 
+    @admin.display(description=_("paid at"), ordering="created_at")
+    def paid_at(self, obj):
+        return _time_cell(obj.created_at)
+
     @admin.display(description=_("authorizer"))
     def authorizer(self, obj):
-        return obj.binding.authorizer
+        return _person_cell(obj.binding.authorizer)
 
     @admin.display(description=_("beneficiary"))
     def beneficiary(self, obj):
-        return obj.binding.beneficiary
+        return _person_cell(obj.binding.beneficiary)
 
-    @admin.display(description=_("reversed"), boolean=True)
+    @admin.display(description=_("reversed"))
     def reversed(self, obj):
-        return obj.is_reversed
+        if not obj.is_reversed:
+            return ""
+        return format_html('<span class="text-red-600 whitespace-nowrap">{}</span>', _("reversed"))
 
     @admin.display(description=_("reference"))
     def reference(self, obj):
@@ -217,7 +242,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
     def reversal_shown(self, obj):
         if obj.reversal is None:
             return "—"
-        return f"{obj.reversal.created_at:%Y-%m-%d %H:%M} · {obj.reversal.memo}"
+        return f"{timezone.localtime(obj.reversal.created_at):%Y-%m-%d %H:%M} · {obj.reversal.memo}"
 
     def get_queryset(self, request):
         # The changelist adds list_select_related only to a queryset that has none.
@@ -282,7 +307,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
                 (k, AccountKind(k).label) for k in (AccountKind.PERSONAL, AccountKind.WALLET)
             ],
             "page": page,
-            "opts": self.opts,
+            "opts": PersonalAccount._meta,
         }
         return TemplateResponse(request, "admin/accounts/account_statement.html", context)
 
@@ -343,12 +368,12 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
     persons = ("authorizer__region", "beneficiary__region")
     list_display = (
         "id",
-        "created_at",
-        "authorizer",
-        "beneficiary",
+        "sent_at",
+        "authorizer_shown",
+        "beneficiary_shown",
         "amount",
         "status",
-        "deadline",
+        "returns_at",
         "created_by",
     )
     list_select_related = ("authorizer", "beneficiary", "created_by")
@@ -375,6 +400,22 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
 
     def _more_journals(self, obj):
         return (obj.accept_journal, obj.return_journal, obj.reversal)
+
+    @admin.display(description=_("sent at"), ordering="created_at")
+    def sent_at(self, obj):
+        return _time_cell(obj.created_at)
+
+    @admin.display(description=_("returns unaccepted at"), ordering="deadline")
+    def returns_at(self, obj):
+        return _time_cell(obj.deadline) if obj.status == TransferStatus.PENDING else "—"
+
+    @admin.display(description=_("authorizer"))
+    def authorizer_shown(self, obj):
+        return _person_cell(obj.authorizer)
+
+    @admin.display(description=_("beneficiary"))
+    def beneficiary_shown(self, obj):
+        return _person_cell(obj.beneficiary)
 
     @action(description=_("Reverse"), permissions=["reverse"], icon="undo")
     def reverse(self, request, object_id):

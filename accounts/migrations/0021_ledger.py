@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="journals",
                         to="accounts.binding",
-                        verbose_name="binding",
+                        verbose_name="mutual-aid binding",
                     ),
                 ),
                 (
@@ -204,7 +204,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="payments",
                         to="accounts.binding",
-                        verbose_name="binding",
+                        verbose_name="mutual-aid binding",
                     ),
                 ),
                 (
@@ -215,7 +215,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="entered by",
+                        verbose_name="recorded by",
                     ),
                 ),
                 (
@@ -355,7 +355,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="transfers",
                         to="accounts.binding",
-                        verbose_name="binding",
+                        verbose_name="mutual-aid binding",
                     ),
                 ),
                 (
@@ -366,7 +366,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="entered by",
+                        verbose_name="recorded by",
                     ),
                 ),
                 (

@@ -86,7 +86,7 @@ class Journal(models.Model):
         null=True,
         blank=True,
         related_name="journals",
-        verbose_name=_("binding"),
+        verbose_name=_("mutual-aid binding"),
     )
     memo = models.TextField(_("memo"), blank=True)
     #: the parameters of the request, compared when a reference comes again
@@ -185,7 +185,7 @@ class Payment(models.Model):
         "accounts.Binding",
         on_delete=models.PROTECT,
         related_name="payments",
-        verbose_name=_("binding"),
+        verbose_name=_("mutual-aid binding"),
     )
     use = models.CharField(_("paid for"), max_length=32, choices=Use.choices)
     bill_amount = _money(_("in-catalogue cost of the bill (yuan)"), null=True, blank=True)
@@ -208,7 +208,7 @@ class Payment(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("entered by"),
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -249,7 +249,7 @@ class WalletTransfer(models.Model):
         "accounts.Binding",
         on_delete=models.PROTECT,
         related_name="transfers",
-        verbose_name=_("binding"),
+        verbose_name=_("mutual-aid binding"),
     )
     amount = _money(_("amount (yuan)"))
     status = models.CharField(
@@ -265,7 +265,7 @@ class WalletTransfer(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("entered by"),
+        verbose_name=_("recorded by"),
     )
     deadline = models.DateTimeField(_("returns unaccepted at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)

@@ -120,6 +120,7 @@ def test_supervisor_reverses_a_payment_from_its_page(client, supervisor):
     payment = payment_in("370100")
     client.force_login(supervisor)
     url = reverse("admin:accounts_payment_reverse", args=[payment.pk])
+    assert client.get(url).status_code == 200
     response = client.post(url, {"reason": "wrong patient"})
     assert response.status_code == 302
     payment.refresh_from_db()
