@@ -7,6 +7,7 @@ set-based path of the enrollment import, which sets many balances at once.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def opposite(journal: Journal) -> list[Entry]:
 def ledger_adjust_balances_sql(
     *,
     table: str,
-    reference: str,
+    reference: str | None = None,
     actor=None,
     via: str = Via.IMPORT,
     memo: str = "",
@@ -121,7 +122,9 @@ def ledger_adjust_balances_sql(
     under the chunk's lock). Writes one ``import_adjustment`` journal: an entry of
     ``new − old`` on each personal account whose balance changes and one balancing entry on
     the import-adjustment account, in two statements whatever the number of rows. Returns
-    None, writing nothing, when no balance changes.
+    None, writing nothing, when no balance changes. ``reference`` (unique among journals:
+    ``import:<run>:chunk:<n>``, say) defaults to a fresh one; a chunk written again after a
+    rollback to its savepoint may reuse its own, one written again on purpose needs a new one.
 
     With ``update_balances`` also sets the cached balances to the new ones; without it (the
     import writer's own UPDATE sets them) the caller must set exactly those balances in the
@@ -137,7 +140,7 @@ def ledger_adjust_balances_sql(
             return None
         journal = Journal.objects.create(
             kind=JournalKind.IMPORT_ADJUSTMENT,
-            reference=reference,
+            reference=reference or f"import_adjustment:{uuid.uuid4()}",
             created_at=timezone.now(),
             actor=actor if actor is not None and actor.is_authenticated else None,
             via=via,
@@ -173,7 +176,7 @@ def ledger_adjust_balances_sql(
 
 
 def ledger_adjust_balances(
-    *, rows: Iterable[tuple[int, Decimal, Decimal]], reference: str, **kwargs
+    *, rows: Iterable[tuple[int, Decimal, Decimal]], reference: str | None = None, **kwargs
 ) -> int | None:
     """:func:`ledger_adjust_balances_sql` for ``(person_id, old, new)`` tuples in memory."""
     with transaction.atomic(), connection.cursor() as cursor:
