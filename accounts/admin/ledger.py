@@ -39,6 +39,8 @@ from accounts.services.payments import (
     payment_create,
     payment_decision,
     payment_reverse,
+    transfer_create,
+    transfer_decision,
     transfer_reverse,
 )
 from policies.relations import Use
@@ -132,6 +134,36 @@ class _ReadOnlyMoneyAdmin(ScopedModelAdmin):
 
     def _more_journals(self, obj):
         return ()
+
+    def _counter(self, request, form, *, decide, create, title, texts):
+        """A counter page (柜台代办): check the request against the rules, then confirm.
+
+        The rules' decision is shown before anything is written; the reference made at the
+        check travels with the confirmation, so a double click moves the money once.
+        """
+        decision = None
+        if request.method == "POST" and form.is_valid():
+            if "confirm" in request.POST:
+                try:
+                    done, message = create(form.cleaned_data)
+                except DomainError as error:
+                    messages.error(request, error.message)
+                else:
+                    messages.success(request, message)
+                    return redirect(
+                        reverse(f"admin:accounts_{self.opts.model_name}_change", args=[done.pk])
+                    )
+            decision = decide(form.cleaned_data)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "texts": texts,
+            "form": form,
+            "decision": decision,
+            "binding": form.cleaned_data.get("binding") if decision is not None else None,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/accounts/money_counter.html", context)
 
     def _reverse_view(self, request, pk, service, argument):
         """Ask a supervisor why, then reverse through the service."""
@@ -312,54 +344,46 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
         return TemplateResponse(request, "admin/accounts/account_statement.html", context)
 
     def counter_view(self, request):
-        """Pay a beneficiary's bill for an applicant at the counter: check, then confirm.
-
-        The rules' decision is shown before anything is written; the reference made at the
-        check travels with the confirmation, so a double click pays once.
-        """
+        """Pay a beneficiary's bill for an applicant at the counter: check, then confirm."""
         if not self.has_counter_permission(request):
             raise PermissionDenied
-        form = CounterPaymentForm(request.POST or None, user=request.user)
-        decision = None
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            if "confirm" in request.POST:
-                try:
-                    payment = payment_create(
-                        actor=request.user,
-                        via=Via.ADMIN,
-                        reference=data["reference"],
-                        binding=data["binding"],
-                        use=data["use"],
-                        bill_amount=data["bill_amount"],
-                        amount=data["amount"],
-                    )
-                except DomainError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(
-                        request,
-                        _("Paid %(amount)s yuan from the account of %(person)s.")
-                        % {"amount": payment.amount, "person": payment.binding.authorizer},
-                    )
-                    return redirect("admin:accounts_payment_change", payment.pk)
-            decision = payment_decision(
+
+        def create(data):
+            payment = payment_create(
+                actor=request.user,
+                via=Via.ADMIN,
+                reference=data["reference"],
                 binding=data["binding"],
                 use=data["use"],
                 bill_amount=data["bill_amount"],
                 amount=data["amount"],
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Pay a bill at the counter"),
-            "form": form,
-            "decision": decision,
-            "binding": form.cleaned_data.get("binding")
-            if form.is_bound and form.is_valid()
-            else None,
-            "opts": self.opts,
-        }
-        return TemplateResponse(request, "admin/accounts/payment_counter.html", context)
+            return payment, _("Paid %(amount)s yuan from the account of %(person)s.") % {
+                "amount": payment.amount,
+                "person": payment.binding.authorizer,
+            }
+
+        return self._counter(
+            request,
+            CounterPaymentForm(request.POST or None, user=request.user),
+            decide=lambda data: payment_decision(
+                binding=data["binding"],
+                use=data["use"],
+                bill_amount=data["bill_amount"],
+                amount=data["amount"],
+            ),
+            create=create,
+            title=_("Pay a bill at the counter"),
+            texts={
+                "intro": _(
+                    "Enter the bill; the rules in force judge it before anything is paid. "
+                    "Confirm only when the applicant has signed."
+                ),
+                "allowed": _("The rules allow this payment."),
+                "refused": _("The rules refuse this payment:"),
+                "confirm": _("Confirm the payment"),
+            },
+        )
 
 
 @admin.register(WalletTransfer)
@@ -393,10 +417,57 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
         "created_by",
     )
     readonly_fields = fields
+    actions_list = ["counter"]
     actions_detail = ["reverse"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("journal", *self.list_select_related)
+
+    def has_counter_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.add_wallettransfer")
+
+    @action(
+        description=_("Send a wallet transfer at the counter"),
+        permissions=["counter"],
+        icon="send_money",
+    )
+    def counter(self, request):
+        return redirect("admin:accounts_wallettransfer_counter")
+
+    def counter_view(self, request):
+        """Send a wallet transfer for an authorizer at the counter: check, then confirm."""
+        if not self.has_counter_permission(request):
+            raise PermissionDenied
+
+        def create(data):
+            transfer = transfer_create(
+                actor=request.user,
+                via=Via.ADMIN,
+                reference=data["reference"],
+                binding=data["binding"],
+                amount=data["amount"],
+            )
+            return transfer, _(
+                "Sent %(amount)s yuan towards the wallet of %(person)s; it waits to be accepted."
+            ) % {"amount": transfer.amount, "person": transfer.beneficiary}
+
+        return self._counter(
+            request,
+            CounterTransferForm(request.POST or None, user=request.user),
+            decide=lambda data: transfer_decision(binding=data["binding"], amount=data["amount"]),
+            create=create,
+            title=_("Send a wallet transfer at the counter"),
+            texts={
+                "intro": _(
+                    "The rules in force judge the transfer before anything is sent. The "
+                    "beneficiary accepts it in the wallet; unaccepted, it returns at 06:00 "
+                    "the next day."
+                ),
+                "allowed": _("The rules allow this transfer."),
+                "refused": _("The rules refuse this transfer:"),
+                "confirm": _("Confirm the transfer"),
+            },
+        )
 
     def _more_journals(self, obj):
         return (obj.accept_journal, obj.return_journal, obj.reversal)
@@ -424,6 +495,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("counter/", wrap(self.counter_view), name="accounts_wallettransfer_counter"),
             path(
                 "<int:pk>/reverse/",
                 wrap(self.reverse_view),
@@ -442,8 +514,8 @@ class ReverseForm(forms.Form):
     )
 
 
-class CounterPaymentForm(forms.Form):
-    """The counter's payment: who pays for whom, what for, how much."""
+class _CounterForm(forms.Form):
+    """Who pays for whom: the two identity numbers find the binding in the user's regions."""
 
     authorizer_id = forms.CharField(
         label=_("authorizer's identity number"), max_length=18, widget=UnfoldAdminTextInputWidget
@@ -451,6 +523,43 @@ class CounterPaymentForm(forms.Form):
     beneficiary_id = forms.CharField(
         label=_("beneficiary's identity number"), max_length=18, widget=UnfoldAdminTextInputWidget
     )
+    reference = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        a = idnumbers.normalize(data.get("authorizer_id", ""))
+        b = idnumbers.normalize(data.get("beneficiary_id", ""))
+        if not (a and b):
+            return data
+        bindings = either_region(
+            self.user,
+            Binding.objects.select_related(
+                "authorizer__region", "beneficiary__region", "authorizer__account"
+            ),
+            "authorizer__region",
+            "beneficiary__region",
+        ).filter(authorizer__national_id=a, beneficiary__national_id=b)
+        binding = bindings.filter(status=BindingStatus.ACTIVE).first() or bindings.first()
+        if binding is None:
+            raise forms.ValidationError(
+                _("There is no binding from this authorizer to this beneficiary in your regions."),
+                code="no_binding",
+            )
+        data["binding"] = binding
+        # Made once, at the check, and sent back with the confirmation: one movement.
+        data["reference"] = data.get("reference") or f"counter-{uuid.uuid4()}"
+        self.data = self.data.copy()
+        self.data["reference"] = data["reference"]
+        return data
+
+
+class CounterPaymentForm(_CounterForm):
+    """The counter's payment: who pays for whom, what for, how much."""
+
     use = forms.ChoiceField(
         label=_("paid for"), choices=Use.choices, widget=UnfoldAdminSelectWidget
     )
@@ -467,36 +576,15 @@ class CounterPaymentForm(forms.Form):
         decimal_places=2,
         widget=UnfoldAdminDecimalFieldWidget,
     )
-    reference = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-    def clean(self):
-        data = super().clean()
-        a = idnumbers.normalize(data.get("authorizer_id", ""))
-        b = idnumbers.normalize(data.get("beneficiary_id", ""))
-        if not (a and b):
-            return data
-        bindings = either_region(
-            self.user,
-            Binding.objects.select_related("authorizer__region", "beneficiary__region"),
-            "authorizer__region",
-            "beneficiary__region",
-        ).filter(authorizer__national_id=a, beneficiary__national_id=b)
-        binding = bindings.filter(status=BindingStatus.ACTIVE).first() or bindings.first()
-        if binding is None:
-            raise forms.ValidationError(
-                _("There is no binding from this authorizer to this beneficiary in your regions."),
-                code="no_binding",
-            )
-        data["binding"] = binding
-        # Made once, at the check, and sent back with the confirmation: one payment.
-        data["reference"] = data.get("reference") or f"counter-{uuid.uuid4()}"
-        self.data = self.data.copy()
-        self.data["reference"] = data["reference"]
-        return data
+class CounterTransferForm(_CounterForm):
+    amount = forms.DecimalField(
+        label=_("amount to send to the wallet (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        widget=UnfoldAdminDecimalFieldWidget,
+    )
 
 
 __all__ = ["PaymentAdmin", "WalletTransferAdmin", "ledger_link"]

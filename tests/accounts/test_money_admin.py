@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Payment, PersonalAccount
+from accounts.models import Payment, PersonalAccount, WalletTransfer
 from tests.accounts.money import (
+    NOON,
     binding,
     open_wallets,
     payment_in,
@@ -147,3 +149,36 @@ def test_payment_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(12):
         response = caseworker_client.get(reverse("admin:accounts_payment_changelist"))
     assert len(response.context["cl"].result_list) == rows
+
+
+def transfer_counter_post(client, b, amount="100.00", **extra):
+    return client.post(
+        reverse("admin:accounts_wallettransfer_counter"),
+        {
+            "authorizer_id": b.authorizer.national_id,
+            "beneficiary_id": b.beneficiary.national_id,
+            "amount": amount,
+            **extra,
+        },
+    )
+
+
+def test_transfer_counter_shows_a_closed_wallet_before_sending(caseworker_client):
+    b = binding()
+    response = transfer_counter_post(caseworker_client, b, check="")
+    assert "wallet_not_open" in response.context["decision"].codes
+    assert not WalletTransfer.objects.exists()
+
+
+def test_transfer_counter_sends_once_however_often_confirmed(caseworker_client, monkeypatch):
+    open_wallets()
+    monkeypatch.setattr(timezone, "now", lambda: NOON)  # outside the 22:00-06:00 quiet hours
+    b = binding()
+    checked = transfer_counter_post(caseworker_client, b, check="")
+    assert checked.context["decision"].allowed, checked.context["decision"].codes
+    ref = checked.context["form"].cleaned_data["reference"]
+    first = transfer_counter_post(caseworker_client, b, reference=ref, confirm="")
+    again = transfer_counter_post(caseworker_client, b, reference=ref, confirm="")
+    assert first.status_code == again.status_code == 302
+    assert WalletTransfer.objects.count() == 1
+    assert WalletTransfer.objects.get().created_by.username == "cw_jinan"
