@@ -19,7 +19,9 @@ def account_statement(*, person_id: int, account_kind: str = AccountKind.PERSONA
     served by the ``ledger_person_account`` index)."""
     return (
         LedgerEntry.objects.filter(person_id=person_id, account_kind=account_kind)
-        .select_related("journal", "journal__actor")
+        .select_related(
+            "journal__actor", "journal__binding__authorizer", "journal__binding__beneficiary"
+        )
         .annotate(
             running_balance=Window(Sum("amount"), order_by=F("id").asc()),
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Payment, PersonalAccount, WalletTransfer
+from accounts.services.payments import payment_create
 from tests.accounts.money import (
     NOON,
     binding,
@@ -182,3 +183,25 @@ def test_transfer_counter_sends_once_however_often_confirmed(caseworker_client, 
     assert first.status_code == again.status_code == 302
     assert WalletTransfer.objects.count() == 1
     assert WalletTransfer.objects.get().created_by.username == "cw_jinan"
+
+
+@pytest.mark.parametrize("payments", [1, 30])
+def test_statement_queries_do_not_grow_with_entries(
+    caseworker_client, payments, django_assert_max_num_queries
+):
+    b = binding()
+    for _ in range(payments):
+        payment_create(
+            actor=None,
+            via="command",
+            reference=reference(),
+            binding=b,
+            use="pharmacy",
+            bill_amount=None,
+            amount="1.00",
+            at=NOON,
+        )
+    url = reverse("admin:accounts_account_statement", args=[b.authorizer_id])
+    with django_assert_max_num_queries(10):
+        response = caseworker_client.get(url)
+    assert len(response.context["page"]) == payments + 1  # and the opening entry
