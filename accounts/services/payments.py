@@ -26,6 +26,7 @@ from accounts.choices import (
     AccountKind,
     BindingStatus,
     JournalKind,
+    PersonStatus,
     TransferStatus,
     Via,
 )
@@ -633,6 +634,15 @@ def _amount_findings(amount: Decimal | None, field: str = "amount") -> list[Find
 
 def _binding_findings(binding: Binding, day: dt.date, amount: Decimal | None) -> list[Finding]:
     found = []
+    # The engine judges these for a new binding only; an enrolment may end while one lives.
+    if binding.authorizer.status != PersonStatus.ACTIVE:
+        found.append(
+            Finding("authorizer_not_active", _("The authorizer's enrolment is not active."))
+        )
+    if binding.beneficiary.status != PersonStatus.ACTIVE:
+        found.append(
+            Finding("beneficiary_not_active", _("The beneficiary's enrolment is not active."))
+        )
     if day < binding.starts_on or (binding.ends_on and day > binding.ends_on):
         found.append(
             Finding(

@@ -183,3 +183,13 @@ def test_payment_is_reversed_only_once(caseworker, supervisor):
         payment_reverse(actor=supervisor, via="admin", payment=payment, reason="again")
     assert error.value.code == "already_reversed"
     assert Payment.objects.get(pk=payment.pk).is_reversed
+
+
+def test_payment_from_an_authorizer_no_longer_enrolled_is_refused(caseworker):
+    b = binding(authorizer=person(status="deceased"))
+    assert "authorizer_not_active" in refused(caseworker, b)
+
+
+def test_payment_for_a_beneficiary_no_longer_enrolled_is_refused(caseworker):
+    b = binding(beneficiary=person(status="terminated"))
+    assert "beneficiary_not_active" in refused(caseworker, b)
