@@ -151,6 +151,31 @@ class TestTransfers:
         assert balance(b.authorizer) == Decimal("1000.00")
         assert check_ledger()[0] == 0
 
+    def test_accepted_transfer_already_spent_cannot_be_reversed(
+        self, caseworker, supervisor, wallets
+    ):
+        b = binding()
+        transfer = transfer_accept(actor=None, via="admin", transfer=send(caseworker, b), at=NOON)
+        wallet_spend(
+            actor=None,
+            via="admin",
+            reference=reference(),
+            person=b.beneficiary,
+            use=Use.PHARMACY,
+            amount="50.00",
+        )
+        with pytest.raises(ReversalRefused) as error:
+            transfer_reverse(actor=supervisor, via="admin", transfer=transfer, reason="late")
+        assert error.value.code == "wallet_insufficient"
+        assert wallet(b.beneficiary) == Decimal("50.00")
+
+    def test_returned_transfer_cannot_be_reversed(self, caseworker, supervisor, wallets):
+        transfer = send(caseworker, binding(), at=local(7, 12))
+        transfers_return_expired(now=local(8, 6))
+        with pytest.raises(ReversalRefused) as error:
+            transfer_reverse(actor=supervisor, via="admin", transfer=transfer, reason="late")
+        assert error.value.code == "transfer_not_reversible"
+
     def test_transfer_reversal_needs_another_supervisor(self, supervisor, wallets):
         transfer = send(supervisor, binding())
         with pytest.raises(ReversalRefused) as error:
