@@ -9,12 +9,13 @@ import pytest
 from django.db import connection
 
 from accounts.choices import JournalKind
-from accounts.models import Journal, Payment, PersonalAccount
-from accounts.services.payments import PaymentRefused, payment_create
+from accounts.models import Journal, Payment, PersonalAccount, WalletTransfer
+from accounts.services.payments import PaymentRefused, payment_create, transfer_create
 from policies.relations import Use
-from tests.accounts.money import NOON, binding, check_ledger, person
+from tests.accounts.money import NOON, binding, check_ledger, open_wallets, person
 
 THREADS = 8
+RELATIONS = ("father", "mother", "son", "daughter")
 
 
 def _race(calls):
@@ -91,4 +92,31 @@ def test_one_reference_used_for_two_accounts_at_once_pays_only_one():
     assert len(paid) == 1, results
     assert [getattr(r, "code", None) for r in results if r not in paid] == ["reference_reused"]
     assert Journal.objects.filter(reference="shared-ref").count() == 1
+    assert check_ledger()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_transfers_from_two_relatives_to_one_wallet_at_once_leave_one_pending():
+    # Given a beneficiary bound by four authorizers, whose wallets are open
+    open_wallets()
+    beneficiary = person()
+    bindings = [binding(beneficiary=beneficiary, relation=r) for r in RELATIONS]
+    # When all four send a transfer to the wallet at the same moment
+    results = _race(
+        [
+            lambda b=b: transfer_create(
+                actor=None,
+                via="command",
+                reference=f"wallet-race-{b.pk}",
+                binding=b,
+                amount="10.00",
+                at=NOON,
+            )
+            for b in bindings
+        ]
+    )
+    # Then one waits to be accepted and the others are told one is pending
+    sent = [r for r in results if isinstance(r, WalletTransfer)]
+    assert len(sent) == 1, results
+    assert {r.code for r in results if r not in sent} == {"transfer_pending"}
     assert check_ledger()[0] == 0
