@@ -243,3 +243,18 @@ def test_two_return_jobs_at_once_return_each_transfer_once(caseworker):
     assert sum(counts) == len(transfers)
     assert set(WalletTransfer.objects.values_list("status", flat=True)) == {"returned"}
     assert check_ledger()[0] == 0
+
+
+@pytest.mark.django_db
+def test_return_command_returns_what_is_past_its_deadline(caseworker):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    open_wallets()
+    old = send(caseworker, binding(), at=timezone.make_aware(dt.datetime(2026, 12, 1, 12)))
+    out = StringIO()
+    call_command("return_expired_transfers", stdout=out)
+    old.refresh_from_db()
+    assert old.status == TransferStatus.RETURNED
+    assert out.getvalue().strip() == "1 transfer(s) returned"
