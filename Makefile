@@ -20,12 +20,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 browser:
 	@sh scripts/install-browser.sh
 
-# The web server and, beside it, the background worker that runs long imports.
+# The web server and, beside it, the background worker that runs long imports and the
+# loop that returns wallet transfers not accepted by 06:00.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py import_worker --no-startup-delay & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py return_expired_transfers --every 60 & returns=$$!; \
+	trap 'kill $$worker $$returns 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 worker: install

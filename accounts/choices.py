@@ -57,3 +57,39 @@ class RevokeReason(models.TextChoices):
     LEFT_EMPLOYEE_INSURANCE = "left_employee", _("authorizer left employee insurance")
     SPOT_CHECK_FAILED = "spot_check_failed", _("spot check failed")
     PROOF_OVERTURNED = "proof_overturned", _("proof approval overturned")
+
+
+class JournalKind(models.TextChoices):
+    """What one money movement (a journal of the ledger) was."""
+
+    DIRECT_PAYMENT = "direct_payment", _("direct payment")
+    WALLET_TRANSFER = "wallet_transfer", _("wallet transfer")
+    TRANSFER_ACCEPT = "transfer_accept", _("transfer accepted")
+    TRANSFER_RETURN = "transfer_return", _("transfer returned")
+    WALLET_SPEND = "wallet_spend", _("wallet spending")
+    REVERSAL = "reversal", _("reversal")
+    IMPORT_ADJUSTMENT = "import_adjustment", _("balance set by an import")
+    OPENING = "opening", _("opening balance")
+
+
+class AccountKind(models.TextChoices):
+    """Which account a ledger entry moves money in or out of."""
+
+    PERSONAL = "personal", _("personal account")
+    WALLET = "wallet", _("medical-insurance wallet")
+    TRANSFER_HOLD = "transfer_hold", _("transfer awaiting acceptance")
+    SETTLEMENT = "settlement", _("hospital and pharmacy settlement")
+    PREMIUM_COLLECTION = "premium_collection", _("premium collection")
+    IMPORT_ADJUSTMENT = "import_adjustment", _("import adjustments")
+    OPENING = "opening", _("opening balances")
+
+
+#: the account kinds that belong to one person (the entry names the person)
+PERSON_ACCOUNT_KINDS = (AccountKind.PERSONAL, AccountKind.WALLET, AccountKind.TRANSFER_HOLD)
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting acceptance")
+    ACCEPTED = "accepted", _("accepted")
+    RETURNED = "returned", _("returned unaccepted")
+    REVERSED = "reversed", pgettext_lazy("money movement", "reversed")

@@ -22,6 +22,8 @@ LOCK_ORDER = (
     "accounts.personalaccount",
     "accounts.wallet",
     "accounts.binding",
+    "accounts.payment",
+    "accounts.wallettransfer",
     "accounts.kinshipproof",
     "accounts.importrun",
     "policies.policyversion",

@@ -15,6 +15,7 @@ from unfold.contrib.import_export.forms import ExportForm
 
 from accounts import idnumbers
 from accounts.admin.bindings import person_bindings_shown
+from accounts.admin.ledger import ledger_link
 from accounts.choices import Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
@@ -56,8 +57,8 @@ class PersonalAccountInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
-    fields = ("balance", "updated_at")
-    readonly_fields = ("balance", "updated_at")
+    fields = ("balance", "updated_at", ledger_link)
+    readonly_fields = ("balance", "updated_at", ledger_link)
     verbose_name_plural = _("personal account")
 
     def has_add_permission(self, request, obj=None):
@@ -245,13 +246,13 @@ class PersonalAccountAdmin(ScopedModelAdmin):
     """Read-only list of accounts; balances change only through services (ledger issue)."""
 
     region_field = "person__region"
-    list_display = ("person", "person_region", "balance", "updated_at")
+    list_display = ("person", "person_region", "balance", "updated_at", ledger_link)
     list_select_related = ("person__region",)
     show_full_result_count = False
     paginator = CappedCountPaginator
     search_fields = ("person__national_id",)
     search_help_text = _("Enter a full 18-character identity number.")
-    readonly_fields = ("person", "balance", "updated_at")
+    readonly_fields = ("person", "balance", "updated_at", ledger_link)
 
     @admin.display(description=_("pooling region"), ordering="person__region")
     def person_region(self, obj):

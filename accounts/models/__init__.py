@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .bindings import Binding
 from .imports import ImportRowError, ImportRun, shown_encoding
+from .ledger import Journal, LedgerEntry, Payment, Wallet, WalletTransfer
 from .persons import InsuredPerson, PersonalAccount
 
 __all__ = [
@@ -11,6 +12,11 @@ __all__ = [
     "ImportRowError",
     "ImportRun",
     "InsuredPerson",
+    "Journal",
+    "LedgerEntry",
+    "Payment",
     "PersonalAccount",
+    "Wallet",
+    "WalletTransfer",
     "shown_encoding",
 ]

@@ -13,7 +13,7 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import Binding, InsuredPerson, PersonalAccount
+from accounts.models import Binding, InsuredPerson, Payment, PersonalAccount, WalletTransfer
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from tests.factories import InsuredPersonFactory, staff_user
@@ -34,11 +34,25 @@ def _binding(code):
     )
 
 
+def _payment(code):
+    from tests.accounts.money import payment_in
+
+    return payment_in(code)
+
+
+def _transfer(code):
+    from tests.accounts.money import transfer_in
+
+    return transfer_in(code)
+
+
 #: model -> function(region_code) returning an object of that model in the region
 OUT_OF_SCOPE = {
     InsuredPerson: _person,
     PersonalAccount: lambda code: _person(code).account,
     Binding: _binding,
+    Payment: _payment,
+    WalletTransfer: _transfer,
 }
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda kv: kv[0]._meta.label)
