@@ -23,6 +23,7 @@ from accounts.services.payments import (
     transfers_return_expired,
     wallet_spend,
 )
+from policies.models import Region
 from policies.relations import Use
 from tests.accounts.money import NOON, binding, check_ledger, codes, open_wallets, person, reference
 
@@ -100,6 +101,7 @@ class TestTransfers:
         assert refused(caseworker, other) == ["transfer_pending"]
 
     def test_wallet_not_open_is_refused(self, caseworker):
+        Region.objects.update(wallet_enabled_on=None, wallet_date_approximate=False)
         assert "wallet_not_open" in refused(caseworker, binding())
 
     def test_transfer_in_quiet_hours_is_refused(self, caseworker, wallets):
