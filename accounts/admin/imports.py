@@ -23,7 +23,6 @@ from accounts.admin.history import AuditHistoryMixin
 from accounts.choices import Via
 from accounts.importing import preview as import_preview
 from accounts.importing.preview import Outcome
-from accounts.importing.reader import UnreadableFile
 from accounts.importing.report import (
     XLSX_MAX_FAULTS,
     report_csv_chunks,
@@ -33,6 +32,7 @@ from accounts.importing.report import (
     value_in_column,
 )
 from accounts.importing.rows import MissingColumns
+from accounts.importing.source import UnreadableFile
 from accounts.importing.template import template_csv, template_xlsx
 from accounts.models import ImportRun
 from accounts.permissions import can_import, fault_regions, may_see_runs, visible_runs

@@ -26,7 +26,7 @@ from policies.selectors import region_code_map
 
 from . import endings
 from .id_columns import key_order, number_keys
-from .reader import UnreadableFile, open_source
+from .reader import open_source
 from .rows import (
     Checked,
     Columns,
@@ -35,6 +35,7 @@ from .rows import (
     RowValidator,
     allowed_regions,
 )
+from .source import UnreadableFile
 from .stop import stop_asked
 from .writer import ChunkResult, write_chunk, write_errors
 

@@ -534,7 +534,7 @@ def test_same_file_again_needs_force(tmp_path):
 
 
 def test_a_file_being_imported_now_needs_force(tmp_path):
-    from accounts.importing.reader import sha256_of
+    from accounts.importing.source import sha256_of
 
     path = write_csv(tmp_path, [row(1)])
     other = ImportRun.objects.create(
