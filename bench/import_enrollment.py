@@ -374,8 +374,9 @@ def xlsx_import(path: Path, rows: int) -> None:
 
 def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
+    from accounts.importing.headers import Columns
     from accounts.importing.reader import open_source
-    from accounts.importing.rows import Columns, RowValidator
+    from accounts.importing.rows import RowValidator
     from accounts.importing.run import CHUNK_SIZE, FirstLines, validated_chunks
     from portal.process import give_back_memory
 

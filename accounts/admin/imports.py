@@ -22,6 +22,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldBooleanSwitchWidget
 from accounts.admin.history import AuditHistoryMixin
 from accounts.choices import Via
 from accounts.importing import preview as import_preview
+from accounts.importing.headers import MissingColumns
 from accounts.importing.preview import Outcome
 from accounts.importing.report import (
     XLSX_MAX_FAULTS,
@@ -31,7 +32,6 @@ from accounts.importing.report import (
     run_faults,
     value_in_column,
 )
-from accounts.importing.rows import MissingColumns
 from accounts.importing.source import UnreadableFile
 from accounts.importing.template import template_csv, template_xlsx
 from accounts.models import ImportRun

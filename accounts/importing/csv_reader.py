@@ -21,7 +21,7 @@ from accounts.messages import Message
 
 from .csv_repair import Rereader, Window, line_span
 from .decoding import decoded_lines, detect_encoding
-from .rows import Columns
+from .headers import Columns
 from .source import HEADER_SEARCH_ROWS, Chunk, Source, UnreadableFile
 from .writer import NUL_SHOWN_AS
 

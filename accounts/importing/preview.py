@@ -25,8 +25,10 @@ from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 from policies.selectors import region_code_map
 
 from .endings import NO_ROWS
+from .headers import Columns
 from .reader import open_source
-from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions
+from .records import CleanRow, RowError
+from .rows import RowValidator, allowed_regions
 from .writer import PERSON_FIELDS
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.

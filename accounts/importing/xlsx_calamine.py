@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from itertools import chain, islice
 from pathlib import Path
 
-from .rows import Columns
+from .headers import Columns
 from .source import HEADER_SEARCH_ROWS, closed_once
 from .xlsx_sheets import cell, data_sheet
 

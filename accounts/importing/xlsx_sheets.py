@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.messages import Message
 
-from .rows import Columns
+from .headers import Columns
 
 
 def data_sheet(sheets: list[tuple], top: Callable) -> tuple:
