@@ -347,9 +347,9 @@ def xlsx_import(path: Path, rows: int) -> None:
                     break
                 sheet.append(values)
         book.save(xlsx)
-    from accounts.importing import reader
+    from accounts.importing import xlsx_calamine
 
-    in_memory = reader.IN_MEMORY_BYTES
+    in_memory = xlsx_calamine.IN_MEMORY_BYTES
     resident = next(
         int(line.split()[1]) / 1024
         for line in Path("/proc/self/status").read_text().splitlines()
@@ -358,7 +358,7 @@ def xlsx_import(path: Path, rows: int) -> None:
     print(f"resident memory of this process before the XLSX imports: {resident:.0f} MB")
     # Read whole by calamine (a sheet of this size fits), then streamed by openpyxl.
     for mode, limit in (("whole", in_memory), ("streamed", 0)):
-        reader.IN_MEMORY_BYTES = limit
+        xlsx_calamine.IN_MEMORY_BYTES = limit
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE accounts_personalaccount, accounts_insuredperson RESTART IDENTITY CASCADE"
@@ -368,14 +368,15 @@ def xlsx_import(path: Path, rows: int) -> None:
             run = import_enrollment(path=xlsx)
             elapsed = time.perf_counter() - start
             print(f"{label:<25} {elapsed:6.1f} s  {rows / elapsed:>9,.0f} rows/s  {run.summary}")
-    reader.IN_MEMORY_BYTES = in_memory
+    xlsx_calamine.IN_MEMORY_BYTES = in_memory
     print(f"peak memory of this process, after the XLSX imports: {peak_mb():.0f} MB")
 
 
 def read_and_validate(path: Path) -> float:
     """Time the Python side alone: read, validate and deduplicate, no database writes."""
+    from accounts.importing.headers import Columns
     from accounts.importing.reader import open_source
-    from accounts.importing.rows import Columns, RowValidator
+    from accounts.importing.rows import RowValidator
     from accounts.importing.run import CHUNK_SIZE, FirstLines, validated_chunks
     from portal.process import give_back_memory
 

@@ -27,7 +27,7 @@ from _benchdb import setup  # noqa: E402
 
 setup("portal_bench_import")
 
-from accounts.importing import reader  # noqa: E402
+from accounts.importing import xlsx_calamine  # noqa: E402
 from accounts.services.imports import import_enrollment  # noqa: E402
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -109,7 +109,7 @@ def main() -> None:
         # Measured in a process of its own: writing the table took memory.
         subprocess.run([sys.executable, *sys.argv], check=True)
         return
-    whole = reader._whole_workbook(target)
+    whole = xlsx_calamine.whole_workbook(target)
     if whole is not None:
         whole[0].close()
     print(f"read by: {'calamine, whole' if whole else 'openpyxl, streamed'}")

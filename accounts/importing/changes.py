@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import InsuranceType
 from accounts.messages import Message
 
-from .rows import FIELDS
+from .vocabulary import FIELDS
 
 #: the person fields an import compares and writes
 PERSON_FIELDS = ("name", "insurance_type", "region_id", "enrolled_on", "status", "mobile")

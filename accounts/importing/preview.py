@@ -32,8 +32,10 @@ from .changes import (
     person_changes,
 )
 from .endings import NO_ROWS
+from .headers import Columns
 from .reader import open_source
-from .rows import CleanRow, Columns, RowError, RowValidator, allowed_regions
+from .records import CleanRow, RowError
+from .rows import RowValidator, allowed_regions
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
 PREVIEW_MAX_ROWS = 10_000

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from accounts.models import ImportRowError, ImportRun
 from portal.exports import csv_for_excel, csv_pieces, xlsx_bytes
 
-from .rows import MEND_TITLE
+from .vocabulary import MEND_TITLE
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
 #: over the original values of a run from before its file's header was kept

@@ -26,16 +26,13 @@ from policies.selectors import region_code_map
 
 from . import endings
 from .changes import fields_set, fields_unset
+from .fast_checks import Checked
+from .headers import Columns, MissingColumns
 from .id_columns import key_order, number_keys
-from .reader import UnreadableFile, open_source
-from .rows import (
-    Checked,
-    Columns,
-    MissingColumns,
-    RowError,
-    RowValidator,
-    allowed_regions,
-)
+from .reader import open_source
+from .records import RowError
+from .rows import RowValidator, allowed_regions
+from .source import UnreadableFile
 from .stop import stop_asked
 from .writer import ChunkResult, write_chunk, write_errors
 

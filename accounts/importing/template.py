@@ -13,7 +13,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from .rows import FIELDS, REQUIRED
+from .vocabulary import FIELDS, REQUIRED
 
 ORDER = (
     "national_id",

@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from accounts.choices import ImportStatus, Via
 from accounts.importing import endings as said
-from accounts.importing.reader import UnreadableFile, open_source, sha256_of
-from accounts.importing.rows import Columns, MissingColumns
+from accounts.importing.headers import Columns, MissingColumns
+from accounts.importing.reader import open_source
 from accounts.importing.run import CHUNK_SIZE, run_file
+from accounts.importing.source import UnreadableFile, sha256_of
 from accounts.locks import lock_row
 from accounts.messages import Message
 from accounts.models import AuditEvent, ImportRowError, ImportRun

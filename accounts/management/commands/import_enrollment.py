@@ -18,8 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.importing.reader import sha256_of
 from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
+from accounts.importing.source import sha256_of
 from accounts.models import ImportRun
 from accounts.selectors.imports import earlier_imports, imports_under_way
 from accounts.services.imports import import_enrollment

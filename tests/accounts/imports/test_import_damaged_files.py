@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from accounts.importing import reader
+from accounts.importing import xlsx_calamine
 from accounts.importing.report import report_csv_chunks, report_xlsx, run_faults
 from accounts.models import ImportRun
 from accounts.services.imports import import_enrollment
@@ -129,7 +129,7 @@ def test_damaged_workbooks_end_with_a_record_and_a_report_that_downloads(
     # A damaged sheet once aborted the process: calamine asked for 152 TB for a cell
     # placed at r="ZZZZ9999999". Others raised what openpyxl's parsers raise.
     if not whole:
-        monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+        monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
     people = range(1, 40)
     originals = [
         write_workbook(tmp_path / "a.xlsx", [("参保名单", sheet_rows(*people), False)]),

@@ -534,7 +534,7 @@ def test_same_file_again_needs_force(tmp_path):
 
 
 def test_a_file_being_imported_now_needs_force(tmp_path):
-    from accounts.importing.reader import sha256_of
+    from accounts.importing.source import sha256_of
 
     path = write_csv(tmp_path, [row(1)])
     other = ImportRun.objects.create(
@@ -767,7 +767,9 @@ def as_stored(records: list[str]) -> list[list]:
 
 @pytest.mark.parametrize("changes", FAST_PATH_CASES, ids=[str(c) for c in FAST_PATH_CASES])
 def test_chunk_validation_agrees_with_the_full_validation(changes):
-    from accounts.importing.rows import Columns, RowValidator, copy_record
+    from accounts.importing.headers import Columns
+    from accounts.importing.records import copy_record
+    from accounts.importing.rows import RowValidator
 
     validator = RowValidator(Columns.from_header(HEADER), region_code_map())
     values = [row(1, **changes).get(h, "") for h in HEADER]
@@ -782,7 +784,9 @@ def test_chunk_validation_agrees_with_the_full_validation(changes):
 def test_chunk_validation_agrees_with_the_full_validation_row_by_row_in_mixed_chunks():
     import random
 
-    from accounts.importing.rows import Columns, RowValidator, copy_record
+    from accounts.importing.headers import Columns
+    from accounts.importing.records import copy_record
+    from accounts.importing.rows import RowValidator
 
     rnd = random.Random(2026)
     validator = RowValidator(Columns.from_header(HEADER), region_code_map(), {"370100", "440300"})
@@ -808,7 +812,9 @@ def test_chunk_validation_agrees_with_the_full_validation_row_by_row_in_mixed_ch
 
 
 def test_values_in_other_accepted_forms_are_cleaned_without_the_full_check(monkeypatch):
-    from accounts.importing.rows import Columns, RowValidator, copy_record
+    from accounts.importing.headers import Columns
+    from accounts.importing.records import copy_record
+    from accounts.importing.rows import RowValidator
 
     validator = RowValidator(Columns.from_header(HEADER), region_code_map())
     typed = {"手机号": "139-1234-5678", "参保日期": "2021年2月3日", "个人账户余额": "1，234.5"}
@@ -821,7 +827,8 @@ def test_values_in_other_accepted_forms_are_cleaned_without_the_full_check(monke
 
 
 def test_chunk_validation_keeps_file_order_when_rows_need_the_full_check():
-    from accounts.importing.rows import Columns, RowValidator
+    from accounts.importing.headers import Columns
+    from accounts.importing.rows import RowValidator
 
     validator = RowValidator(Columns.from_header(HEADER), region_code_map())
     plain = [row(1).get(h, "") for h in HEADER]

@@ -1,6 +1,7 @@
 """An import changes only what the file says: a column it lacks leaves that field alone."""
 
 import pytest
+from django.urls import reverse
 
 from accounts.choices import PersonStatus
 from accounts.importing.preview import preview_enrollment
@@ -59,3 +60,13 @@ def test_a_file_with_every_column_still_sets_the_status(tmp_path):
     _stored(tmp_path)
     import_enrollment(path=write_csv(tmp_path, [row(1, 参保状态="终止")], name="again.csv"))
     assert InsuredPerson.objects.get(national_id=nid(1)).status == PersonStatus.TERMINATED
+
+
+def test_the_runs_page_says_which_fields_the_file_left_as_they_were(
+    tmp_path, caseworker, caseworker_client
+):
+    path = write_csv(tmp_path, [row(1)], header=WITHOUT_STATUS)
+    run = import_enrollment(path=path, user=caseworker)
+    page = caseworker_client.get(reverse("admin:accounts_importrun_progress", args=[run.pk]))
+    assert b'data-testid="fields-unset"' in page.content
+    assert "参保状态" in page.content.decode()

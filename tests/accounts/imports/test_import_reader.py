@@ -7,8 +7,9 @@ import zipfile
 
 import pytest
 
-from accounts.importing import reader
-from accounts.importing.reader import UnreadableFile, open_source
+from accounts.importing import csv_repair, decoding, reader
+from accounts.importing.reader import open_source
+from accounts.importing.source import UnreadableFile
 
 
 def reference(text: str) -> list[tuple[int, list[str]]]:
@@ -162,8 +163,8 @@ def test_a_cell_with_line_breaks_in_an_extra_column_stays_one_row(tmp_path):
 def test_a_line_too_long_to_be_a_row_stops_the_file_and_earlier_rows_are_kept(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(reader, "BLOCK_BYTES", 64)
-    monkeypatch.setattr(reader, "LONGEST_LINE_BYTES", 1000)
+    monkeypatch.setattr(decoding, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(decoding, "LONGEST_LINE_BYTES", 1000)
     path = tmp_path / "in.csv"
     path.write_text("id,name\n1,a\n2,b\n" + "x" * 5000, encoding="utf-8")
     source = open_source(path)
@@ -277,7 +278,7 @@ def test_every_line_comes_back_as_a_row_or_a_broken_line_whatever_quotes_are_lef
 
 
 def test_the_window_splits_a_block_into_lines_once_however_many_rows_span_lines():
-    window = reader._Window()
+    window = csv_repair.Window()
     window.add("a\nb\nc\n", 3)
     first = window.lines(1, 2)
     split = window.blocks[0][3]

@@ -160,9 +160,9 @@ def test_csv_report_is_streamed_in_pieces_with_every_fault(
 def test_xlsx_report_past_the_limit_points_to_the_csv(
     caseworker_client, run_with_errors, monkeypatch
 ):
-    from accounts.admin import imports as admin_imports
+    from accounts.importing import report
 
-    monkeypatch.setattr(admin_imports, "XLSX_MAX_FAULTS", 0)
+    monkeypatch.setattr(report, "XLSX_MAX_FAULTS", 0)
     url = reverse("admin:accounts_importrun_report", args=[run_with_errors.pk, "xlsx"])
     response = caseworker_client.get(url, follow=True)
     assert response.redirect_chain[-1][0].endswith(f"/{run_with_errors.pk}/progress/")

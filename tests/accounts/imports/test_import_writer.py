@@ -7,7 +7,8 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from accounts.importing.rows import Columns, RowValidator
+from accounts.importing.headers import Columns
+from accounts.importing.rows import RowValidator
 from accounts.importing.writer import ChunkResult, write_chunk
 from accounts.models import InsuredPerson, PersonalAccount
 from policies.selectors import region_code_map

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
-from accounts.importing import reader
+from accounts.importing import reader, xlsx_calamine, xlsx_stream
 from accounts.importing.reader import open_source
 from accounts.models import ImportRun
 from accounts.services.imports import import_enrollment
@@ -37,7 +37,7 @@ def read_all(path, rows_per_chunk=3):
 
 def read_streamed(path, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(reader, "IN_MEMORY_BYTES", 0)
+        patch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
         return read_all(path)
 
 
@@ -68,7 +68,7 @@ def untidy_workbook(tmp_path):
 
 
 def opened_whole(path) -> bool:
-    whole = reader._whole_workbook(path)
+    whole = xlsx_calamine.whole_workbook(path)
     if whole is not None:
         whole[0].close()
     return whole is not None
@@ -140,20 +140,20 @@ def test_every_row_is_read_whatever_size_the_sheet_claims(tmp_path, monkeypatch,
         for name, data in parts.items():
             rewritten.writestr(name, data)
     if streamed:
-        monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+        monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
     header, _line, _notes, rows = read_all(path)
     assert header == HEADER
     assert [line for line, _values in rows] == list(range(2, 52))
 
 
 def test_a_sheet_too_large_for_memory_is_streamed(untidy_workbook, monkeypatch):
-    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 2_000)  # its XML fits, its cells do not
+    monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 2_000)  # its XML fits, its cells do not
     assert not opened_whole(untidy_workbook)
 
 
 def test_a_sheet_whose_xml_alone_is_too_large_is_streamed_and_read(tmp_path, monkeypatch):
     path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(*range(1, 40)), False)])
-    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 100)
+    monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 100)
     assert not opened_whole(path)
     assert len(read_all(path)[3]) == 39
 
@@ -229,9 +229,9 @@ def test_shared_strings_are_read_as_openpyxl_reads_them():
         "<si><t>😀 &amp; &lt;x&gt;</t></si>"
         "</sst>"
     ).encode()
-    compact = reader.SharedStrings(io.BytesIO(table))
+    compact = xlsx_stream.SharedStrings(io.BytesIO(table))
     assert list(compact) == read_string_table(io.BytesIO(table))
-    compact = reader.SharedStrings(io.BytesIO(table))
+    compact = xlsx_stream.SharedStrings(io.BytesIO(table))
     assert compact[6] == "😀 & <x>"  # read ahead as far as asked, out of order too
     assert compact[0] == "身份证号"
     assert len(compact) == 7
@@ -267,17 +267,17 @@ def test_shared_strings_are_read_only_as_far_as_the_cells_ask():
     strings = [f"名{n}" for n in range(50_000)]
     table = "".join(f"<si><t>{s}</t></si>" for s in strings)
     source = io.BytesIO(f'<sst xmlns="{MAIN}">{table}</sst>'.encode())
-    compact = reader.SharedStrings(source)
+    compact = xlsx_stream.SharedStrings(source)
     assert compact[1] == "名1"
     assert source.tell() < len(source.getvalue()) / 2  # the header needs only the first few
     assert compact[49_999] == "名49999" and source.tell() == len(source.getvalue())
 
 
 def test_a_streamed_workbook_keeps_its_shared_strings_compact(excel_workbook, monkeypatch):
-    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
-    book, strings = reader._load_streamed(excel_workbook)
+    monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
+    book, strings = xlsx_stream._load_streamed(excel_workbook)
     assert book.worksheets[0]._shared_strings is strings
-    assert isinstance(strings, reader.SharedStrings)
+    assert isinstance(strings, xlsx_stream.SharedStrings)
     strings.close()
     book.close()
     assert read_all(excel_workbook)[3][1][1][:2] == [nid(2), "张2"]
@@ -309,7 +309,7 @@ def test_progress_through_a_streamed_sheet_without_a_size_is_estimated(tmp_path,
     people = [row(n % 900, 身份证号=nid(n % 900, birth=born[n])) for n in range(3000)]
     rows = [HEADER, *([person[h] for h in HEADER] for person in people)]
     path = write_shared_strings_workbook(tmp_path / "名单.xlsx", rows)
-    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
     source = open_source(path)
     seen, shares = 0, []
     for _lines, chunk in source.chunks(500):
@@ -359,7 +359,7 @@ def test_a_cell_placed_past_the_last_row_and_column_is_refused_not_read_whole(tm
 @pytest.mark.parametrize("whole", [True, False])
 def test_a_damaged_sheet_stops_the_import_and_keeps_the_rows_before(tmp_path, monkeypatch, whole):
     if not whole:
-        monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+        monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
     born = [dt.date(1970, 1, 1) + dt.timedelta(days=n // 900) for n in range(3000)]
     people = [row(n % 900, 身份证号=nid(n % 900, birth=born[n])) for n in range(3000)]
     path = write_shared_strings_workbook(
@@ -376,7 +376,7 @@ def test_a_damaged_sheet_stops_the_import_and_keeps_the_rows_before(tmp_path, mo
 
 @pytest.mark.django_db
 def test_a_workbook_whose_styles_openpyxl_cannot_read_is_refused_by_name(tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "IN_MEMORY_BYTES", 0)
+    monkeypatch.setattr(xlsx_calamine, "IN_MEMORY_BYTES", 0)
     path = write_workbook(tmp_path / "名单.xlsx", [("参保名单", sheet_rows(1, 2), False)])
     with zipfile.ZipFile(path) as original:
         parts = {info.filename: original.read(info) for info in original.infolist()}
