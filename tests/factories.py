@@ -23,9 +23,12 @@ def make_national_id(
 ) -> str:
     """Return a fresh valid ID number born in ``region_code``'s first county."""
     n = next(_sequence)
-    address = region_code[:4] + "02" if region_code.endswith("00") else region_code
     seq = (n * 2 + (1 if sex == "M" else 0)) % 1000
-    day = birth + dt.timedelta(days=n // 500)
+    if region_code.endswith("00"):
+        # 500 numbers a county and sex; then the next county, so the birth date stays as asked
+        address, day = f"{region_code[:4]}{2 + (n // 500) % 97:02d}", birth
+    else:
+        address, day = region_code, birth + dt.timedelta(days=n // 500)
     return idnumbers.make(address, day, seq)
 
 

@@ -54,6 +54,11 @@ def open_wallets(*codes, on=dt.date(2026, 1, 1)) -> None:
     )
 
 
+def close_wallets() -> None:
+    """Close the wallet everywhere (the seeded opening dates are estimates, set for all)."""
+    Region.objects.update(wallet_enabled_on=None, wallet_date_approximate=False)
+
+
 def check_ledger() -> tuple[int, str]:
     """Run ``manage.py check_ledger``; return its exit status and output."""
     out = StringIO()

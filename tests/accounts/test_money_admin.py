@@ -13,6 +13,7 @@ from accounts.services.payments import payment_create
 from tests.accounts.money import (
     NOON,
     binding,
+    close_wallets,
     open_wallets,
     payment_in,
     person,
@@ -165,6 +166,7 @@ def transfer_counter_post(client, b, amount="100.00", **extra):
 
 
 def test_transfer_counter_shows_a_closed_wallet_before_sending(caseworker_client):
+    close_wallets()
     b = binding()
     response = transfer_counter_post(caseworker_client, b, check="")
     assert "wallet_not_open" in response.context["decision"].codes

@@ -23,9 +23,17 @@ from accounts.services.payments import (
     transfers_return_expired,
     wallet_spend,
 )
-from policies.models import Region
 from policies.relations import Use
-from tests.accounts.money import NOON, binding, check_ledger, codes, open_wallets, person, reference
+from tests.accounts.money import (
+    NOON,
+    binding,
+    check_ledger,
+    close_wallets,
+    codes,
+    open_wallets,
+    person,
+    reference,
+)
 
 
 def send(actor, b, amount="100.00", at=NOON, ref=None):
@@ -101,7 +109,7 @@ class TestTransfers:
         assert refused(caseworker, other) == ["transfer_pending"]
 
     def test_wallet_not_open_is_refused(self, caseworker):
-        Region.objects.update(wallet_enabled_on=None, wallet_date_approximate=False)
+        close_wallets()
         assert "wallet_not_open" in refused(caseworker, binding())
 
     def test_transfer_in_quiet_hours_is_refused(self, caseworker, wallets):
