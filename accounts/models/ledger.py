@@ -118,8 +118,18 @@ class Journal(models.Model):
 class LedgerEntry(models.Model):
     """Money into (+) or out of (−) one account, as part of one journal. Append-only."""
 
+    # The references of entries are checked once per INSERT statement, set-based, by the
+    # trigger ledger_entries_checked (migration 0025), not by a foreign key's check of
+    # each row: an import's opening journal has a million entries, and the two per-row
+    # checks cost 7 µs an entry (docs/benchmarks.md). Journals and entries are never
+    # deleted (append-only); a person with entries always has an account or a wallet,
+    # whose own foreign key keeps the person.
     journal = models.ForeignKey(
-        Journal, on_delete=models.PROTECT, related_name="entries", verbose_name=_("journal")
+        Journal,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("journal"),
+        db_constraint=False,
     )
     account_kind = models.CharField(_("account"), max_length=20, choices=AccountKind.choices)
     person = models.ForeignKey(
@@ -130,6 +140,7 @@ class LedgerEntry(models.Model):
         related_name="ledger_entries",
         verbose_name=_("insured person"),
         db_index=False,  # ledger_person_account serves every lookup by person
+        db_constraint=False,  # checked per statement, as the journal (above)
     )
     #: wide enough for the one balancing entry of an import's or migration's journal
     amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)

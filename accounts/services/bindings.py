@@ -29,6 +29,8 @@ from accounts.choices import (
     LIVE_BINDING_STATUSES,
     BindingBasis,
     BindingStatus,
+    InsuranceType,
+    PersonStatus,
     RevokeReason,
     Via,
 )
@@ -415,6 +417,37 @@ def _check_unbinding(authorizer: InsuredPerson, binding: Binding) -> int:
             stored = [_finding_json(f, "authorizer", version.pk) for f in decision.violations]
         raise BindingRefused(first.message, code=first.code, violations=stored)
     return version.pk
+
+
+#: an enrolment in one of these states has ended: the person's bindings end with it
+ENDED_STATUSES = frozenset({PersonStatus.TERMINATED, PersonStatus.DECEASED})
+
+
+def bindings_end_for_enrolment(*, actor, via: str, changes) -> list[int]:
+    """Revoke the bindings that changes of enrolment end; return the bindings' ids.
+
+    ``changes`` are (person id, status before, insurance type before, status after, type
+    after), from a person's page or an enrollment import's chunk. An enrolment that ends
+    (terminated, deceased) ends every live binding on either side; an authorizer who
+    leaves employee insurance ends the bindings they give. Set-based: at most two
+    statements whatever the number of persons.
+    """
+    ended, left = [], []
+    for person_id, status, insurance_type, new_status, new_type in changes:
+        if new_status in ENDED_STATUSES and status not in ENDED_STATUSES:
+            ended.append(person_id)
+        if insurance_type == InsuranceType.EMPLOYEE and new_type != InsuranceType.EMPLOYEE:
+            left.append(person_id)
+    revoked = []
+    if ended:
+        revoked += bindings_revoke_for_persons(
+            actor=actor, via=via, person_ids=ended, reason=RevokeReason.ENROLMENT_ENDED
+        )
+    if left:
+        revoked += bindings_revoke_for_persons(
+            actor=actor, via=via, person_ids=left, reason=RevokeReason.LEFT_EMPLOYEE_INSURANCE
+        )
+    return revoked
 
 
 def bindings_revoke_for_persons(*, actor, via: str, person_ids, reason: str) -> list[int]:

@@ -6,15 +6,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.choices import InsuranceType, PersonStatus, RevokeReason, Via
+from accounts.choices import Via
 from accounts.locks import lock_row
 from accounts.models import InsuredPerson, PersonalAccount
-from accounts.services.bindings import bindings_revoke_for_persons
+from accounts.services.bindings import bindings_end_for_enrolment
 
 from .audit import audit_record
-
-#: an enrolment in one of these states has ended: the person's bindings end with it
-ENDED_STATUSES = (PersonStatus.TERMINATED, PersonStatus.DECEASED)
 
 
 @transaction.atomic
@@ -49,30 +46,24 @@ def person_save(
         PersonalAccount.objects.get_or_create(
             person=person, defaults={"balance": opening_balance or Decimal("0.00")}
         )
-    person.revoked_bindings = _end_bindings(before, person, actor=actor, via=via)
-    return person
-
-
-def _end_bindings(before: InsuredPerson | None, after: InsuredPerson, *, actor, via) -> list[int]:
-    """Revoke the bindings a change of enrolment ends; return their ids."""
-    if before is None:
-        return []
-    revoked = []
-    if after.status in ENDED_STATUSES and before.status not in ENDED_STATUSES:
-        revoked += bindings_revoke_for_persons(
-            actor=actor, via=via, person_ids=[after.pk], reason=RevokeReason.ENROLMENT_ENDED
-        )
-    if (
-        before.insurance_type == InsuranceType.EMPLOYEE
-        and after.insurance_type == InsuranceType.RESIDENT
-    ):
-        revoked += bindings_revoke_for_persons(
+    person.revoked_bindings = (
+        bindings_end_for_enrolment(
             actor=actor,
             via=via,
-            person_ids=[after.pk],
-            reason=RevokeReason.LEFT_EMPLOYEE_INSURANCE,
+            changes=[
+                (
+                    person.pk,
+                    before.status,
+                    before.insurance_type,
+                    person.status,
+                    person.insurance_type,
+                )
+            ],
         )
-    return revoked
+        if before is not None
+        else []
+    )
+    return person
 
 
 @transaction.atomic

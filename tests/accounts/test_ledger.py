@@ -105,6 +105,27 @@ def test_database_refuses_a_journal_that_does_not_sum_to_zero():
         )
 
 
+def _entries_sql(journal_id, person_id) -> str:
+    return (
+        "INSERT INTO accounts_ledgerentry (journal_id, account_kind, person_id, amount) "
+        f"VALUES ({journal_id}, 'personal', {person_id}, 1), ({journal_id}, 'opening', NULL, -1)"
+    )
+
+
+def test_database_refuses_entries_of_a_journal_that_does_not_exist():
+    payer = person()
+    with pytest.raises(DatabaseError, match="journal 999999 does not exist"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_entries_sql(999999, payer.pk))
+
+
+def test_database_refuses_entries_of_a_person_who_does_not_exist():
+    journal = Journal.objects.create(kind=JournalKind.OPENING, reference="y", created_at=NOON)
+    with pytest.raises(DatabaseError, match="person 999999 does not exist"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_entries_sql(journal.pk, 999999))
+
+
 def test_posting_helper_refuses_unbalanced_entries():
     with pytest.raises(LedgerUnbalanced):
         post(

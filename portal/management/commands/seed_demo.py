@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.demo import demo_families
+from accounts.demo_aid import seed_mutual_aid
 from accounts.models import InsuredPerson
 from accounts.services.persons import persons_create_many
 from policies.models import Province, Region
@@ -41,13 +42,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo creates users with known passwords; refusing with DEBUG off."
             )
+        families = demo_families(today=DEMO_TODAY)
         with transaction.atomic():
             self.seed_users()
-            created, total = self.seed_persons()
+            created, total = self.seed_persons(families)
+            aid = seed_mutual_aid(families)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS) + 1} users (password {DEMO_PASSWORD}), "
-                f"{total} insured persons ({created} new)."
+                f"{total} insured persons ({created} new), {aid['bindings']} new bindings, "
+                f"{aid['payments']} payments, {aid['transfers']} wallet transfers."
             )
         )
 
@@ -70,10 +74,10 @@ class Command(BaseCommand):
             profile.regions.set(Region.objects.filter(code__in=regions))
             profile.provinces.set(Province.objects.filter(code__in=provinces))
 
-    def seed_persons(self) -> tuple[int, int]:
+    def seed_persons(self, families) -> tuple[int, int]:
         existing = set(InsuredPerson.objects.values_list("national_id", flat=True))
         new, balances, total = [], {}, 0
-        for family in demo_families(today=DEMO_TODAY):
+        for family in families:
             for demo in [family.head, *family.members]:
                 total += 1
                 if demo.national_id in existing:
