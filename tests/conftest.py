@@ -1,3 +1,5 @@
+from io import StringIO
+
 import pytest
 
 from tests.factories import staff_user
@@ -59,3 +61,28 @@ def pytest_runtest_teardown(item, nextitem):
     # The flush after a transactional test must see the attribute too, or it
     # re-creates content types and permissions that the restore then duplicates.
     keep_serialized_contents()
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo data (``seed_demo``), committed once for the tests of a module, which each
+    run in their own rolled-back transaction on top of it; removed when the module ends.
+
+    Seeding takes some seconds (bindings, payments and transfers go through the services):
+    once a module rather than once a test.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        call_command("seed_demo", force=True, stdout=StringIO())
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # Everything seed_demo writes hangs off these (the reference data migrations loaded,
+        # regions, roles and policies, is left as it was). TRUNCATE passes the append-only
+        # triggers, which refuse row by row deletes only.
+        cursor.execute(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename LIKE 'accounts\\_%%'"
+        )
+        cursor.execute(f"TRUNCATE {cursor.fetchone()[0]}, auth_user RESTART IDENTITY CASCADE")

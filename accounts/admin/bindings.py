@@ -49,6 +49,7 @@ from policies.relations import Relation
 from portal.admin_base import ScopedModelAdmin
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, can_see_region, region_codes, scope_queryset
+from portal.stale_edits import staff_name
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 #: a person's page lists at most this many of their bindings (the list page has them all)
@@ -606,9 +607,7 @@ def _nowrap(text):
 
 def _user_shown(user):
     """A staff member by name, unlinked: not every viewer may open the staff pages."""
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
+    return staff_name(user) if user is not None else None
 
 
 def _state(value):

@@ -47,6 +47,7 @@ from policies.relations import Use
 from portal.admin_base import ScopedModelAdmin
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
+from portal.stale_edits import staff_name
 
 
 def either_region(user, queryset, first: str, second: str):
@@ -127,6 +128,11 @@ class _ReadOnlyMoneyAdmin(ScopedModelAdmin):
 
     def has_reverse_permission(self, request, object_id=None) -> bool:
         return request.user.has_perm(REVERSE_PERMISSION)
+
+    @admin.display(description=_("entered by"), ordering="created_by__last_name")
+    def entered_by(self, obj):
+        """Who entered it, by name and unlinked: not every viewer may open the staff pages."""
+        return staff_name(obj.created_by) if obj.created_by else "—"
 
     @admin.display(description=_("entries"))
     def entries(self, obj):
@@ -228,7 +234,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
         "bill_amount",
         "amount",
         "reversed",
-        "created_by",
+        "entered_by",
     )
     list_select_related = ("binding__authorizer", "binding__beneficiary", "created_by")
     list_filter = (("use", ChoicesDropdownFilter),)
@@ -242,7 +248,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
         "entries",
         "reversal_shown",
         "created_at",
-        "created_by",
+        "entered_by",
     )
     readonly_fields = fields
     actions_list = ["counter"]
@@ -398,7 +404,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
         "amount",
         "status",
         "returns_at",
-        "created_by",
+        "entered_by",
     )
     list_select_related = ("authorizer", "beneficiary", "created_by")
     list_filter = (("status", ChoicesDropdownFilter),)
@@ -414,7 +420,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
         "accepted_at",
         "returned_at",
         "entries",
-        "created_by",
+        "entered_by",
     )
     readonly_fields = fields
     actions_list = ["counter"]

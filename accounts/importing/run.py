@@ -19,9 +19,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
-from accounts.choices import ImportStatus
+from accounts.choices import ImportStatus, Via
 from accounts.messages import Message
 from accounts.models import ImportRun
+from accounts.services.bindings import bindings_end_for_enrolment
 from policies.selectors import region_code_map
 
 from . import endings
@@ -443,6 +444,10 @@ class _Writers:
                         new_first=self.new_first,
                         run_id=run.pk,
                         fields=self.fields,
+                    )
+                    # An enrolment the file ends ends its bindings, in the same transaction.
+                    bindings_end_for_enrolment(
+                        actor=run.user, via=Via.IMPORT, changes=result.enrolment_changes
                     )
                     if self.dry_run:
                         transaction.set_rollback(True)

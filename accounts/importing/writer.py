@@ -34,7 +34,9 @@ from itertools import repeat
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import translation
 
+from accounts.choices import Via
 from accounts.messages import Message
+from accounts.services.ledger import ledger_adjust_balances
 
 from .changes import PERSON_FIELDS, account_unchanged, row_differs
 
@@ -179,6 +181,22 @@ UPDATE_CHANGED = _ALL.update_changed
 INSERT_NEW = _ALL.insert_new
 INSERT_NEW_AFTER_UPDATE = _ALL.insert_new_after_update
 UPSERT_PERSONS = _ALL.upsert_persons
+# The staged accounts whose balance the file changes, locked in primary-key order, with the
+# balance they hold: the difference becomes the chunk's import-adjustment journal
+# (``services.ledger``), so the ledger explains it. (A separate statement: a lock taken in
+# the upsert's own statement would skip the rows that statement has just updated.)
+LOCK_CHANGED_BALANCES = f"""
+SELECT a.person_id, a.balance
+FROM {STAGE} s
+JOIN accounts_insuredperson p ON p.national_id = s.national_id
+JOIN accounts_personalaccount a ON a.person_id = p.id
+WHERE s.insurance_type = 'employee' AND s.balance IS NOT NULL
+  AND a.balance IS DISTINCT FROM s.balance
+ORDER BY a.person_id
+FOR UPDATE OF a
+"""
+# The accounts of the staged employee-insured: opened (the ledger's opening trigger books
+# their balance), or given the file's balance.
 UPSERT_ACCOUNTS = f"""
 INSERT INTO accounts_personalaccount AS a (person_id, balance, updated_at, last_import_run_id)
 SELECT p.id, COALESCE(s.balance, 0), now(), %(run)s
@@ -190,8 +208,28 @@ ORDER BY p.id
 ON CONFLICT (person_id) DO UPDATE
 SET balance = EXCLUDED.balance, updated_at = now(), last_import_run_id = EXCLUDED.last_import_run_id
 WHERE a.balance IS DISTINCT FROM EXCLUDED.balance
-RETURNING a.person_id
+RETURNING a.person_id, a.balance
 """
+
+
+def _accounts(cursor, run: dict) -> set[int]:
+    """Open or set the staged persons' accounts; book the changed balances in the ledger.
+
+    Return the persons whose account was opened or changed.
+    """
+    cursor.execute(LOCK_CHANGED_BALANCES)
+    before = dict(cursor.fetchall())
+    cursor.execute(UPSERT_ACCOUNTS, run)
+    written = cursor.fetchall()
+    moved = [(pid, before[pid], new) for pid, new in written if pid in before]
+    if moved:
+        ledger_adjust_balances(
+            rows=moved,
+            via=Via.IMPORT,
+            memo="enrollment import",
+            params={"import_run": run["run"]},
+        )
+    return {pid for pid, _new in written}
 
 
 @dataclass
@@ -276,8 +314,7 @@ def _write(
             changed = {row[0] for row in written if not row[1]}
             moved = _enrolment_changes([(r[0], *r[2:]) for r in written if not r[1]])
             # The accounts of the persons just created are among those upserted here.
-            cursor.execute(UPSERT_ACCOUNTS, run)
-            changed.update(pid for (pid,) in cursor.fetchall() if pid not in created)
+            changed.update(pid for pid in _accounts(cursor, run) if pid not in created)
             cursor.execute(ANY_JOIN)
             unchanged = count - len(created) - len(changed)
             return ChunkResult(len(created), len(changed), unchanged, moved)
@@ -296,8 +333,7 @@ def _write(
             created, late = cursor.fetchone()
             if late:
                 raise _Late
-        cursor.execute(UPSERT_ACCOUNTS, run)
-        changed.update(pid for (pid,) in cursor.fetchall())
+        changed.update(_accounts(cursor, run))
         cursor.execute(ANY_JOIN)
     unchanged = count - created - len(changed)
     return ChunkResult(created, len(changed), unchanged, _enrolment_changes(updated))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -349,8 +348,9 @@ def test_an_active_bindings_page_offers_revoke_but_not_activate(caseworker_clien
 
 
 @pytest.mark.parametrize("username", ["caseworker1", "supervisor1", "auditor1", "admin"])
-def test_every_page_linked_from_the_bindings_list_opens_for_a_demo_user(client, username):
-    call_command("seed_demo", force=True)
+def test_every_page_linked_from_the_bindings_list_opens_for_a_demo_user(
+    demo_data, client, username
+):
     bind(person("370100"), person("440300", sex="F"))
     bind(person("440300"), person("370100", sex="F"), basis=BindingBasis.DOCUMENTS)
     bind(person("370100", insurance_type="resident"), person(sex="F"))

@@ -5,7 +5,6 @@ from collections import deque
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from accounts.services.imports import import_enrollment
 from portal.management.commands.seed_demo import DEMO_PASSWORD
@@ -45,8 +44,7 @@ def pages_linked(client, start="/admin/"):
 
 
 @pytest.mark.parametrize("username", ["caseworker1", "supervisor1", "auditor1", "admin"])
-def test_every_page_linked_for_a_demo_user_opens(client, tmp_path, username):
-    call_command("seed_demo", force=True)
+def test_every_page_linked_for_a_demo_user_opens(demo_data, client, tmp_path, username):
     caseworker = get_user_model().objects.get(username="caseworker1")
     faulty = [row(1), row(2, 手机号="12"), row(3, 统筹区编码="110100")]
     import_enrollment(path=write_csv(tmp_path, faulty), user=caseworker)

@@ -1,6 +1,7 @@
 """The demo data: idempotent, scoped users, families whose ID numbers fit their relations."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -18,8 +19,7 @@ def years_between(older: dt.date, younger: dt.date) -> float:
     return (younger - older).days / 365.25
 
 
-def test_seed_demo_twice_creates_everything_once(capsys):
-    call_command("seed_demo", force=True)
+def test_seed_demo_twice_creates_everything_once(demo_data, capsys):
     first = InsuredPerson.objects.count()
     call_command("seed_demo", force=True)
     assert InsuredPerson.objects.count() == first
@@ -27,22 +27,19 @@ def test_seed_demo_twice_creates_everything_once(capsys):
     assert "(0 new)" in capsys.readouterr().out
 
 
-def test_seed_demo_gives_every_employee_an_account():
-    call_command("seed_demo", force=True)
+def test_seed_demo_gives_every_employee_an_account(demo_data):
     employees = InsuredPerson.objects.filter(insurance_type="employee")
     assert PersonalAccount.objects.count() == employees.count() > 0
 
 
-def test_demo_caseworker1_sees_only_jinan(client):
-    call_command("seed_demo", force=True)
+def test_demo_caseworker1_sees_only_jinan(demo_data, client):
     assert client.login(username="caseworker1", password=DEMO_PASSWORD)
     response = client.get(reverse("admin:accounts_insuredperson_changelist"))
     regions = {p.region_id for p in response.context["cl"].result_list}
     assert regions == {"370100"}
 
 
-def test_demo_data_has_both_insurance_types_in_several_provinces():
-    call_command("seed_demo", force=True)
+def test_demo_data_has_both_insurance_types_in_several_provinces(demo_data):
     provinces = set(InsuredPerson.objects.values_list("region__province", flat=True))
     types = set(InsuredPerson.objects.values_list("insurance_type", flat=True))
     assert len(provinces) >= 5
@@ -83,6 +80,28 @@ def test_demo_parents_are_20_to_40_years_older_than_their_children():
 def test_seed_demo_refuses_when_debug_is_off():
     from django.core.management.base import CommandError
 
+    persons = InsuredPerson.objects.count()
     with pytest.raises(CommandError, match="known passwords"):
         call_command("seed_demo")
-    assert not InsuredPerson.objects.exists()
+    assert InsuredPerson.objects.count() == persons
+
+
+def test_demo_bindings_are_in_every_state(demo_data):
+    from accounts.models import Binding
+
+    states = set(Binding.objects.values_list("status", flat=True))
+    assert states == {"pending", "active", "blocked", "revoked"}
+
+
+def test_demo_money_has_payments_transfers_accepted_and_returned_and_a_reversal(demo_data):
+    from accounts.models import Payment, WalletTransfer
+
+    assert Payment.objects.count() > 100
+    assert Payment.objects.filter(reversal__isnull=False).exists()
+    assert {"accepted", "returned"} <= set(WalletTransfer.objects.values_list("status", flat=True))
+
+
+def test_the_ledger_is_clean_after_seed_demo(demo_data):
+    out = StringIO()
+    call_command("check_ledger", stdout=out)  # exits non-zero on any mismatch
+    assert "balanced" in out.getvalue()
