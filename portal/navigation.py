@@ -58,6 +58,24 @@ SIDEBAR = {
                     "permission": _perm("accounts.view_personalaccount"),
                 },
                 {
+                    "title": capfirst(_("bindings")),
+                    "icon": "family_restroom",
+                    "link": reverse_lazy("admin:accounts_binding_changelist"),
+                    "permission": _perm("accounts.view_binding"),
+                },
+                {
+                    "title": capfirst(_("direct payments")),
+                    "icon": "payments",
+                    "link": reverse_lazy("admin:accounts_payment_changelist"),
+                    "permission": _perm("accounts.view_payment"),
+                },
+                {
+                    "title": capfirst(_("wallet transfers")),
+                    "icon": "send_money",
+                    "link": reverse_lazy("admin:accounts_wallettransfer_changelist"),
+                    "permission": _perm("accounts.view_wallettransfer"),
+                },
+                {
                     "title": _("Import enrollment data"),
                     "icon": "upload",
                     "link": reverse_lazy("admin:accounts_importrun_upload"),

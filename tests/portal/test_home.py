@@ -37,6 +37,12 @@ def test_caseworker_sidebar_hides_staff_administration(caseworker_client):
     assert reverse("admin:auth_user_changelist") not in body
 
 
+def test_caseworker_sidebar_leads_to_bindings_payments_and_wallet_transfers(caseworker_client):
+    body = caseworker_client.get(HOME).content.decode()
+    for page in ("binding", "payment", "wallettransfer"):
+        assert reverse(f"admin:accounts_{page}_changelist") in body
+
+
 def test_anonymous_visitor_is_sent_to_the_login_page(client):
     response = client.get("/")
     assert response.status_code == 302
