@@ -51,19 +51,25 @@ def may_see_runs(user) -> bool:
     )
 
 
-def visible_bindings(user, queryset):
-    """Return the bindings ``user`` may see: those where either person is in their regions.
-
-    A binding concerns the agencies of both persons: the authorizer's, whose fund pays, and
-    the beneficiary's, where the money is spent.
-    """
+def either_region(user, queryset, first: str, second: str):
+    """Return the rows of ``queryset`` where either person (``first``, ``second``: paths to
+    their regions) is in the regions ``user`` may see."""
     codes = region_codes(user)
     if codes is ALL:
         return queryset
     if not codes:
         return queryset.none()
     codes = sorted(codes)
-    return queryset.filter(Q(authorizer__region_id__in=codes) | Q(beneficiary__region_id__in=codes))
+    return queryset.filter(Q(**{f"{first}__in": codes}) | Q(**{f"{second}__in": codes}))
+
+
+def visible_bindings(user, queryset):
+    """Return the bindings ``user`` may see: those where either person is in their regions.
+
+    A binding concerns the agencies of both persons: the authorizer's, whose fund pays, and
+    the beneficiary's, where the money is spent.
+    """
+    return either_region(user, queryset, "authorizer__region_id", "beneficiary__region_id")
 
 
 def may_request_bindings(user) -> bool:

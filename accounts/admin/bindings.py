@@ -33,6 +33,7 @@ from unfold.widgets import (
 )
 
 from accounts import idnumbers
+from accounts.admin.filters import ScopedRegionFilter
 from accounts.choices import BindingBasis, BindingStatus, RevokeReason, Via
 from accounts.models import Binding, InsuredPerson
 from accounts.permissions import may_request_bindings, may_revoke_bindings, visible_bindings
@@ -44,11 +45,10 @@ from accounts.selectors.bindings import (
 from accounts.services.audit import audit_trail
 from accounts.services.bindings import binding_activate, binding_request, binding_revoke
 from accounts.services.errors import BindingRefused
-from policies.models import Region
 from policies.relations import Relation
 from portal.admin_base import ScopedModelAdmin
 from portal.paginator import CappedCountPaginator
-from portal.scoping import ALL, can_see_region, region_codes, scope_queryset
+from portal.scoping import can_see_region, scope_queryset
 from portal.stale_edits import staff_name
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -77,18 +77,11 @@ ACTIONS = {
 # --- list filters ---------------------------------------------------------------------------
 
 
-class BindingRegionFilter(DropdownFilter):
+class BindingRegionFilter(ScopedRegionFilter):
     """Bindings with either person in a region, offering only the user's regions."""
 
     title = _("pooling region (either person)")
     parameter_name = "region"
-
-    def lookups(self, request, model_admin):
-        regions = Region.objects.order_by("code")
-        codes = region_codes(request.user)
-        if codes is not ALL:
-            regions = regions.filter(code__in=codes)
-        return [(r.code, f"{r.code} {r.name}") for r in regions]
 
     def queryset(self, request, queryset):
         if self.value():

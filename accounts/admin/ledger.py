@@ -32,6 +32,7 @@ from unfold.widgets import (
 from accounts import idnumbers
 from accounts.choices import AccountKind, BindingStatus, TransferStatus, Via
 from accounts.models import Binding, InsuredPerson, Payment, PersonalAccount, WalletTransfer
+from accounts.permissions import either_region
 from accounts.selectors.ledger import account_statement
 from accounts.services.errors import DomainError
 from accounts.services.payments import (
@@ -46,20 +47,8 @@ from accounts.services.payments import (
 from policies.relations import Use
 from portal.admin_base import ScopedModelAdmin
 from portal.paginator import CappedCountPaginator
-from portal.scoping import ALL, region_codes, scope_queryset
+from portal.scoping import scope_queryset
 from portal.stale_edits import staff_name
-
-
-def either_region(user, queryset, first: str, second: str):
-    """Return the rows of ``queryset`` where either person (``first``, ``second``: paths to
-    their regions) is in the regions ``user`` may see."""
-    codes = region_codes(user)
-    if codes is ALL:
-        return queryset
-    if not codes:
-        return queryset.none()
-    codes = sorted(codes)
-    return queryset.filter(Q(**{f"{first}__in": codes}) | Q(**{f"{second}__in": codes}))
 
 
 @admin.display(description=_("statement"))

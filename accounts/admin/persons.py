@@ -10,11 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from accounts import idnumbers
 from accounts.admin.bindings import person_bindings_shown
+from accounts.admin.filters import ScopedRegionFilter
 from accounts.admin.ledger import ledger_link
 from accounts.choices import Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
@@ -26,30 +27,11 @@ from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
-from portal.scoping import ALL, region_codes, scope_queryset
+from portal.scoping import scope_queryset
 from portal.stale_edits import StaleEditGuardAdminMixin, StaleEditGuardForm
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
-
-
-class ScopedRegionFilter(DropdownFilter):
-    """Filter by pooling region, offering only the regions the user may see."""
-
-    title = _("pooling region")
-    parameter_name = "region__code__exact"
-
-    def lookups(self, request, model_admin):
-        regions = Region.objects.order_by("code")
-        codes = region_codes(request.user)
-        if codes is not ALL:
-            regions = regions.filter(code__in=codes)
-        return [(r.code, f"{r.code} {r.name}") for r in regions]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(region_id=self.value())
-        return queryset
 
 
 class PersonalAccountInline(admin.StackedInline):

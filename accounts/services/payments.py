@@ -40,13 +40,13 @@ from accounts.models import (
     Wallet,
     WalletTransfer,
 )
+from accounts.selectors.bindings import person_facts
 from accounts.services.audit import audit_record
 from accounts.services.errors import DomainError
 from accounts.services.ledger import Entry, opposite, post
 from policies.engine import (
     Decision,
     Finding,
-    PersonFacts,
     PolicyRules,
     TransferFacts,
     evaluate_transfer,
@@ -143,8 +143,8 @@ def payment_decision(
     if balance is None:
         balance = _balance(authorizer.pk)
     facts = TransferFacts(
-        authorizer=_facts(authorizer, day),
-        beneficiary=_facts(beneficiary, day),
+        authorizer=person_facts(authorizer, day),
+        beneficiary=person_facts(beneficiary, day),
         binding_active=binding.status == BindingStatus.ACTIVE,
         mode="direct",
         use=use,
@@ -174,8 +174,8 @@ def transfer_decision(*, binding: Binding, amount, at=None, balance=None) -> Dec
         beneficiary=beneficiary, status=TransferStatus.PENDING, deadline__gt=at
     ).exists()
     facts = TransferFacts(
-        authorizer=_facts(authorizer, day),
-        beneficiary=_facts(beneficiary, day),
+        authorizer=person_facts(authorizer, day),
+        beneficiary=person_facts(beneficiary, day),
         binding_active=binding.status == BindingStatus.ACTIVE,
         mode="wallet",
         use=Use.OUTPATIENT,  # a transfer pays for nothing yet: the wallet's spending will
@@ -690,18 +690,6 @@ def _no_policy(found: list[Finding]) -> Decision:
 def _policy(person: InsuredPerson, day: dt.date) -> PolicyRules | None:
     version = policy_for(person.region_id, day)
     return PolicyRules.from_version(version) if version is not None else None
-
-
-def _facts(person: InsuredPerson, day: dt.date) -> PersonFacts:
-    opened = person.region.wallet_enabled_on
-    return PersonFacts(
-        insurance_type=person.insurance_type,
-        status=person.status,
-        region_code=person.region_id,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        wallet_open=opened is not None and opened <= day,
-    )
 
 
 def _balance(person_id: int) -> Decimal:
