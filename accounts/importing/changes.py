@@ -17,9 +17,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import InsuranceType
+from accounts.choices import InsuranceType, PersonStatus
 from accounts.messages import Message
 
+from .records import RowError
 from .vocabulary import FIELDS
 
 #: the person fields an import compares and writes
@@ -43,6 +44,42 @@ def account_unchanged(person: str, incoming: str) -> str:
         f"({incoming}.insurance_type <> '{InsuranceType.EMPLOYEE}' "
         f"OR EXISTS (SELECT 1 FROM accounts_personalaccount a WHERE a.person_id = {person}.id "
         f"AND ({incoming}.balance IS NULL OR a.balance = {incoming}.balance)))"
+    )
+
+
+#: an enrolment status no file undoes: a file that says otherwise is most likely an extract
+#: older than the death's record, and the row is refused (``deceased_not_revived``); a
+#: supervisor corrects a wrong death on the person's page. Every other status may change
+#: by file: a terminated or suspended enrolment resumes (续保, 重新参保) as a matter of course.
+FINAL_STATUS = PersonStatus.DECEASED
+
+
+def revives_the_dead(stored_status: str, incoming_status: str) -> bool:
+    """Whether a row would take a deceased person back to another status."""
+    return stored_status == FINAL_STATUS and incoming_status != FINAL_STATUS
+
+
+def revival_refused(stored: str, incoming: str) -> str:
+    """Return the SQL condition of :func:`revives_the_dead` for the person ``stored`` and the
+    row ``incoming``."""
+    return f"{stored}.status = '{FINAL_STATUS}' AND {incoming}.status <> '{FINAL_STATUS}'"
+
+
+def revival_fault(line: int, column: str, status: str, values: list[str]) -> RowError:
+    """Return the fault of a row that would take a deceased person back to ``status``."""
+    return RowError(
+        line,
+        column,
+        "deceased_not_revived",
+        Message(
+            _(
+                "This person is recorded as deceased (死亡); a file cannot make them %(status)s "
+                "again. The extract is most likely older than the record of the death: check "
+                "the person's page, where a supervisor corrects a death recorded in error."
+            ),
+            {"status": PersonStatus(status).label},
+        ),
+        values,
     )
 
 

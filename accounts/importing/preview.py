@@ -30,6 +30,8 @@ from .changes import (
     fields_unset,
     fields_unset_said,
     person_changes,
+    revival_fault,
+    revives_the_dead,
 )
 from .endings import NO_ROWS
 from .headers import Columns
@@ -180,7 +182,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
     items = [
         _error_row(result, values, columns, shown_region)
         if isinstance(result, list)
-        else _clean_row(result, persons.get(result.national_id), regions, fields)
+        else _clean_row(result, persons.get(result.national_id), regions, fields, columns)
         for result, values in zip(checked, rows, strict=True)
     ]
     count = {o: 0 for o in Outcome}
@@ -219,11 +221,16 @@ def _region_names(codes: set[str]) -> dict[str, str]:
 
 
 def _clean_row(
-    row: CleanRow, person: InsuredPerson | None, regions: dict[str, str], fields
+    row: CleanRow, person: InsuredPerson | None, regions: dict[str, str], fields, columns
 ) -> PreviewRow:
     region = regions.get(row.region_id, row.region_id)
     if person is None:
         return PreviewRow(row.line, Outcome.NEW, row.national_id, row.name, region)
+    if "status" in fields and revives_the_dead(person.status, row.status):
+        fault = revival_fault(row.line, columns.title("status"), row.status, [])
+        return PreviewRow(
+            row.line, Outcome.ERROR, row.national_id, row.name, region, errors=[fault]
+        )
     changes = _changes(row, person, regions, fields)
     outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
     return PreviewRow(row.line, outcome, row.national_id, row.name, region, changes)

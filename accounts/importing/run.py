@@ -26,7 +26,7 @@ from accounts.services.bindings import bindings_end_for_enrolment
 from policies.selectors import region_code_map
 
 from . import endings
-from .changes import fields_set, fields_unset
+from .changes import fields_set, fields_unset, revival_fault
 from .fast_checks import Checked
 from .headers import Columns, MissingColumns
 from .id_columns import key_order, number_keys
@@ -91,7 +91,7 @@ def run_file(
     validator = RowValidator(columns, region_code_map(), allowed_regions(user))
     first_line = FirstLines()
     threads = WRITER_THREADS if _may_commit() else 0
-    writer = _Writers(run, dry_run, progress, threads, fields_set(columns))
+    writer = _Writers(run, dry_run, progress, threads, columns)
     stopped = False
     try:
         for chunk in validated_chunks(source, validator, first_line, chunk_size):
@@ -305,6 +305,8 @@ class _Batch:
     def __init__(self):
         self.records: list[str] = []
         self.keys: list[int] = []  # of the records' identity numbers
+        self.lines: list[int] = []  # of the records, in the same order
+        self.ids: list[str] = []  # the records' identity numbers
         self.errors: list[RowError] = []
         self.regions: set[str] = set()
         self.rows = 0
@@ -314,6 +316,8 @@ class _Batch:
         """Add a validated piece, with the faults found beside its validation (duplicates …)."""
         self.records += checked.records
         self.keys += keys
+        self.lines += checked.lines
+        self.ids += checked.national_ids
         self.errors += checked.errors
         self.errors += faults
         self.regions |= checked.regions
@@ -336,6 +340,9 @@ class _Batch:
             self.rows,
             self.failed,
             fraction,
+            self.lines,
+            self.ids,
+            self.records,
         )
 
 
@@ -377,6 +384,47 @@ class _Chunk:
     rows: int
     failed: int
     fraction: float
+    # the good rows' lines, identity numbers and records in file order, to name a row the
+    # writer refuses (``ChunkResult.refused``)
+    lines: list[int]
+    ids: list[str]
+    records: list[str]
+
+    def refusals(self, refused, columns) -> list[RowError]:
+        """Return the faults of the rows the writer refused, with their lines and values."""
+        found = {number: status for number, status in refused}
+        faults = []
+        for line, number, record in zip(self.lines, self.ids, self.records, strict=True):
+            if number in found:
+                values = _record_values(record, columns)
+                fault = revival_fault(line, columns.title("status"), found[number], values)
+                fault.region = record.split("\t")[5]
+                faults.append(fault)
+        return faults
+
+
+#: the fields of a COPY record (``records.copy_record``), in order, by the header's names
+_RECORD_FIELDS = (
+    "national_id",
+    "name",
+    None,  # sex
+    None,  # birth date
+    "insurance_type",
+    "region",
+    "enrolled_on",
+    "status",
+    "mobile",
+    "balance",
+)
+
+
+def _record_values(record: str, columns) -> list[str]:
+    """Return a staged record's values in the file's columns, as the import read them."""
+    values = [""] * len(columns.header)
+    for name, value in zip(_RECORD_FIELDS, record.split("\t"), strict=True):
+        if name is not None and name in columns.index:
+            values[columns.index[name]] = "" if value == "\\N" else value
+    return values
 
 
 class _Writers:
@@ -389,9 +437,10 @@ class _Writers:
     the caller.
     """
 
-    def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int, fields):
+    def __init__(self, run: ImportRun, dry_run: bool, progress, threads: int, columns):
         self.run, self.dry_run, self.progress = run, dry_run, progress
-        self.fields = fields  # the person fields the file sets
+        self.columns = columns
+        self.fields = fields_set(columns)  # the person fields the file sets
         self.new_first = False  # insert new persons first: most rows of the last chunk were new
         self.regions: set[str] = set(run.regions)  # recorded on the run so far
         self.lock = threading.Lock()
@@ -453,6 +502,11 @@ class _Writers:
                         transaction.set_rollback(True)
                 # A hint for the next chunk (either order gives the same result).
                 self.new_first = result.created * 2 > chunk.good
+                if result.refused:  # rows that would take the dead back: faults, not writes
+                    refused = chunk.refusals(result.refused, self.columns)
+                    chunk.errors = [*chunk.errors, *refused]
+                    chunk.failed += len(refused)
+                    chunk.faulty_by_region = _faulty_rows_by_region(chunk.errors)
             write_errors(run.pk, chunk.errors)
             with self.lock:
                 new_regions = sorted(chunk.regions - self.regions)

@@ -38,7 +38,7 @@ from accounts.choices import Via
 from accounts.messages import Message
 from accounts.services.ledger import ledger_adjust_balances
 
-from .changes import PERSON_FIELDS, account_unchanged, row_differs
+from .changes import PERSON_FIELDS, account_unchanged, revival_refused, row_differs
 
 STAGE = "enrollment_stage"
 CREATE_STAGE = f"""
@@ -79,6 +79,9 @@ class Statements:
     """
 
     drop_unchanged: str
+    #: the staged rows that would take a deceased person back to life, taken off the stage
+    #: ("" for a file without a status column, which changes no status)
+    refuse_revivals: str
     update_changed: str
     insert_new: str
     insert_new_after_update: str
@@ -117,6 +120,14 @@ WHERE p.national_id = s.national_id
   AND NOT {row_differs("p", "s", fields)}
   AND {account_unchanged("p", "s")}
 """,
+        refuse_revivals=f"""
+DELETE FROM {STAGE} s
+USING accounts_insuredperson p
+WHERE p.national_id = s.national_id AND {revival_refused("p", "s")}
+RETURNING s.national_id, s.status
+"""
+        if "status" in fields
+        else "",
         # The persons changed, with their enrolment before and after: an enrolment that
         # ends, or an authorizer who leaves employee insurance, ends their bindings.
         # (``before`` reads the persons as the statement began, before its UPDATE.)
@@ -240,6 +251,9 @@ class ChunkResult:
     #: each stored person the chunk changed whose enrolment status or insurance type it
     #: changed: (id, status before, type before, status after, type after)
     enrolment_changes: list[tuple] = field(default_factory=list)
+    #: the rows refused because they would take a deceased person back to another status:
+    #: (identity number, the status the file gives); not counted above
+    refused: list[tuple] = field(default_factory=list)
 
 
 def write_chunk(
@@ -307,6 +321,10 @@ def _write(
         with cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
             copy.write(payload)
         cursor.execute(NESTED_LOOPS_ONLY)
+        refused = []
+        if sql.refuse_revivals and safe:
+            cursor.execute(sql.refuse_revivals)
+            refused = cursor.fetchall()
         if safe:
             cursor.execute(sql.upsert_persons, run)
             written = cursor.fetchall()
@@ -316,8 +334,8 @@ def _write(
             # The accounts of the persons just created are among those upserted here.
             changed.update(pid for pid in _accounts(cursor, run) if pid not in created)
             cursor.execute(ANY_JOIN)
-            unchanged = count - len(created) - len(changed)
-            return ChunkResult(len(created), len(changed), unchanged, moved)
+            unchanged = count - len(created) - len(changed) - len(refused)
+            return ChunkResult(len(created), len(changed), unchanged, moved, refused)
         if new_first:
             # Mostly new persons: insert them first, so the steps below probe only the
             # persons that already existed (in a first load, none). A person another
@@ -325,6 +343,9 @@ def _write(
             cursor.execute(sql.insert_new, run)
             created = cursor.fetchone()[0]
         cursor.execute(sql.drop_unchanged)
+        if sql.refuse_revivals:  # only rows that change are left to probe
+            cursor.execute(sql.refuse_revivals)
+            refused = cursor.fetchall()
         cursor.execute(sql.update_changed, run)
         updated = cursor.fetchall()
         changed = {row[0] for row in updated}
@@ -335,8 +356,8 @@ def _write(
                 raise _Late
         changed.update(_accounts(cursor, run))
         cursor.execute(ANY_JOIN)
-    unchanged = count - created - len(changed)
-    return ChunkResult(created, len(changed), unchanged, _enrolment_changes(updated))
+    unchanged = count - created - len(changed) - len(refused)
+    return ChunkResult(created, len(changed), unchanged, _enrolment_changes(updated), refused)
 
 
 COPY_ERRORS = (

@@ -70,3 +70,34 @@ def test_the_runs_page_says_which_fields_the_file_left_as_they_were(
     page = caseworker_client.get(reverse("admin:accounts_importrun_progress", args=[run.pk]))
     assert b'data-testid="fields-unset"' in page.content
     assert "参保状态" in page.content.decode()
+
+
+def test_a_file_saying_active_for_a_deceased_person_is_refused_for_that_row(tmp_path):
+    _stored(tmp_path, 参保状态="死亡")
+    path = write_csv(tmp_path, [row(1, 参保状态="正常"), row(2)], name="stale.csv")
+    run = import_enrollment(path=path)
+    assert InsuredPerson.objects.get(national_id=nid(1)).status == PersonStatus.DECEASED
+    assert (run.created, run.updated, run.unchanged, run.failed) == (1, 0, 0, 1)
+    fault = run.errors.get()
+    assert (fault.line, fault.code, fault.column) == (2, "deceased_not_revived", "参保状态")
+    assert fault.region == "370100" and nid(1) in fault.values
+
+
+def test_the_preview_shows_a_revival_of_a_deceased_person_as_a_fault(tmp_path):
+    _stored(tmp_path, 参保状态="死亡")
+    path = write_csv(tmp_path, [row(1, 参保状态="正常")], name="stale.csv")
+    preview = preview_enrollment(path=path, user=None)
+    (item,) = preview.items
+    assert (preview.failed, item.errors[0].code) == (1, "deceased_not_revived")
+
+
+def test_a_terminated_enrolment_resumes_from_a_file(tmp_path):
+    _stored(tmp_path, 参保状态="终止")
+    import_enrollment(path=write_csv(tmp_path, [row(1, 参保状态="正常")], name="again.csv"))
+    assert InsuredPerson.objects.get(national_id=nid(1)).status == PersonStatus.ACTIVE
+
+
+def test_a_file_without_a_status_column_brings_no_fault_for_a_deceased_person(tmp_path):
+    _stored(tmp_path, 参保状态="死亡")
+    run = import_enrollment(path=write_csv(tmp_path, [row(1)], header=WITHOUT_STATUS))
+    assert run.failed == 0

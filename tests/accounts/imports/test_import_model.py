@@ -111,6 +111,9 @@ class Model:
             )
             balance = Decimal(r["个人账户余额"]) if r["个人账户余额"] else None
             new = number not in self.persons
+            if not new and self.persons[number][4] == "deceased" and fields[4] != "deceased":
+                counts[3] += 1  # a death is not undone by a file: the row is refused
+                continue
             changed = not new and self.persons[number] != fields
             self.persons[number] = fields
             if fields[1] == "employee":
