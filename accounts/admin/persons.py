@@ -7,6 +7,7 @@ import re
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -27,11 +28,18 @@ from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
-from portal.scoping import scope_queryset
+from portal.scoping import ALL, region_codes, scope_queryset
 from portal.stale_edits import StaleEditGuardAdminMixin, StaleEditGuardForm
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
+#: the first digits of an identity or mobile number: six or more
+_NUMBER_PREFIX = re.compile(r"^[0-9]{6,17}X?$")
+
+
+def _compact(term: str) -> str:
+    """Return ``term`` without the spaces and dashes of a number typed as it is read aloud."""
+    return re.sub(r"[\s\-]", "", term)
 
 
 class PersonalAccountInline(admin.StackedInline):
@@ -193,15 +201,45 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         return account.balance if account is not None else "—"
 
     def get_search_results(self, request, queryset, search_term):
-        """Search by exact identity number, exact mobile number, or name prefix — all indexed."""
+        """Search by identity number or mobile number (whole, or their first 6 characters or
+        more, typed with spaces as they are read aloud) or by name prefix — all indexed."""
         term = idnumbers.normalize(search_term)
         if not term:
             return queryset, False
-        if _ID_LIKE.match(term):
-            return queryset.filter(national_id=term), False
-        if _MOBILE_LIKE.match(term):
-            return queryset.filter(mobile=term), False
+        number = _compact(term)
+        if _ID_LIKE.match(number):
+            return queryset.filter(national_id=number), False
+        if _MOBILE_LIKE.match(number):
+            return queryset.filter(mobile=number), False
+        if _NUMBER_PREFIX.match(number):
+            # A range rather than LIKE, so that the btree indexes serve it whatever the
+            # database's collation: every longer number with this prefix sorts below "…Z".
+            by_id = Q(national_id__gte=number, national_id__lt=f"{number}Z")
+            by_mobile = Q(mobile__gte=number, mobile__lt=f"{number}Z")
+            return queryset.filter(by_id | by_mobile), False
         return queryset.filter(Q(name__startswith=term)), False
+
+    def changelist_view(self, request, extra_context=None):
+        """Open the person's page at once when a whole identity or mobile number finds exactly
+        one person; when a whole identity number finds none, say that the person may be
+        insured in a region the viewer does not see (revealing nothing of them)."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        number = _compact(idnumbers.normalize(request.GET.get("q", "")))
+        if changelist is None or not (_ID_LIKE.match(number) or _MOBILE_LIKE.match(number)):
+            return response
+        found = list(changelist.queryset[:2])
+        if len(found) == 1:
+            return redirect("admin:accounts_insuredperson_change", found[0].pk)
+        if not found and _ID_LIKE.match(number) and region_codes(request.user) is not ALL:
+            messages.info(
+                request,
+                _(
+                    "No person with this identity number in your regions. The person may be "
+                    "insured in another pooling region, whose records you do not see."
+                ),
+            )
+        return response
 
     def save_model(self, request, obj, form, change):
         """Save through the service, which opens the account of an employee-insured person

@@ -25,26 +25,64 @@ def shown(response):
     return [p.pk for p in response.context["cl"].result_list]
 
 
-def test_search_by_full_identity_number_finds_exactly_that_person(caseworker_client):
+def _opens(response, person) -> bool:
+    return response.status_code == 302 and response["Location"] == reverse(
+        "admin:accounts_insuredperson_change", args=[person.pk]
+    )
+
+
+def test_search_by_full_identity_number_opens_exactly_that_person(caseworker_client):
     person = InsuredPersonFactory()
     InsuredPersonFactory.create_batch(3)
     response = caseworker_client.get(CHANGELIST, {"q": person.national_id})
+    assert _opens(response, person)
+
+
+def test_search_by_identity_number_typed_with_spaces_opens_the_person(caseworker_client):
+    person = InsuredPersonFactory()
+    number = person.national_id
+    typed = f"{number[:6]} {number[6:14]} {number[14:]}"
+    assert _opens(caseworker_client.get(CHANGELIST, {"q": typed}), person)
+
+
+def test_search_by_the_first_digits_of_an_identity_number_lists_those_it_starts(
+    caseworker_client,
+):
+    person, other = InsuredPersonFactory(), InsuredPersonFactory()
+    response = caseworker_client.get(CHANGELIST, {"q": person.national_id[:14]})
+    assert person.pk in shown(response)
+    assert (other.pk in shown(response)) == other.national_id.startswith(person.national_id[:14])
+
+
+def test_search_by_the_first_digits_of_a_mobile_number_lists_its_owner(caseworker_client):
+    person = InsuredPersonFactory(mobile="13712345678")
+    InsuredPersonFactory(mobile="13800000000")
+    response = caseworker_client.get(CHANGELIST, {"q": "137123"})
     assert shown(response) == [person.pk]
 
 
-def test_search_by_identity_number_with_lower_case_x_finds_the_person(caseworker_client):
+def test_a_whole_identity_number_found_nowhere_in_ones_regions_says_it_may_be_elsewhere(
+    caseworker_client,
+):
+    foreign = InsuredPersonFactory(region=Region.objects.get(code="440300"))
+    response = caseworker_client.get(CHANGELIST, {"q": foreign.national_id})
+    said = [str(m) for m in response.context["messages"]]
+    assert len(said) == 1 and foreign.name not in said[0]
+
+
+def test_search_by_identity_number_with_lower_case_x_opens_the_person(caseworker_client):
     person = InsuredPersonFactory()
     person.national_id = person.national_id[:-1] + "X"
     type(person).objects.filter(pk=person.pk).update(national_id=person.national_id)
     response = caseworker_client.get(CHANGELIST, {"q": person.national_id.lower()})
-    assert shown(response) == [person.pk]
+    assert _opens(response, person)
 
 
-def test_search_by_mobile_number_finds_the_person(caseworker_client):
+def test_search_by_mobile_number_opens_the_person(caseworker_client):
     person = InsuredPersonFactory(mobile="13712345678")
     InsuredPersonFactory()
     response = caseworker_client.get(CHANGELIST, {"q": "13712345678"})
-    assert shown(response) == [person.pk]
+    assert _opens(response, person)
 
 
 def test_search_by_name_matches_names_that_start_with_it(caseworker_client):
@@ -85,7 +123,7 @@ def test_detail_page_shows_the_account_balance(caseworker_client):
 
 def test_resident_insured_person_has_no_account(caseworker_client):
     person = InsuredPersonFactory(insurance_type=InsuranceType.RESIDENT)
-    response = caseworker_client.get(CHANGELIST, {"q": person.national_id})
+    response = caseworker_client.get(CHANGELIST, {"q": person.name})
     assert response.context["cl"].result_list[0].has_personal_account is False
     assert not hasattr(person, "account") or person.account is None
 
