@@ -72,6 +72,14 @@ def _person_cell(person):
     )
 
 
+def _money_cell(value):
+    """An amount in yuan as caseworkers read it: 12,345.60 (the zh-hans locale groups
+    nothing)."""
+    if value is None:
+        return "—"
+    return format_html('<span class="whitespace-nowrap">{}</span>', f"{value:,.2f}")
+
+
 def _time_cell(value):
     if value is None:
         return "—"
@@ -122,6 +130,10 @@ class _ReadOnlyMoneyAdmin(ScopedModelAdmin):
     def entered_by(self, obj):
         """Who entered it, by name and unlinked: not every viewer may open the staff pages."""
         return staff_name(obj.created_by) if obj.created_by else "—"
+
+    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    def amount_shown(self, obj):
+        return _money_cell(obj.amount)
 
     @admin.display(description=_("entries"))
     def entries(self, obj):
@@ -220,8 +232,8 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
         "authorizer",
         "beneficiary",
         "use",
-        "bill_amount",
-        "amount",
+        "bill_amount_shown",
+        "amount_shown",
         "reversed",
         "entered_by",
     )
@@ -231,8 +243,8 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
     fields = (
         "binding",
         "use",
-        "bill_amount",
-        "amount",
+        "bill_amount_shown",
+        "amount_shown",
         "reference",
         "entries",
         "reversal_shown",
@@ -246,6 +258,10 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
     @admin.display(description=_("paid at"), ordering="created_at")
     def paid_at(self, obj):
         return _time_cell(obj.created_at)
+
+    @admin.display(description=_("in-catalogue cost of the bill (yuan)"), ordering="bill_amount")
+    def bill_amount_shown(self, obj):
+        return _money_cell(obj.bill_amount)
 
     @admin.display(description=_("authorizer"))
     def authorizer(self, obj):
@@ -354,7 +370,7 @@ class PaymentAdmin(_ReadOnlyMoneyAdmin):
                 amount=data["amount"],
             )
             return payment, _("Paid %(amount)s yuan from the account of %(person)s.") % {
-                "amount": payment.amount,
+                "amount": f"{payment.amount:,.2f}",
                 "person": payment.binding.authorizer,
             }
 
@@ -390,7 +406,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
         "sent_at",
         "authorizer_shown",
         "beneficiary_shown",
-        "amount",
+        "amount_shown",
         "status",
         "returns_at",
         "entered_by",
@@ -402,7 +418,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
         "authorizer",
         "beneficiary",
         "binding",
-        "amount",
+        "amount_shown",
         "status",
         "created_at",
         "deadline",
@@ -444,7 +460,7 @@ class WalletTransferAdmin(_ReadOnlyMoneyAdmin):
             )
             return transfer, _(
                 "Sent %(amount)s yuan towards the wallet of %(person)s; it waits to be accepted."
-            ) % {"amount": transfer.amount, "person": transfer.beneficiary}
+            ) % {"amount": f"{transfer.amount:,.2f}", "person": transfer.beneficiary}
 
         return self._counter(
             request,

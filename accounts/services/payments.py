@@ -137,7 +137,7 @@ def payment_decision(
                             "%(limit)s yuan."
                         ),
                         "max_payment_share",
-                        {"share": (policy.max_payment_share * 100).normalize(), "limit": limit},
+                        {"share": _percent(policy.max_payment_share), "limit": limit},
                     )
                 )
     if balance is None:
@@ -609,6 +609,11 @@ def _decimal(value) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+def _percent(share: Decimal) -> str:
+    """Return a share as a plain percentage: 0.70 -> "70" (never "7E+1"), 0.655 -> "65.5"."""
+    return format((share * 100).normalize(), "f")
 
 
 def _shown(value) -> str | None:

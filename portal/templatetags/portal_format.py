@@ -1,5 +1,7 @@
 """Template filters for how the portal writes numbers."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 register = template.Library()
@@ -14,4 +16,16 @@ def grouped(value) -> str:
     try:
         return f"{int(value):,}"
     except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def yuan(value) -> str:
+    """Write an amount of money in yuan with two decimals and a comma every three digits
+    (12,345.60; -1,234.50), as the import preview does; an empty value stays empty."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
         return value
