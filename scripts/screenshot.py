@@ -24,7 +24,7 @@ def main(user: str, out: str, *paths: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         page = browser.new_page(
-            viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+            viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
         )
         if language := os.environ.get("PORTAL_LANGUAGE"):
             page.context.add_cookies([{"name": "django_language", "value": language, "url": BASE}])
