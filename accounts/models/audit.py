@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Via
+from accounts.choices import ImportStatus, Via
 
 #: what each action says in a record's history, with the event's ``params``
 ACTION_TEXTS = {
@@ -82,11 +82,17 @@ class AuditEvent(models.Model):
     def user(self):
         return self.actor
 
+    def _state_shown(self) -> str:
+        """The state the record moved to, in words (an import run's status as its page says)."""
+        if self.action.startswith("import_run.") and self.to_state in ImportStatus.values:
+            return str(ImportStatus(self.to_state).label)
+        return self.to_state
+
     def get_change_message(self) -> str:
         """Say what happened, in the reader's language (a reason and note after it)."""
         template = ACTION_TEXTS.get(self.action)
         if template is None:
             said = f"{self.action}: {self.from_state or '—'} → {self.to_state or '—'}"
         else:
-            said = str(template) % {**self.params, "to_state": self.to_state}
+            said = str(template) % {**self.params, "to_state": self._state_shown()}
         return f"{said} {self.note}".strip() if self.note else said

@@ -28,3 +28,12 @@ def test_an_update_of_an_audit_event_is_refused_by_the_database(event):
 def test_a_delete_of_an_audit_event_is_refused_by_the_database(event):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         event.delete()
+
+
+def test_an_import_runs_history_names_the_status_it_ended_with_in_words(db, tmp_path):
+    from accounts.services.imports import import_enrollment
+    from tests.accounts.imports.enrollment_files import row, write_csv
+
+    run = import_enrollment(path=write_csv(tmp_path, [row(1)]))
+    said = [event.get_change_message() for event in audit_trail(run)]
+    assert said == ["已登记导入。", "导入结束：已完成。"]
