@@ -231,3 +231,34 @@ def clean_amount(value) -> Decimal:
             params={"value": value},
         )
     return amount.quantize(Decimal("0.01"))
+
+
+#: the longest name the person table holds (``InsuredPerson.name``)
+NAME_MAX = 50
+
+
+def clean_name(value: str) -> str:
+    """Return a person's name as it is kept: without invisible characters copied along
+    (U+200B, U+FEFF) and surrounding spaces; refuse an empty, overlong or unprintable one.
+
+    The one name rule: the person form and the enrollment import both call it.
+    """
+    name = idnumbers.visible_text(str(value)).strip()
+    if not name:
+        raise ValidationError(_("The name is empty."), code="missing_name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(
+            _("The name is longer than %(max)d characters."),
+            code="name_too_long",
+            params={"max": NAME_MAX},
+        )
+    if not name.isprintable():
+        raise ValidationError(
+            _("The name contains a control character (a tab, line break or NUL)."),
+            code="bad_name",
+        )
+    return name
+
+
+def validate_name(value: str) -> None:
+    clean_name(value)

@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.importing.id_columns import plain_numbers
-from accounts.validators import EARLIEST_BIRTH, clean_amount, clean_mobile
+from accounts.validators import EARLIEST_BIRTH, NAME_MAX, clean_amount, clean_mobile
 
 from .dates import fast_date, parse_date
-from .records import NAME_MAX, RowError, copy_record
+from .records import RowError, copy_record
 from .vocabulary import INSURANCE, STATUS
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")

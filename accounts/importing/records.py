@@ -8,9 +8,6 @@ from decimal import Decimal
 
 from accounts.messages import Message
 
-#: the longest name a row may give
-NAME_MAX = 50
-
 
 @dataclass
 class RowError:

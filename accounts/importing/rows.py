@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy
 from accounts import idnumbers
 from accounts.choices import InsuranceType
 from accounts.messages import Message
-from accounts.validators import clean_amount, clean_mobile, national_id_facts
+from accounts.validators import clean_amount, clean_mobile, clean_name, national_id_facts
 
 from .dates import parse_date
 from .fast_checks import ChunkChecks
 from .headers import Columns
-from .records import NAME_MAX, CleanRow, RowError
+from .records import CleanRow, RowError
 from .vocabulary import (
     FIELDS,
     FOOTER,
@@ -153,30 +153,12 @@ class RowValidator(ChunkChecks):
                 facts = national_id_facts(self._get(values, "national_id"), self.today)
             except ValidationError as e:
                 fail("national_id", e)
-        name_ = idnumbers.visible_text(self._get(values, "name")).strip()
-        if not wanted("name"):
-            pass
-        elif not name_:
-            fail("name", ValidationError(gettext_lazy("The name is empty."), code="missing_name"))
-        elif len(name_) > NAME_MAX:
-            fail(
-                "name",
-                ValidationError(
-                    gettext_lazy("The name is longer than %(max)d characters."),
-                    code="name_too_long",
-                    params={"max": NAME_MAX},
-                ),
-            )
-        elif not name_.isprintable():
-            fail(
-                "name",
-                ValidationError(
-                    gettext_lazy(
-                        "The name contains a control character (a tab, line break or NUL)."
-                    ),
-                    code="bad_name",
-                ),
-            )
+        try:  # the fast checks passed a name that is not a suspect: it passes here too
+            name_ = clean_name(self._get(values, "name"))
+        except ValidationError as e:
+            name_ = ""
+            if wanted("name"):
+                fail("name", e)
         raw = self._get(values, "insurance_type")
         insurance = INSURANCE.get(raw) or INSURANCE.get(raw.lower())  # the balance needs it
         if insurance is None and wanted("insurance_type"):

@@ -12,9 +12,12 @@ from django.utils.translation import pgettext_lazy
 from accounts import idnumbers
 from accounts.choices import InsuranceType, PersonStatus, Sex
 from accounts.validators import (
+    NAME_MAX,
     clean_mobile,
+    clean_name,
     clean_national_id,
     validate_mobile,
+    validate_name,
     validate_national_id,
 )
 
@@ -44,7 +47,7 @@ class InsuredPerson(models.Model):
     national_id = models.CharField(
         _("identity number"), max_length=18, validators=[validate_national_id]
     )
-    name = models.CharField(_("full name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=NAME_MAX, validators=[validate_name])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     insurance_type = models.CharField(
@@ -124,7 +127,10 @@ class InsuredPerson(models.Model):
 
     def clean(self):
         super().clean()
-        self.name = idnumbers.visible_text(self.name).strip()  # as the import reads it
+        try:
+            self.name = clean_name(self.name)  # the import's rule
+        except ValidationError:
+            pass  # reported by the field's validator
         try:
             self.mobile = clean_mobile(self.mobile)  # 无 or / for none: stored as none
         except ValidationError:
