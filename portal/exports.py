@@ -15,8 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import chain, islice
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -115,10 +117,19 @@ def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append([_xlsx_text(title[: XLSX_MAX_TEXT - 1]) for title in header[:XLSX_MAX_COLUMNS]])
+    header = header[:XLSX_MAX_COLUMNS]
+    # Widths as the header and the first rows need them (a streamed sheet is written once:
+    # the rest are not looked at), the header frozen, and a filter on every column.
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_SAMPLE_ROWS))
+    for position, width in enumerate(_widths(header, first), start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_text(title[: XLSX_MAX_TEXT - 1]) for title in header])
 
     def cell(value):
         if isinstance(value, Decimal):
@@ -133,11 +144,35 @@ def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], *, as_typed=
                 return text
         return _xlsx_text(value)
 
-    for row in rows:
+    written = 0
+    for row in chain(first, rows):
         sheet.append([cell(v) for v in row[:XLSX_MAX_COLUMNS]])
+        written += 1
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{written + 1}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+#: the rows whose values size the columns of an XLSX file; the widest a column is made
+WIDTH_SAMPLE_ROWS = 200
+WIDTH_MAX = 60
+
+
+def _widths(header: list[str], rows: list[list]) -> list[float]:
+    """Return each column's width in characters: its widest value among ``header`` and
+    ``rows``, a Chinese character counting two, plus room for the filter's button."""
+
+    def shown(value) -> int:
+        text = f"{value:,.2f}" if isinstance(value, Decimal) else str(value or "")
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[:100])
+
+    widths = []
+    for position, title in enumerate(header):
+        values = [row[position] for row in rows if position < len(row)]
+        widths.append(min(max(map(shown, [title, *values])) + 4, WIDTH_MAX))
+    return widths
 
 
 def _xlsx_text(value):
