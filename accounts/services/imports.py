@@ -427,7 +427,7 @@ def runs_purge(*, now: dt.datetime | None = None) -> Purged:
         for run in old:
             run.stored_file = ""
         ImportRun.objects.bulk_update(old, ["stored_file"])
-        _audit_many(old, "purge_file", now)
+        _audit_many(old, "purge_file")
         # The files go only once the records saying so are committed.
         transaction.on_commit(lambda: [f.unlink(missing_ok=True) for f in files])
     reports = _delete_old_faults(now - dt.timedelta(days=settings.IMPORT_FAULT_RETENTION_DAYS), now)
@@ -443,11 +443,11 @@ def _end_runs(runs, status: str, now: dt.datetime, message) -> list[ImportRun]:
         run.finished_at = now
         run.message_data = message(run).as_json()
     ImportRun.objects.bulk_update(ended, ["status", "finished_at", "message_data"])
-    _audit_many(ended, "expire" if status == ImportStatus.CANCELLED else "interrupt", now, before)
+    _audit_many(ended, "expire" if status == ImportStatus.CANCELLED else "interrupt", before)
     return ended
 
 
-def _audit_many(runs: list[ImportRun], action: str, now, before: dict | None = None) -> None:
+def _audit_many(runs: list[ImportRun], action: str, before: dict | None = None) -> None:
     """Record one scheduled change of each of ``runs`` (one INSERT for them all)."""
     if not runs:
         return
@@ -485,6 +485,6 @@ def _delete_old_faults(cutoff: dt.datetime, now: dt.datetime) -> int:
             ImportRowError.objects.filter(run=run).delete()
             run.faults_deleted_at = now
             run.save(update_fields=["faults_deleted_at"])
-            _audit_many([run], "purge_faults", now)
+            _audit_many([run], "purge_faults")
             deleted += 1
     return deleted
