@@ -2,6 +2,7 @@
 
     python scripts/screenshot.py USER OUT_DIR PATH [PATH ...]
     PORTAL_LANGUAGE=en python scripts/screenshot.py ...   # the English interface
+    PORTAL_URL=http://127.0.0.1:8011 python scripts/screenshot.py ...  # another port
 
 Uses Debian's chromium through Playwright (it cannot download its own browser
 here). The portal must be running (``make run``).
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-BASE = "http://127.0.0.1:8000"
+BASE = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 
 
