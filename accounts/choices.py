@@ -57,6 +57,7 @@ class RevokeReason(models.TextChoices):
     LEFT_EMPLOYEE_INSURANCE = "left_employee", _("authorizer left employee insurance")
     SPOT_CHECK_FAILED = "spot_check_failed", _("spot check failed")
     PROOF_OVERTURNED = "proof_overturned", _("proof approval overturned")
+    PROOF_REJECTED = "proof_rejected", _("kinship proof rejected")
 
 
 class JournalKind(models.TextChoices):
@@ -93,3 +94,69 @@ class TransferStatus(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     RETURNED = "returned", _("returned unaccepted")
     REVERSED = "reversed", pgettext_lazy("money movement", "reversed")
+
+
+class ProofStatus(models.TextChoices):
+    """Where a kinship proof is in its review (the transitions: ``services.proofs``)."""
+
+    SUBMITTED = "submitted", _("waiting for review")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    RETURNED = "returned", _("returned for more documents")
+
+
+#: a proof in one of these states waits for a caseworker (the queue)
+OPEN_PROOF_STATUSES = (ProofStatus.SUBMITTED, ProofStatus.IN_REVIEW)
+
+
+class ProofChannel(models.TextChoices):
+    """How a proof reached the agency."""
+
+    COUNTER = "counter", _("at the counter")
+    BATCH = "batch", _("batch intake")
+    PLEDGE = "pledge", _("signed pledge (承诺制)")
+
+
+class Applicant(models.TextChoices):
+    """Who applied at the counter."""
+
+    AUTHORIZER = "authorizer", _("the authorizer in person")
+    AGENT = "agent", _("an agent for the authorizer")
+
+
+class RejectReason(models.TextChoices):
+    """Why a proof was rejected (a note says more)."""
+
+    RELATION_NOT_SHOWN = "relation_not_shown", _("the documents do not show the relation")
+    PERSON_MISMATCH = "person_mismatch", _("a name or ID number does not match the persons")
+    ILLEGIBLE = "illegible", _("the scan cannot be read")
+    DOCUMENT_NOT_ACCEPTED = "document_not_accepted", _("the document type is not accepted")
+    SUSPECTED_FORGERY = "suspected_forgery", _("suspected forgery or alteration")
+    DUPLICATE_CASE = "duplicate_case", _("the same case was submitted before")
+    OTHER = "other", _("other (see the note)")
+
+
+class MissingDocument(models.TextChoices):
+    """What a returned proof still needs."""
+
+    HEAD_PAGE = "head_page", _("the head-of-household page of the household register")
+    AUTHORIZER_PAGE = "authorizer_page", _("the authorizer's own page")
+    BENEFICIARY_PAGE = "beneficiary_page", _("the beneficiary's own page")
+    MARRIAGE_PAGE = "marriage_page", _("the marriage certificate page with both names")
+    BIRTH_CERTIFICATE = "birth_certificate", _("the birth medical certificate")
+    KINSHIP_CERTIFICATE = "kinship_certificate", _("a kinship certificate")
+    CLEARER_SCAN = "clearer_scan", _("a clearer scan")
+    SIGNED_PLEDGE = "signed_pledge", _("the signed commitment letter")
+
+
+class OcrStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be read")
+    DONE = "done", _("read")
+    FAILED = "failed", _("could not be read")
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed, will not be retried")

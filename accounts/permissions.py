@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accounts.models import ImportRun
-from portal.scoping import ALL, region_codes
+from portal.scoping import ALL, can_see_region, region_codes
 
 
 def can_import(user) -> bool:
@@ -78,3 +78,41 @@ def may_request_bindings(user) -> bool:
 
 def may_revoke_bindings(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm("accounts.change_binding")
+
+
+# --- kinship proofs ------------------------------------------------------------------------
+
+
+def visible_proofs(user, queryset):
+    """Return the proofs ``user`` may see: those of a person in one of their regions.
+
+    A case concerns the agencies of both persons; the authorizer's agency decides it
+    (``may_decide_proof``).
+    """
+    if not user.has_perm("accounts.view_kinshipproof"):
+        return queryset.none()
+    return either_region(user, queryset, "region_id", "beneficiary_region_id")
+
+
+def may_take_proofs(user) -> bool:
+    """Whether ``user`` may take cases in (at the counter, or by batch)."""
+    return user.is_active and user.is_staff and user.has_perm("accounts.add_kinshipproof")
+
+
+def may_review_proofs(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.review_kinshipproof")
+
+
+def may_supervise_proofs(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm("accounts.supervise_kinshipproof")
+
+
+def decides_in(user, region_code: str) -> bool:
+    """Whether ``user``'s agency decides a case of an authorizer insured in ``region_code``."""
+    return can_see_region(user, region_code)
+
+
+def may_see_proof(user, proof) -> bool:
+    return user.has_perm("accounts.view_kinshipproof") and (
+        can_see_region(user, proof.region_id) or can_see_region(user, proof.beneficiary_region_id)
+    )

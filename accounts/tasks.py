@@ -25,3 +25,11 @@ def run_enrollment_import(run_id: int) -> str:
     finally:
         give_back_memory()  # the worker goes on to the next import in the same process
     return run.summary
+
+
+@task()
+def read_proof_pages(proof_id: int) -> int:
+    """Read the pages of case ``proof_id`` that are not read yet; return how many were read."""
+    from accounts.services.scans import pages_read
+
+    return pages_read(proof_id=proof_id)

@@ -5,6 +5,7 @@ from .bindings import Binding
 from .imports import ImportRowError, ImportRun, shown_encoding
 from .ledger import Journal, LedgerEntry, Payment, Wallet, WalletTransfer
 from .persons import InsuredPerson, PersonalAccount
+from .proofs import KinshipProof, OutboxMessage, PersonLookup, ProofEvent, ProofPage
 
 __all__ = [
     "AuditEvent",
@@ -15,7 +16,12 @@ __all__ = [
     "Journal",
     "LedgerEntry",
     "Payment",
+    "KinshipProof",
+    "OutboxMessage",
+    "PersonLookup",
     "PersonalAccount",
+    "ProofEvent",
+    "ProofPage",
     "Wallet",
     "WalletTransfer",
     "shown_encoding",
