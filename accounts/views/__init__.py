@@ -1,0 +1,1 @@
+"""Views of the accounts app outside the admin's model pages."""
