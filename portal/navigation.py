@@ -58,6 +58,12 @@ SIDEBAR = {
                     "permission": _perm("accounts.view_personalaccount"),
                 },
                 {
+                    "title": _("Take a kinship proof in"),
+                    "icon": "note_add",
+                    "link": reverse_lazy("proof_intake"),
+                    "permission": _perm("accounts.add_kinshipproof"),
+                },
+                {
                     "title": capfirst(_("bindings")),
                     "icon": "family_restroom",
                     "link": reverse_lazy("admin:accounts_binding_changelist"),

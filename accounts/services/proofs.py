@@ -403,7 +403,7 @@ def person_lookup(*, actor, national_id: str, purpose: str = "intake") -> Person
     if person is None:
         return None
     codes = region_codes(user)
-    if codes is not None and person.region_id in codes:
+    if codes is None or person.region_id in codes:
         lookup = PersonLookup(actor=user, person=person, purpose=purpose)
         return lookup  # in the caseworker's own regions: nothing to log
     return PersonLookup.objects.create(actor=user, person=person, purpose=purpose[:100])
