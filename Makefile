@@ -20,14 +20,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 browser:
 	@sh scripts/install-browser.sh
 
-# The web server and, beside it, the background worker that runs long imports and the
-# loop that returns wallet transfers not accepted by 06:00.
+# The web server and, beside it, the background worker that runs long imports and reads
+# proof pages, the loop that returns wallet transfers not accepted by 06:00, and the loop
+# that sends the outbox's text messages.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py import_worker --no-startup-delay & worker=$$!; \
 	$(PY) manage.py return_expired_transfers --every 60 & returns=$$!; \
-	trap 'kill $$worker $$returns 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py send_outbox --every 30 & outbox=$$!; \
+	trap 'kill $$worker $$returns $$outbox 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 worker: install

@@ -174,6 +174,14 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Long imports run as background tasks stored in PostgreSQL; `make run` starts
 # the worker (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Text messages to applicants (a rejected or returned proof) leave through this backend:
+# accounts.sms.ConsoleBackend prints them; DatabaseBackend keeps them in the outbox only.
+# An agency's gateway is a class with the same send(*, key, phone, text).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.DatabaseBackend")
+# A case is due for a decision within this many working days of its submission
+# (Monday to Friday, less the holidays listed in PROOF_HOLIDAYS as ISO dates).
+PROOF_REVIEW_DEADLINE_DAYS = int(os.environ.get("PROOF_REVIEW_DEADLINE_DAYS", "5"))
+PROOF_HOLIDAYS: list[str] = []
 # Largest enrollment file accepted through the admin (a province's extract).
 IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3
 # Uploaded files hold personal data: an unconfirmed preview expires after this many hours,
