@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import scans
 from accounts.choices import (
@@ -113,15 +114,15 @@ def _event(
 
 #: what each step is called in a refusal ("cannot be claimed")
 STEP_WORDS = {
-    "claim": _("claimed"),
-    "release": _("released"),
-    "reassign": _("reassigned"),
-    "approve": _("approved"),
-    "reject": _("rejected"),
-    "return": _("returned"),
-    "resubmit": _("resubmitted"),
-    "overturn_to_rejected": _("overturned"),
-    "overturn_to_approved": _("overturned"),
+    "claim": pgettext_lazy("proof step", "claimed"),
+    "release": pgettext_lazy("proof step", "released"),
+    "reassign": pgettext_lazy("proof step", "reassigned"),
+    "approve": pgettext_lazy("proof step", "approved"),
+    "reject": pgettext_lazy("proof step", "rejected"),
+    "return": pgettext_lazy("proof step", "returned"),
+    "resubmit": pgettext_lazy("proof step", "resubmitted"),
+    "overturn_to_rejected": pgettext_lazy("proof step", "overturned"),
+    "overturn_to_approved": pgettext_lazy("proof step", "overturned"),
 }
 
 
