@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from accounts.choices import Applicant, Via
 from accounts.idnumbers import normalize
@@ -50,12 +51,16 @@ class MultipleFileField(forms.FileField):
 
 class FindPersonsForm(forms.Form):
     authorizer_id = forms.CharField(
-        label=_("authorizer's ID number"), max_length=30, help_text=_("whose account pays")
+        label=_("authorizer's ID number"),
+        max_length=30,
+        help_text=_("whose account pays"),
+        widget=UnfoldAdminTextInputWidget,
     )
     beneficiary_id = forms.CharField(
         label=_("beneficiary's ID number"),
         max_length=30,
         help_text=_("the close relative who uses it; may be insured in another region"),
+        widget=UnfoldAdminTextInputWidget,
     )
 
     def clean_authorizer_id(self):
@@ -75,24 +80,44 @@ class FindPersonsForm(forms.Form):
 
 class IntakeForm(forms.Form):
     relation = forms.ChoiceField(
-        label=_("relation (beneficiary to authorizer)"), choices=Relation.choices
+        label=_("relation (beneficiary to authorizer)"),
+        choices=Relation.choices,
+        widget=UnfoldAdminSelectWidget,
     )
-    document_type = forms.ChoiceField(label=_("document type"), choices=DocumentType.choices)
+    document_type = forms.ChoiceField(
+        label=_("document type"), choices=DocumentType.choices, widget=UnfoldAdminSelectWidget
+    )
     applicant = forms.ChoiceField(
-        label=_("applicant"), choices=Applicant.choices, initial=Applicant.AUTHORIZER
+        label=_("applicant"),
+        choices=Applicant.choices,
+        initial=Applicant.AUTHORIZER,
+        widget=UnfoldAdminSelectWidget,
     )
-    agent_name = forms.CharField(label=_("agent's name"), max_length=50, required=False)
-    agent_national_id = forms.CharField(label=_("agent's ID number"), max_length=30, required=False)
+    agent_name = forms.CharField(
+        label=_("agent's name"), max_length=50, required=False, widget=UnfoldAdminTextInputWidget
+    )
+    agent_national_id = forms.CharField(
+        label=_("agent's ID number"),
+        max_length=30,
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+    )
     contact_phone = forms.CharField(
         label=_("applicant's mobile"),
         max_length=20,
         required=False,
+        widget=UnfoldAdminTextInputWidget,
         help_text=_("for the text message on a rejection or return; the authorizer's by default"),
     )
     pages = MultipleFileField(
         label=_("pages"),
         help_text=_("JPEG, PNG or PDF; several at once"),
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+        widget=MultipleFileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,application/pdf",
+                "style": "position:absolute;width:1px;height:1px;opacity:0;overflow:hidden",
+            }
+        ),
     )
 
 
