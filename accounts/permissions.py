@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accounts.models import ImportRun
-from portal.scoping import ALL, region_codes
+from portal.scoping import ALL, can_see_region, region_codes
 
 
 def can_import(user) -> bool:
@@ -78,3 +78,17 @@ def may_request_bindings(user) -> bool:
 
 def may_revoke_bindings(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm("accounts.change_binding")
+
+
+#: who corrects what a person's record got wrong: the identity number, a recorded death
+CORRECT_PERSON_PERMISSION = "accounts.correct_insuredperson"
+
+
+def may_correct_persons(user, person=None) -> bool:
+    """Return whether ``user`` may correct a person's identity number or recorded death:
+    supervisors (``accounts.correct_insuredperson``), for persons in their regions."""
+    if not (user and user.is_active and user.is_staff):
+        return False
+    if not user.has_perm(CORRECT_PERSON_PERMISSION):
+        return False
+    return person is None or can_see_region(user, person.region_id)

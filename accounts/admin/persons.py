@@ -19,6 +19,7 @@ from accounts import idnumbers
 from accounts.admin.bindings import person_bindings_shown
 from accounts.admin.filters import ScopedRegionFilter
 from accounts.admin.ledger import ledger_link
+from accounts.admin.person_corrections import PersonCorrectionViews
 from accounts.choices import Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
@@ -60,7 +61,9 @@ class InsuredPersonForm(StaleEditGuardForm):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin):
+class InsuredPersonAdmin(
+    PersonCorrectionViews, StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
+):
     resource_classes = [InsuredPersonExportResource]
     export_form_class = ExportForm
     export_formats = EXPORT_FORMATS
@@ -99,6 +102,7 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         "account_last_import",
         "bindings_shown",
         "account_shown",
+        "corrections_shown",
     )
     fieldsets = (
         (None, {"fields": ("national_id", "name", ("sex", "birth_date"), "mobile")}),
@@ -113,6 +117,15 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
     )
     ordering = ("-id",)
     form = InsuredPersonForm
+    actions_detail = ["correct_national_id_detail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once written, the identity number is read-only: a supervisor corrects it, with a
+        reason (``person_corrections``)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields
+        return (*fields, "national_id")
 
     def get_fieldsets(self, request, obj=None):
         """Who the person is and their account's balance first, then their bindings, both
@@ -120,9 +133,15 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
-        (name, who), *rest = fieldsets
+        (name, who), *rest, (record_name, record) = fieldsets
         who = {**who, "fields": (*who["fields"], "account_shown")}
-        return ((name, who), (_("Bindings"), {"fields": ("bindings_shown",)}), *rest)
+        record = {**record, "fields": (*record["fields"], "corrections_shown")}
+        return (
+            (name, who),
+            (_("Bindings"), {"fields": ("bindings_shown",)}),
+            *rest,
+            (record_name, record),
+        )
 
     @admin.display(description=_("account balance (yuan)"))
     def account_shown(self, person):

@@ -21,6 +21,7 @@ from accounts.choices import ImportStatus, Via
 ACTION_TEXTS = {
     "person.create": _("Person added."),
     "person.change": _("Person changed."),
+    "person.correct_national_id": _("Identity number corrected: %(from_masked)s → %(to_masked)s."),
     "import_run.create": _("Import recorded."),
     "import_run.confirm": _("Import confirmed."),
     "import_run.cancel": _("Import cancelled."),

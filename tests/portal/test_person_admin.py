@@ -292,7 +292,6 @@ def _opened_form(client, person, **changes):
     data = {
         name: form[name].value()
         for name in (
-            "national_id",
             "name",
             "mobile",
             "insurance_type",
