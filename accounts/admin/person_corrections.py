@@ -1,8 +1,9 @@
-"""A supervisor's corrections on a person's page: the identity number.
+"""A supervisor's corrections on a person's page: the identity number, a recorded death.
 
-A caseworker cannot change it: the identity number is read-only once written. A
-supervisor of the person's region (``accounts.permissions.may_correct_persons``) corrects
-it here, with a reason, through ``accounts.services.persons``, which records the correction.
+A caseworker cannot change either: the identity number is read-only once written, and the
+status of a person recorded as deceased is read-only too. A supervisor of the person's
+region (``accounts.permissions.may_correct_persons``) corrects them here, each with a
+reason, through ``accounts.services.persons``, which records the correction.
 """
 
 from __future__ import annotations
@@ -16,21 +17,30 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
-from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from accounts import idnumbers
-from accounts.choices import Via
+from accounts.choices import PersonStatus, Via
 from accounts.models import InsuredPerson
 from accounts.permissions import may_correct_persons
 from accounts.services.audit import audit_trail
 from accounts.services.errors import CorrectionRefused
-from accounts.services.persons import person_correct_national_id
+from accounts.services.persons import (
+    CORRECTED_DEATH_STATUSES,
+    person_correct_death,
+    person_correct_national_id,
+)
 from accounts.validators import clean_national_id
 from portal.stale_edits import staff_name
 
 #: the audit actions that are corrections, shown on the person's page
 CORRECTION_ACTIONS = {
     "person.correct_national_id": _("identity number corrected"),
+    "person.correct_death": _("death corrected"),
 }
 
 
@@ -67,6 +77,16 @@ class NationalIdCorrectionForm(forms.Form):
         return number
 
 
+class DeathCorrectionForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("correct status"),
+        choices=[(s.value, s.label) for s in CORRECTED_DEATH_STATUSES],
+        initial=PersonStatus.ACTIVE,
+        widget=UnfoldAdminSelectWidget,
+    )
+    reason = _reason_field()
+
+
 class PersonCorrectionViews:
     """The person admin's correction actions (``actions_detail``) and their record."""
 
@@ -74,6 +94,16 @@ class PersonCorrectionViews:
 
     def has_correct_national_id_permission(self, request, object_id=None) -> bool:
         return may_correct_persons(request.user)
+
+    def has_correct_death_permission(self, request, object_id=None) -> bool:
+        """On a person's page, only for a person recorded as deceased."""
+        if not may_correct_persons(request.user):
+            return False
+        if object_id is None:
+            return True
+        status = self.get_queryset(request).filter(pk=object_id).values_list("status", flat=True)
+        status = status.first()
+        return status is None or status == PersonStatus.DECEASED  # None: 404 from the view
 
     # --- the pages
 
@@ -107,6 +137,39 @@ class PersonCorrectionViews:
                 via=Via.ADMIN,
             ),
             done=_("The identity number is corrected; the correction is recorded."),
+        )
+
+    @action(
+        description=_("Correct the recorded death"),
+        url_path="correct-death",
+        permissions=["correct_death"],
+        icon="undo",
+    )
+    def correct_death_detail(self, request, object_id):
+        """Ask for the status and a reason, then correct the death through the service."""
+        person = self.get_object(request, object_id)
+        if not may_correct_persons(request.user, person):
+            raise PermissionDenied
+        form = DeathCorrectionForm(request.POST or None)
+        return self._correct(
+            request,
+            person,
+            form,
+            title=_("Correct the recorded death"),
+            intro=_(
+                "Only for a death recorded in error. The bindings the death ended stay "
+                "ended: the authorizer asks for them again, and the rules in force judge them."
+            ),
+            correct=lambda data: person_correct_death(
+                actor=request.user,
+                person=person,
+                status=data["status"],
+                reason=data["reason"],
+                via=Via.ADMIN,
+            ),
+            done=_(
+                "The death is corrected; the correction is recorded. Bindings it ended stay ended."
+            ),
         )
 
     def _correct(self, request, person, form, *, title, intro, correct, done):
@@ -151,4 +214,6 @@ class PersonCorrectionViews:
 
 
 def _change_shown(event) -> str:
-    return f"{idnumbers.masked(event.from_state)} → {idnumbers.masked(event.to_state)}"
+    if event.action == "person.correct_national_id":
+        return f"{idnumbers.masked(event.from_state)} → {idnumbers.masked(event.to_state)}"
+    return f"{PersonStatus(event.from_state).label} → {PersonStatus(event.to_state).label}"

@@ -20,7 +20,7 @@ from accounts.admin.bindings import person_bindings_shown
 from accounts.admin.filters import ScopedRegionFilter
 from accounts.admin.ledger import ledger_link
 from accounts.admin.person_corrections import PersonCorrectionViews
-from accounts.choices import Via
+from accounts.choices import PersonStatus, Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
 from accounts.resources import InsuredPersonExportResource
@@ -117,15 +117,19 @@ class InsuredPersonAdmin(
     )
     ordering = ("-id",)
     form = InsuredPersonForm
-    actions_detail = ["correct_national_id_detail"]
+    actions_detail = ["correct_national_id_detail", "correct_death_detail"]
 
     def get_readonly_fields(self, request, obj=None):
-        """Once written, the identity number is read-only: a supervisor corrects it, with a
-        reason (``person_corrections``)."""
+        """Once written, the identity number is read-only, and so is the status of a person
+        recorded as deceased: a supervisor corrects either, with a reason
+        (``person_corrections``)."""
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is None:
             return fields
-        return (*fields, "national_id")
+        fields += ("national_id",)
+        if obj.status == PersonStatus.DECEASED:
+            fields += ("status",)
+        return fields
 
     def get_fieldsets(self, request, obj=None):
         """Who the person is and their account's balance first, then their bindings, both

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import idnumbers
-from accounts.choices import Via
+from accounts.choices import PersonStatus, Via
 from accounts.locks import lock_row
 from accounts.models import InsuredPerson, PersonalAccount
 from accounts.permissions import may_correct_persons
@@ -102,8 +102,8 @@ def persons_create_many(
 
 
 def _refuse_what_only_a_correction_changes(before: InsuredPerson, person: InsuredPerson) -> None:
-    """Refuse a save that changes the identity number: a supervisor corrects it, with a
-    reason (``person_correct_national_id``)."""
+    """Refuse a save that changes the identity number, or brings back a person recorded as
+    deceased: a supervisor corrects either, with a reason (the two services below)."""
     if idnumbers.normalize(person.national_id) != before.national_id:
         raise CorrectionRefused(
             _(
@@ -111,6 +111,14 @@ def _refuse_what_only_a_correction_changes(before: InsuredPerson, person: Insure
                 "corrects it, with a reason."
             ),
             code="national_id_read_only",
+        )
+    if before.status == PersonStatus.DECEASED and person.status != PersonStatus.DECEASED:
+        raise CorrectionRefused(
+            _(
+                "This person is recorded as deceased. Only a supervisor corrects a death "
+                "recorded in error, with a reason."
+            ),
+            code="deceased_not_revived",
         )
 
 
@@ -168,5 +176,42 @@ def person_correct_national_id(
         reason_code="national_id_corrected",
         note=reason,
         params={"from_masked": idnumbers.masked(old), "to_masked": idnumbers.masked(number)},
+    )
+    return locked
+
+
+#: what a death recorded in error may be corrected to
+CORRECTED_DEATH_STATUSES = (PersonStatus.ACTIVE, PersonStatus.SUSPENDED, PersonStatus.TERMINATED)
+
+
+@transaction.atomic
+def person_correct_death(
+    *, actor, person: InsuredPerson, status: str, reason: str, via: str = Via.ADMIN
+) -> InsuredPerson:
+    """Correct a death recorded in error: give ``person`` ``status`` again, as ``actor``, a
+    supervisor of their region, for ``reason``.
+
+    The bindings the death ended stay ended: a binding is a consent given by a living
+    authorizer, and is asked for again (requested and judged by the rules in force).
+    """
+    reason = _correction_checked(actor, person, reason)
+    if status not in CORRECTED_DEATH_STATUSES:
+        raise CorrectionRefused(
+            _("A death is corrected to active, suspended or terminated."), code="bad_status"
+        )
+    locked = lock_row(InsuredPerson, person.pk)
+    if locked.status != PersonStatus.DECEASED:
+        raise CorrectionRefused(_("This person is not recorded as deceased."), code="not_deceased")
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        via=via,
+        action="person.correct_death",
+        target=locked,
+        from_state=PersonStatus.DECEASED,
+        to_state=status,
+        reason_code="death_corrected",
+        note=reason,
     )
     return locked

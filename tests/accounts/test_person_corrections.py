@@ -1,8 +1,8 @@
-"""A person's identity number is corrected only by a supervisor of the person's region,
-with a reason, and the correction is recorded.
+"""A person's identity number and a recorded death are corrected only by a supervisor of
+the person's region, with a reason, and the correction is recorded.
 
-Caseworkers see it read-only on the person's page and reach the correction from no entry
-point: the page's form, the correction page, the service.
+Caseworkers see both read-only on the person's page and reach neither correction from any
+entry point: the page's form, the correction pages, the services.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import idnumbers
-from accounts.choices import Via
+from accounts.choices import BindingBasis, BindingStatus, PersonStatus, RevokeReason, Via
+from accounts.models import InsuredPerson
 from accounts.services.audit import audit_trail
+from accounts.services.bindings import binding_request
 from accounts.services.errors import CorrectionRefused
 from accounts.services.persons import (
+    person_correct_death,
     person_correct_national_id,
     person_save,
 )
@@ -40,6 +44,10 @@ def new_number(birth=dt.date(1979, 2, 3), sequence=456):
 
 def change_url(person):
     return reverse("admin:accounts_insuredperson_change", args=[person.pk])
+
+
+def death_url(person):
+    return reverse("admin:accounts_insuredperson_correct_death_detail", args=[person.pk])
 
 
 def id_url(person):
@@ -217,3 +225,108 @@ def test_a_person_of_another_region_is_not_found_by_the_correction_page(client, 
     shenzhen = InsuredPersonFactory(region=Region.objects.get(code="440300"))
     client.force_login(supervisor)
     assert client.get(id_url(shenzhen)).status_code == 404
+
+
+# --- a recorded death ------------------------------------------------------------------------
+
+
+def deceased_with_a_binding(caseworker):
+    """A person whose death was saved (wrongly) and ended the binding they gave."""
+    person = jinan()
+    spouse = jinan(sex="F")
+    binding = binding_request(
+        actor=None,
+        via=Via.COMMAND,
+        authorizer=person,
+        beneficiary=spouse,
+        relation="spouse",
+        basis=BindingBasis.PLEDGE,
+        starts_on=timezone.localdate(),
+    )
+    assert binding.status == BindingStatus.ACTIVE
+    person.status = PersonStatus.DECEASED
+    person_save(actor=caseworker, person=person)
+    return person, binding
+
+
+def test_saving_a_deceased_person_as_active_is_refused(caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    person.status = PersonStatus.ACTIVE
+    with pytest.raises(CorrectionRefused) as refused:
+        person_save(actor=caseworker, person=person)
+    assert refused.value.code == "deceased_not_revived"
+
+
+def test_a_deceased_persons_status_is_read_only_for_a_caseworker(caseworker_client, caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    form = caseworker_client.get(change_url(person)).context["adminform"].form
+    assert "status" not in form.fields
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    response = caseworker_client.post(change_url(person), {**data, "status": "active"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.status == PersonStatus.DECEASED
+
+
+def test_a_caseworker_cannot_open_the_death_correction(caseworker_client, caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    assert death_url(person) not in caseworker_client.get(change_url(person)).content.decode()
+    assert caseworker_client.get(death_url(person)).status_code == 403
+    posted = caseworker_client.post(death_url(person), {"status": "active", "reason": REASON})
+    assert posted.status_code == 403
+    person.refresh_from_db()
+    assert person.status == PersonStatus.DECEASED
+
+
+def test_a_caseworker_cannot_correct_a_death_through_the_service(caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    with pytest.raises(PermissionDenied):
+        person_correct_death(actor=caseworker, person=person, status="active", reason=REASON)
+
+
+def test_a_supervisor_corrects_a_death_and_the_ended_bindings_stay_ended(
+    client, supervisor, caseworker
+):
+    person, binding = deceased_with_a_binding(caseworker)
+    client.force_login(supervisor)
+    assert death_url(person) in client.get(change_url(person)).content.decode()
+
+    response = client.post(death_url(person), {"status": "active", "reason": REASON})
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.status == PersonStatus.ACTIVE
+    binding.refresh_from_db()
+    assert (binding.status, binding.revoke_reason) == (
+        BindingStatus.REVOKED,
+        RevokeReason.ENROLMENT_ENDED,
+    )
+    event = list(audit_trail(person))[-1]
+    assert (event.action, event.actor, event.note) == ("person.correct_death", supervisor, REASON)
+    assert (event.from_state, event.to_state) == (PersonStatus.DECEASED, PersonStatus.ACTIVE)
+    assert event.get_change_message().startswith("死亡状态已更正：参保状态恢复为正常。")
+
+
+def test_a_living_persons_death_cannot_be_corrected(client, supervisor):
+    person = jinan()
+    client.force_login(supervisor)
+    assert death_url(person) not in client.get(change_url(person)).content.decode()
+    assert client.get(death_url(person)).status_code == 403
+    with pytest.raises(CorrectionRefused) as refused:
+        person_correct_death(actor=supervisor, person=person, status="active", reason=REASON)
+    assert refused.value.code == "not_deceased"
+
+
+def test_a_death_is_not_corrected_without_a_reason(supervisor, caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    with pytest.raises(CorrectionRefused) as refused:
+        person_correct_death(actor=supervisor, person=person, status="active", reason="")
+    assert refused.value.code == "reason_required"
+    assert InsuredPerson.objects.get(pk=person.pk).status == PersonStatus.DECEASED
+
+
+def test_a_death_is_corrected_to_a_living_status_only(supervisor, caseworker):
+    person, _ = deceased_with_a_binding(caseworker)
+    with pytest.raises(CorrectionRefused) as refused:
+        person_correct_death(actor=supervisor, person=person, status="deceased", reason=REASON)
+    assert refused.value.code == "bad_status"
