@@ -129,6 +129,14 @@ def from_first_generation(number: str) -> str | None:
     return full
 
 
+def masked(number: str) -> str:
+    """Return ``number`` with its eight birth-date digits hidden (370102********2787), as a
+    record of a change shows it to whoever reads the history."""
+    if len(number) != 18:
+        return number
+    return f"{number[:6]}{'*' * 8}{number[14:]}"
+
+
 def make(address_code: str, birth_date: dt.date, sequence: int) -> str:
     """Build a valid number from an address code, a birth date and a 3-digit sequence.
 

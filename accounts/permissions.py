@@ -116,3 +116,17 @@ def may_see_proof(user, proof) -> bool:
     return user.has_perm("accounts.view_kinshipproof") and (
         can_see_region(user, proof.region_id) or can_see_region(user, proof.beneficiary_region_id)
     )
+
+
+#: who corrects what a person's record got wrong: the identity number, a recorded death
+CORRECT_PERSON_PERMISSION = "accounts.correct_insuredperson"
+
+
+def may_correct_persons(user, person=None) -> bool:
+    """Return whether ``user`` may correct a person's identity number or recorded death:
+    supervisors (``accounts.correct_insuredperson``), for persons in their regions."""
+    if not (user and user.is_active and user.is_staff):
+        return False
+    if not user.has_perm(CORRECT_PERSON_PERMISSION):
+        return False
+    return person is None or can_see_region(user, person.region_id)

@@ -38,8 +38,10 @@ from accounts.choices import BindingBasis, BindingStatus, RevokeReason, Via
 from accounts.models import Binding, InsuredPerson
 from accounts.permissions import may_request_bindings, may_revoke_bindings, visible_bindings
 from accounts.selectors.bindings import (
+    FindingShown,
     bindings_by_national_id,
     bindings_of_person,
+    finding_shown,
     findings_shown,
 )
 from accounts.services.audit import audit_trail
@@ -461,7 +463,7 @@ class BindingAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("history"))
     def history_shown(self, obj):
-        messages_by_code = {f.code: f.message for f in findings_shown(obj.decision, "violations")}
+        current = {f.code: f for f in findings_shown(obj.decision, "violations")}
         events = [
             {
                 "event": event,
@@ -469,7 +471,7 @@ class BindingAdmin(ScopedModelAdmin):
                 "action": ACTIONS.get(event.action, event.action),
                 "from_state": _state(event.from_state),
                 "to_state": _state(event.to_state),
-                "reason": messages_by_code.get(event.reason_code) or _reason(event.reason_code),
+                "reason": _event_reason(event, current),
             }
             for event in audit_trail(obj).select_related("actor")
         ]
@@ -612,13 +614,23 @@ def _state(value):
         return value
 
 
-def _reason(code):
+def _event_reason(event, current: dict[str, FindingShown]):
+    """Return why ``event`` happened, in words: the rule it kept (``params["reason"]``), the
+    same rule in the binding's current decision, or a revocation's reason; a code alone is
+    never what a caseworker reads."""
+    code = event.reason_code
     if not code:
         return ""
-    try:
+    stored = (event.params or {}).get("reason")
+    if isinstance(stored, dict) and stored.get("code") == code:
+        return finding_shown(stored)
+    if code in current:
+        return current[code]
+    if code in RevokeReason.values:
         return RevokeReason(code).label
-    except ValueError:
-        return code
+    return FindingShown(
+        code=code, message=_("A rule of the policy refused it."), side="", version_id=None
+    )
 
 
 def _request_message(binding):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
@@ -18,7 +19,8 @@ from accounts import idnumbers
 from accounts.admin.bindings import person_bindings_shown
 from accounts.admin.filters import ScopedRegionFilter
 from accounts.admin.ledger import ledger_link
-from accounts.choices import Via
+from accounts.admin.person_corrections import PersonCorrectionViews
+from accounts.choices import PersonStatus, Via
 from accounts.exporting import XLSX_MAX_ROWS, persons_csv, persons_xlsx
 from accounts.models import InsuredPerson, PersonalAccount
 from accounts.resources import InsuredPersonExportResource
@@ -30,6 +32,7 @@ from portal.exports import EXPORT_FORMATS, download
 from portal.paginator import CappedCountPaginator
 from portal.scoping import ALL, region_codes, scope_queryset
 from portal.stale_edits import StaleEditGuardAdminMixin, StaleEditGuardForm
+from portal.templatetags.portal_format import yuan
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 _MOBILE_LIKE = re.compile(r"^1[0-9]{10}$")
@@ -40,22 +43,6 @@ _NUMBER_PREFIX = re.compile(r"^[0-9]{6,17}X?$")
 def _compact(term: str) -> str:
     """Return ``term`` without the spaces and dashes of a number typed as it is read aloud."""
     return re.sub(r"[\s\-]", "", term)
-
-
-class PersonalAccountInline(admin.StackedInline):
-    model = PersonalAccount
-    can_delete = False
-    extra = 0
-    max_num = 1
-    fields = ("balance", "updated_at", ledger_link)
-    readonly_fields = ("balance", "updated_at", ledger_link)
-    verbose_name_plural = _("personal account")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class InsuredPersonForm(StaleEditGuardForm):
@@ -74,7 +61,9 @@ class InsuredPersonForm(StaleEditGuardForm):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin):
+class InsuredPersonAdmin(
+    PersonCorrectionViews, StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
+):
     resource_classes = [InsuredPersonExportResource]
     export_form_class = ExportForm
     export_formats = EXPORT_FORMATS
@@ -102,8 +91,7 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
     paginator = CappedCountPaginator
     search_fields = ("national_id",)  # replaced by get_search_results below
     search_help_text = _(
-        "Enter a full 18-character identity number, an 11-digit mobile number, "
-        "or the beginning of a name."
+        "An identity or mobile number, whole or its first 6 digits or more; or the start of a name"
     )
     readonly_fields = (
         "sex",
@@ -113,6 +101,8 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
         "last_import",
         "account_last_import",
         "bindings_shown",
+        "account_shown",
+        "corrections_shown",
     )
     fieldsets = (
         (None, {"fields": ("national_id", "name", ("sex", "birth_date"), "mobile")}),
@@ -125,16 +115,52 @@ class InsuredPersonAdmin(StaleEditGuardAdminMixin, ExportMixin, ScopedModelAdmin
             {"fields": ("created_at", "updated_at", "last_import", "account_last_import")},
         ),
     )
-    inlines = [PersonalAccountInline]
     ordering = ("-id",)
     form = InsuredPersonForm
+    actions_detail = ["correct_national_id_detail", "correct_death_detail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Once written, the identity number is read-only, and so is the status of a person
+        recorded as deceased: a supervisor corrects either, with a reason
+        (``person_corrections``)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields
+        fields += ("national_id",)
+        if obj.status == PersonStatus.DECEASED:
+            fields += ("status",)
+        return fields
 
     def get_fieldsets(self, request, obj=None):
-        """A person's bindings, both ways, come right after who they are."""
+        """Who the person is and their account's balance first, then their bindings, both
+        ways: what a caseworker at the counter looks for before the enrolment's details."""
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
-        return (fieldsets[0], (_("Bindings"), {"fields": ("bindings_shown",)}), *fieldsets[1:])
+        (name, who), *rest, (record_name, record) = fieldsets
+        who = {**who, "fields": (*who["fields"], "account_shown")}
+        record = {**record, "fields": (*record["fields"], "corrections_shown")}
+        return (
+            (name, who),
+            (_("Bindings"), {"fields": ("bindings_shown",)}),
+            *rest,
+            (record_name, record),
+        )
+
+    @admin.display(description=_("account balance (yuan)"))
+    def account_shown(self, person):
+        """The balance (12,345.60) and a link to the account's statement."""
+        if not person.has_personal_account:
+            return _("Resident-insured persons have no personal account balance.")
+        account = getattr(person, "account", None)
+        if account is None:
+            return "—"
+        return format_html(
+            '<span class="font-semibold text-important" data-testid="account-balance">{}</span>'
+            '<span class="text-base-500"> · </span>{}',
+            yuan(account.balance),
+            ledger_link(account),
+        )
 
     @admin.display(description=_("bindings"))
     def bindings_shown(self, person):

@@ -15,12 +15,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import ImportStatus, Via
+from accounts.choices import ImportStatus, PersonStatus, Via
 
 #: what each action says in a record's history, with the event's ``params``
 ACTION_TEXTS = {
     "person.create": _("Person added."),
     "person.change": _("Person changed."),
+    "person.correct_national_id": _("Identity number corrected: %(from_masked)s → %(to_masked)s."),
+    "person.correct_death": _("Death corrected: the status is %(to_state)s again."),
     "import_run.create": _("Import recorded."),
     "import_run.confirm": _("Import confirmed."),
     "import_run.cancel": _("Import cancelled."),
@@ -86,6 +88,8 @@ class AuditEvent(models.Model):
         """The state the record moved to, in words (an import run's status as its page says)."""
         if self.action.startswith("import_run.") and self.to_state in ImportStatus.values:
             return str(ImportStatus(self.to_state).label)
+        if self.action.startswith("person.") and self.to_state in PersonStatus.values:
+            return str(PersonStatus(self.to_state).label)
         return self.to_state
 
     def get_change_message(self) -> str:

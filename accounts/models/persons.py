@@ -81,7 +81,14 @@ class InsuredPerson(models.Model):
         verbose_name = _("insured person")
         verbose_name_plural = _("insured persons")
         ordering = ["-id"]
-        permissions = [("export_insuredperson", _("Can export insured persons"))]
+        permissions = [
+            ("export_insuredperson", _("Can export insured persons")),
+            # Supervisors: the identity number and a recorded death, each with a reason.
+            (
+                "correct_insuredperson",
+                _("Can correct a person's identity number or recorded death"),
+            ),
+        ]
         indexes = [
             # The changelist of a region, newest first, without a sort over millions.
             models.Index(fields=["region", "-id"], name="person_region_recent"),

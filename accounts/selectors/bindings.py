@@ -133,6 +133,8 @@ class FindingShown:
     #: beneficiary's province's did
     side: str
     version_id: int | None
+    #: the policy field the rule reads ("" for none)
+    field: str = ""
 
 
 def _translated(value):
@@ -155,14 +157,17 @@ def finding_message(finding: dict) -> str:
         return gettext(template)
 
 
+def finding_shown(finding: dict) -> FindingShown:
+    """Return one stored finding in words."""
+    return FindingShown(
+        code=finding.get("code", ""),
+        message=finding_message(finding),
+        side=finding.get("side", "authorizer"),
+        version_id=finding.get("version"),
+        field=finding.get("field", ""),
+    )
+
+
 def findings_shown(decision: dict, kind: str) -> list[FindingShown]:
     """Return the ``kind`` ("violations" or "red_flags") of a stored decision, in words."""
-    return [
-        FindingShown(
-            code=f.get("code", ""),
-            message=finding_message(f),
-            side=f.get("side", "authorizer"),
-            version_id=f.get("version"),
-        )
-        for f in (decision or {}).get(kind, [])
-    ]
+    return [finding_shown(f) for f in (decision or {}).get(kind, [])]

@@ -93,12 +93,18 @@ class Judgement:
         }
 
     def audit_params(self) -> dict:
-        return {
+        """What the audit event keeps of the judgement: the codes, and the first violation
+        whole (``reason``), so that the history words its reason after the binding's
+        decision has changed."""
+        params = {
             "policy_version": self.version_id,
             "beneficiary_policy_version": self.beneficiary_version_id,
             "violations": self.codes,
             "red_flags": [f["code"] for f in self.red_flags],
         }
+        if self.violations:
+            params["reason"] = self.violations[0]
+        return params
 
 
 def _plain(value):

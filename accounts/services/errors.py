@@ -27,3 +27,9 @@ class BindingRefused(DomainError):
     """A binding cannot be requested, activated or revoked."""
 
     code = "binding_refused"
+
+
+class CorrectionRefused(DomainError):
+    """A correction of a person's record (identity number, recorded death) cannot be made."""
+
+    code = "correction_refused"

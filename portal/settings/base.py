@@ -95,6 +95,8 @@ LOCALE_PATHS = [
     # Unfold ships no Chinese catalogue; ours translates its interface strings.
     BASE_DIR / "portal" / "unfold_locale",
 ]
+# One way of writing dates and times across the portal: 2026-01-01 09:30 (portal/formats).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -125,6 +127,8 @@ UNFOLD = {
     # No public site: no "返回站点" link on the login page and the user menu.
     "SITE_URL": None,
     "STYLES": [lambda request: static("portal/portal.css")],
+    # The calendar popup's caption in the reader's language (2026年11月).
+    "SCRIPTS": [lambda request: static("portal/calendar.js")],
     "SITE_FAVICONS": [
         {
             "rel": "icon",

@@ -32,7 +32,7 @@ def test_caseworker_finds_own_person_and_not_another_regions(live_server, page, 
     assert f"/insuredperson/{own.pk}/change/" in page.url
     body = page.locator("body").inner_text()
     assert "王建国" in body
-    assert "8888.66" in body
+    assert "8,888.66" in body
     screenshot("person-detail")
 
     # A Shenzhen (440300) person's ID number finds nothing.

@@ -118,7 +118,7 @@ def test_detail_page_shows_the_account_balance(caseworker_client):
     response = caseworker_client.get(
         reverse("admin:accounts_insuredperson_change", args=[person.pk])
     )
-    assert "12345.67" in response.content.decode()
+    assert "12,345.67" in response.content.decode()  # grouped, as the money pages write yuan
 
 
 def test_resident_insured_person_has_no_account(caseworker_client):
@@ -292,7 +292,6 @@ def _opened_form(client, person, **changes):
     data = {
         name: form[name].value()
         for name in (
-            "national_id",
             "name",
             "mobile",
             "insurance_type",
@@ -458,3 +457,18 @@ def test_what_the_editor_saw_keeps_the_stamp_in_its_order_whatever_the_import_nu
     page = caseworker_client.get(reverse("admin:accounts_insuredperson_change", args=[person.pk]))
     seen = json.loads(page.context["adminform"].form["seen"].value())
     assert seen["at"] == [person.updated_at.isoformat(), 1]
+
+
+def test_person_page_shows_the_balance_and_bindings_before_the_enrolment(caseworker_client):
+    person = InsuredPersonFactory(account=Decimal("12345.60"))
+    page = _person_page(caseworker_client, person)
+    balance = page.index('data-testid="account-balance"')
+    assert "12,345.60" in page[balance : balance + 100]
+    assert balance < page.index('data-testid="person-bindings"') < page.index('name="status"')
+
+
+def test_person_page_says_a_resident_has_no_balance(caseworker_client):
+    person = InsuredPersonFactory(insurance_type=InsuranceType.RESIDENT)
+    page = _person_page(caseworker_client, person)
+    assert "城乡居民医保参保人没有个人账户余额。" in page
+    assert 'data-testid="account-balance"' not in page
