@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.importing import report as import_report
-from accounts.importing.changes import fields_unset_said
+from accounts.importing.changes import fields_unset_said, summary_lines
 from accounts.importing.report import (
     report_csv_chunks,
     report_xlsx,
@@ -97,6 +97,7 @@ class ImportProgressViews:
             and bool(run.stop_requested_at),
             "waiting_long": run.waiting_long(),
             "fields_unset": fields_unset_said(run.fields_unset) or "",
+            "change_summary": summary_lines(run.change_summary),
             "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
             # the page's script fills these in with the pace it sees
             "pace_texts": {
@@ -122,6 +123,10 @@ class ImportProgressViews:
                 "updated": run.updated,
                 "unchanged": run.unchanged,
                 "failed": run.failed,
+                "change_summary": [
+                    {"field": field, "change": change, "rows": rows}
+                    for field, change, rows in summary_lines(run.change_summary)
+                ],
                 "message": run.shown_message,
                 "warnings": run.shown_warnings,
                 "encoding": run.shown_encoding(),

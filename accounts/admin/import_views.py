@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin.import_forms import ImportUploadForm
 from accounts.choices import Via
 from accounts.importing import preview as import_preview
+from accounts.importing.changes import summary_lines
 from accounts.importing.headers import MissingColumns
 from accounts.importing.preview import Outcome
 from accounts.importing.source import UnreadableFile
@@ -150,6 +151,7 @@ class ImportFlowViews:
             if preview
             else [],
             "groups": preview.groups() if preview else [],
+            "change_summary": summary_lines(preview.change_summary) if preview else [],
             "shown_per_outcome": import_preview.SHOWN_PER_OUTCOME,
             "problem": problem,
             "opts": self.opts,

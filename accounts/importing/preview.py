@@ -25,13 +25,18 @@ from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 from policies.selectors import region_code_map
 
 from .changes import (
+    BALANCE,
+    CHANGED,
+    OPENED,
     account_change,
+    change_kind,
     fields_set,
     fields_unset,
     fields_unset_said,
     person_changes,
     revival_fault,
     revives_the_dead,
+    summary_key,
 )
 from .endings import NO_ROWS
 from .headers import Columns
@@ -63,6 +68,8 @@ class Change:
     field: str
     old: str
     new: str
+    #: the change summary's key (``changes.summary_key``): "status:deceased>active" …
+    key: str = ""
 
 
 @dataclass
@@ -97,6 +104,9 @@ class Preview:
     items: list[PreviewRow]
     #: which fields the file leaves as they are, said in words ("" if it sets them all)
     fields_unset: str = ""
+    #: what the import would change of stored persons: {"field:kind": persons}, as the
+    #: run counts it (``ImportRun.change_summary``)
+    change_summary: dict[str, int] = field(default_factory=dict)
 
     @property
     def writes(self) -> int:
@@ -186,8 +196,11 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         for result, values in zip(checked, rows, strict=True)
     ]
     count = {o: 0 for o in Outcome}
+    summary: dict[str, int] = {}
     for item in items:
         count[item.outcome] += 1
+        for change in item.changes:
+            summary[change.key] = summary.get(change.key, 0) + 1
     return Preview(
         encoding=shown_encoding(source.encoding),
         warnings=[str(note) for note in [*source.notes, *columns.warnings]]
@@ -199,6 +212,7 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         failed=count[Outcome.ERROR],
         items=items,
         fields_unset=str(fields_unset_said(fields_unset(columns)) or ""),
+        change_summary=summary,
     )
 
 
@@ -248,6 +262,7 @@ def _changes(
                 _verbose_name(InsuredPerson, name),
                 _shown(name, old, regions),
                 _shown(name, new, regions),
+                summary_key(column, change_kind(column, old, new)),
             )
         )
     try:
@@ -257,7 +272,8 @@ def _changes(
     if moved := account_change(row.insurance_type, balance, row.balance):
         old, new = moved
         title = _verbose_name(PersonalAccount, "balance")
-        changes.append(Change(title, "—" if old is None else _money(old), _money(new)))
+        kind = summary_key(BALANCE, OPENED if old is None else CHANGED)
+        changes.append(Change(title, "—" if old is None else _money(old), _money(new), kind))
     return changes
 
 

@@ -26,7 +26,7 @@ from accounts.services.bindings import bindings_end_for_enrolment
 from policies.selectors import region_code_map
 
 from . import endings
-from .changes import fields_set, fields_unset, revival_fault
+from .changes import add_counts, fields_set, fields_unset, revival_fault
 from .fast_checks import Checked
 from .headers import Columns, MissingColumns
 from .id_columns import key_order, number_keys
@@ -351,15 +351,16 @@ def _faulty_rows_by_region(errors: list[RowError]) -> dict[str, int]:
     return dict(Counter(region for _line, region in {(e.line, e.region) for e in errors} if region))
 
 
-def added_counts(counts: dict[str, int]) -> RawSQL:
-    """Return the run's faulty rows by region with ``counts`` added (an SQL expression)."""
+def added_counts(counts: dict[str, int], field: str = "faulty_rows_by_region") -> RawSQL:
+    """Return the run's counts in JSON ``field`` ({key: n}) with ``counts`` added (an SQL
+    expression)."""
     return RawSQL(
         "(SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM ("
         "SELECT k, sum(v::bigint) AS n FROM ("
-        "SELECT * FROM jsonb_each_text(coalesce(faulty_rows_by_region, '{}')) "
+        f"SELECT * FROM jsonb_each_text(coalesce({field}, '{{}}')) "
         "UNION ALL SELECT * FROM jsonb_each_text(%s::jsonb)) AS e (k, v) GROUP BY k) AS s)",
         [json.dumps(counts)],
-        output_field=ImportRun._meta.get_field("faulty_rows_by_region"),
+        output_field=ImportRun._meta.get_field(field),
     )
 
 
@@ -516,11 +517,13 @@ class _Writers:
                 ImportRun.objects.filter(pk=run.pk).update(regions=merged_regions(new_regions))
             # Counters are added in SQL, in the chunk's transaction: what the
             # run record says is written is exactly what was committed.
-            by_region = {}
+            counted = {}
             if chunk.faulty_by_region:
-                by_region["faulty_rows_by_region"] = added_counts(chunk.faulty_by_region)
+                counted["faulty_rows_by_region"] = added_counts(chunk.faulty_by_region)
+            if result.changes:
+                counted["change_summary"] = added_counts(result.changes, "change_summary")
             ImportRun.objects.filter(pk=run.pk).update(
-                **by_region,
+                **counted,
                 rows=F("rows") + chunk.rows,
                 failed=F("failed") + chunk.failed,
                 created=F("created") + result.created,
@@ -539,8 +542,8 @@ class _Writers:
             run.regions = sorted(self.regions)
             counts = run.faulty_rows_by_region
             if counts is not None:
-                for region, rows in chunk.faulty_by_region.items():
-                    counts[region] = counts.get(region, 0) + rows
+                add_counts(counts, chunk.faulty_by_region)
+            add_counts(run.change_summary, result.changes)
             if self.progress:
                 self.progress(run)
 

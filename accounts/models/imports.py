@@ -76,6 +76,10 @@ class ImportRun(models.Model):
     faulty_rows_by_region = models.JSONField(
         _("faulty rows by region"), null=True, blank=True, default=dict
     )
+    #: what the run changed of stored persons, field by field, for the whole file:
+    #: {"field:kind": persons} (``importing.changes.change_kind``: "status:deceased>active",
+    #: "mobile:cleared", "balance:changed" …), added with each chunk
+    change_summary = models.JSONField(_("changes by field"), default=dict, blank=True)
     #: when the import last committed a chunk (or began reading the file): a run that says
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
