@@ -17,7 +17,7 @@ from accounts.validators import clean_amount, clean_mobile, clean_name, national
 from .dates import parse_date
 from .fast_checks import ChunkChecks
 from .headers import Columns
-from .records import CleanRow, RowError
+from .records import OTHER_REGION, CleanRow, RowError
 from .vocabulary import (
     FIELDS,
     FOOTER,
@@ -47,7 +47,7 @@ class RowValidator(ChunkChecks):
         self.width = max(columns.index.values()) + 1
         self.positions = {name: columns.index.get(name) for name in FIELDS}
         self._dates: dict[str, str] = {}  # date as typed -> ISO, "" if not a plain past date
-        self._shown: dict[str, str] | None = None  # see _region_meant
+        self._shown: dict[str, str] | None = None  # see _region_shown
         if allowed_regions is None:
             self._fast_regions = region_codes
         else:
@@ -100,9 +100,23 @@ class RowValidator(ChunkChecks):
             code = next(filter(None, map(self.regions.get, parts)), None)
         if not code:
             return ""
+        return self._region_shown(code)
+
+    def _region_shown(self, code: str) -> str:
+        """Return a region code as the portal shows the region: 370100 济南市."""
         if self._shown is None:  # code -> "370100 济南市", made once a run needs it
             self._shown = {code: key for key, code in self.regions.items() if " " in key}
         return self._shown.get(code, code)
+
+    def _other_region(self, line: int, values: list[str], region: str) -> RowError:
+        """Return the one fault of a row of a region the importer may not write
+        (``OTHER_REGION``)."""
+        message = gettext_lazy(
+            "The row is of %(region)s, not one of your regions: it was left for its caseworkers."
+        )
+        params = {"region": self._region_shown(region)}
+        title = self.columns.title("region")
+        return RowError(line, title, OTHER_REGION, Message(message, params), values, region)
 
     def region_of(self, values: list[str]) -> str:
         """Return the pooling region a row names, whether or not the user may import it.
@@ -147,6 +161,10 @@ class RowValidator(ChunkChecks):
 
         facts = insurance = region = status = mobile = None
         region_named = self.region_of(values)
+        if self.allowed is not None and region_named and region_named not in self.allowed:
+            # Not a fault of the file: the row is another region's, left for its
+            # caseworkers, and its other faults are theirs to see.
+            return [self._other_region(line, values, region_named)]
         enrolled = balance = None
         if wanted("national_id"):
             try:
@@ -193,17 +211,6 @@ class RowValidator(ChunkChecks):
                         else gettext_lazy("%(value)s is not a known pooling region code."),
                         code="unknown_region",
                         params={"value": raw, "region": meant},
-                    ),
-                )
-            elif self.allowed is not None and region not in self.allowed:
-                fail(
-                    "region",
-                    ValidationError(
-                        gettext_lazy(
-                            "Region %(value)s is not one of your regions; the row was not imported."
-                        ),
-                        code="region_not_allowed",
-                        params={"value": region},
                     ),
                 )
         if wanted("enrolled_on"):

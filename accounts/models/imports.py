@@ -76,6 +76,14 @@ class ImportRun(models.Model):
     faulty_rows_by_region = models.JSONField(
         _("faulty rows by region"), null=True, blank=True, default=dict
     )
+    #: the rows of pooling regions the importer may not write (a caseworker's upload of a
+    #: province-wide extract): not faults of the file, left for those regions' caseworkers;
+    #: not counted in ``failed``. Each is kept as one ``region_not_allowed`` row error
+    other_region_rows = models.PositiveIntegerField(_("rows of other regions"), default=0)
+    #: the same rows by pooling region ({code: rows}), added with each chunk
+    other_rows_by_region = models.JSONField(
+        _("rows of other regions by region"), default=dict, blank=True
+    )
     #: what the run changed of stored persons, field by field, for the whole file:
     #: {"field:kind": persons} (``importing.changes.change_kind``: "status:deceased>active",
     #: "mobile:cleared", "balance:changed" …), added with each chunk
@@ -144,9 +152,10 @@ class ImportRun(models.Model):
 
     @property
     def summary(self) -> str:
+        others = f" other_regions={self.other_region_rows}" if self.other_region_rows else ""
         return (
             f"created={self.created} updated={self.updated} "
-            f"unchanged={self.unchanged} failed={self.failed}"
+            f"unchanged={self.unchanged} failed={self.failed}{others}"
         )
 
 

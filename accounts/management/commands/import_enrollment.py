@@ -123,6 +123,13 @@ class Command(BaseCommand):
         prefix = "dry run: " if dry_run else ""
         self.stdout.write(f"{prefix}encoding={run.encoding} rows={run.rows}")
         self.stdout.write(run.summary)
+        if run.other_region_rows:
+            regions = ", ".join(
+                f"{code}={rows}" for code, rows in sorted(run.other_rows_by_region.items())
+            )
+            self.stdout.write(
+                f"left for other regions' caseworkers: {run.other_region_rows} rows ({regions})"
+            )
         if run.change_summary:
             self.stdout.write(f"changes: {summary_said(run.change_summary)}")
 

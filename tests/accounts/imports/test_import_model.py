@@ -57,8 +57,9 @@ def broken(rng, row):
         row["姓名"] = ""
     elif kind == "balance":  # a balance is only for the employee-insured
         row["参保类型"], row["个人账户余额"] = "居民", "10.00"
-    elif kind == "region":  # a real region, not one of the caseworker's
+    elif kind == "region":  # a real region, not one of the caseworker's: left for its own
         row["统筹区编码"] = "440300"
+        row["other_region"] = True
     else:
         number = row["身份证号"]
         row["身份证号"] = number[:-1] + ("1" if number[-1] != "1" else "2")
@@ -105,24 +106,28 @@ def field_changes(old: tuple, new: tuple) -> list[str]:
 class Model:
     """What the import should leave: persons by identity number, and their balances.
 
-    ``apply`` also keeps what the last file changed field by field (``summary``).
+    ``apply`` also keeps what the last file changed field by field (``summary``) and its
+    rows of other regions (``others``).
     """
 
     def __init__(self):
         self.persons, self.balances = {}, {}
-        self.summary = {}
+        self.summary, self.others = {}, 0
 
     def apply(self, rows):
         """Apply a file's rows; return (created, updated, unchanged, failed)."""
         counts = [0, 0, 0, 0]
         seen = set()
-        self.summary = {}
+        self.summary, self.others = {}, 0
 
         def count(key):
             self.summary[key] = self.summary.get(key, 0) + 1
 
         for r in rows:
             number = r["身份证号"]
+            if r.get("other_region"):  # left for its region's caseworkers: not a fault
+                self.others += 1
+                continue
             if r.get("fault"):  # reported, not written; a later good row of theirs counts
                 counts[3] += 1
                 continue
@@ -222,5 +227,9 @@ def test_a_random_series_with_faulty_rows_loses_no_good_row(tmp_path, seed):
         expected = model.apply(rows)
         assert (run.created, run.updated, run.unchanged, run.failed) == expected, (seed, step)
         assert stored() == (model.persons, model.balances), (seed, step)
+        # Rows of another region are counted apart, by region, by the run and the preview.
+        assert run.other_region_rows == model.others, (seed, step)
+        assert run.other_rows_by_region == ({"440300": model.others} if model.others else {})
+        assert preview.other_by_region == run.other_rows_by_region, (seed, step)
         assert run.change_summary == model.summary, (seed, step)
         assert preview.change_summary == model.summary, (seed, step)

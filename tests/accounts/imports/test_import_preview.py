@@ -192,13 +192,14 @@ def test_a_number_whose_first_row_is_faulty_is_taken_from_its_next_good_row(tmp_
     assert outcomes(preview) == [(2, Outcome.ERROR), (3, Outcome.NEW)]
 
 
-def test_rows_outside_the_caseworkers_regions_are_errors(tmp_path, caseworker):
+def test_rows_outside_the_caseworkers_regions_are_counted_apart_not_as_errors(tmp_path, caseworker):
     path = write(tmp_path, [row(1), row(2, 统筹区编码="370200")])
 
     preview = preview_enrollment(path=path, user=caseworker)
 
-    assert outcomes(preview) == [(2, Outcome.NEW), (3, Outcome.ERROR)]
+    assert outcomes(preview) == [(2, Outcome.NEW), (3, Outcome.OTHER_REGION)]
     assert preview.items[1].errors[0].code == "region_not_allowed"
+    assert (preview.failed, preview.other_by_region) == (0, {"370200": 1})
 
 
 def test_preview_gives_up_on_a_file_with_more_rows_than_the_limit(tmp_path, superuser):
