@@ -13,6 +13,7 @@ from accounts import idnumbers
 from accounts.choices import InsuranceType
 from accounts.messages import Message
 from accounts.validators import clean_amount, clean_mobile, clean_name, national_id_facts
+from policies.selectors import region_alias_kinds
 
 from .dates import parse_date
 from .fast_checks import ChunkChecks
@@ -27,6 +28,33 @@ from .vocabulary import (
     TOTALS_WORDS,
     title_key,
 )
+
+
+def region_read_as(typed: str, region: str, kinds: dict[str, str]) -> Message | None:
+    """Say why the region code ``typed`` was read as ``region`` (an alias of it, see
+    ``policies.selectors.region_alias_kinds``); None if ``typed`` is no alias."""
+    kind = kinds.get(typed)
+    if kind == "municipality":
+        return Message(
+            gettext_lazy(
+                "a municipality is pooled as one region at the level of a province, and its "
+                "city-level code %(value)s stands for that pool"
+            ),
+            {"value": typed},
+        )
+    if kind == "province_pool":
+        return Message(
+            gettext_lazy(
+                "%(value)s is how some agencies write the province's own pool (省本级), %(code)s"
+            ),
+            {"value": typed, "code": region},
+        )
+    if kind:
+        return Message(
+            gettext_lazy("%(value)s is another code of that region (%(note)s)"),
+            {"value": typed, "note": kind},
+        )
+    return None
 
 
 class RowValidator(ChunkChecks):
@@ -48,6 +76,7 @@ class RowValidator(ChunkChecks):
         self.positions = {name: columns.index.get(name) for name in FIELDS}
         self._dates: dict[str, str] = {}  # date as typed -> ISO, "" if not a plain past date
         self._shown: dict[str, str] | None = None  # see _region_shown
+        self._aliases: dict[str, str] | None = None  # see region_alias_kinds
         if allowed_regions is None:
             self._fast_regions = region_codes
         else:
@@ -110,13 +139,30 @@ class RowValidator(ChunkChecks):
 
     def _other_region(self, line: int, values: list[str], region: str) -> RowError:
         """Return the one fault of a row of a region the importer may not write
-        (``OTHER_REGION``)."""
-        message = gettext_lazy(
-            "The row is of %(region)s, not one of your regions: it was left for its caseworkers."
-        )
-        params = {"region": self._region_shown(region)}
+        (``OTHER_REGION``), saying how its region was read when the file names it otherwise."""
+        typed = idnumbers.normalize(self._get(values, "region"))
+        params = {"region": self._region_shown(region), "value": typed}
+        read_as = ""
+        if typed != region:
+            read_as = region_read_as(typed, region, self._alias_kinds())
+        if read_as:
+            params["why"] = read_as
+            message = gettext_lazy(
+                "%(value)s was read as %(region)s: %(why)s. That region is not one of yours: "
+                "the row was left for its caseworkers."
+            )
+        else:
+            message = gettext_lazy(
+                "The row is of %(region)s, not one of your regions: it was left for its "
+                "caseworkers."
+            )
         title = self.columns.title("region")
         return RowError(line, title, OTHER_REGION, Message(message, params), values, region)
+
+    def _alias_kinds(self) -> dict[str, str]:
+        if self._aliases is None:
+            self._aliases = region_alias_kinds()
+        return self._aliases
 
     def region_of(self, values: list[str]) -> str:
         """Return the pooling region a row names, whether or not the user may import it.

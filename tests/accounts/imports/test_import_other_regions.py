@@ -187,3 +187,30 @@ def test_a_system_import_has_no_rows_of_other_regions(tmp_path):
     assert (run.created, run.failed, run.other_region_rows) == (4, 2, 0)
     assert InsuredPerson.objects.filter(national_id=nid(6), region_id="370600").exists()
 
+
+def test_a_municipality_code_read_as_its_pool_says_so_and_why(tmp_path, caseworker):
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1, 统筹区编码="120100")]), user=caseworker
+    )
+    fault = run.errors.get()
+    assert (fault.code, fault.region) == ("region_not_allowed", "120000")
+    # Not "统筹区120000不在…": the code typed, what it was read as, and why.
+    assert fault.message.startswith("120100 按 120000 天津市 读取：直辖市按省级统一统筹")
+    assert fault.message_data["params"]["why"]["message"]["params"] == {"value": "120100"}
+
+
+def test_a_provinces_own_pool_written_xx9900_says_how_it_was_read(tmp_path):
+    caseworker = staff_user("caseworker", regions=["440300"])
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1, 统筹区编码="379900")]), user=caseworker
+    )
+    fault = run.errors.get()
+    assert fault.region == "370000"
+    assert "379900 按 370000 山东省 读取" in fault.message and "省本级" in fault.message
+
+
+def test_a_region_typed_as_its_own_code_is_not_said_to_be_read_as_another(tmp_path, caseworker):
+    run = import_enrollment(
+        path=write_csv(tmp_path, [row(1, 统筹区编码="440300")]), user=caseworker
+    )
+    assert run.errors.get().message.startswith("此行属于 440300 深圳市，不在您的经办范围内")
