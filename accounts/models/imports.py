@@ -14,8 +14,17 @@ from accounts.messages import render
 
 
 def shown_encoding(encoding: str) -> str:
-    """Return a file's encoding as the pages show it ("xlsx" for a workbook, which has none)."""
-    return str(_("XLSX workbook")) if encoding == "xlsx" else encoding
+    """Return a file's encoding as the pages show it: "xlsx" or "xls" for a workbook, which
+    has none; "html:gb18030" for a web page's table, with the page's encoding."""
+    if encoding == "xlsx":
+        return str(_("XLSX workbook"))
+    if encoding == "xls":
+        return str(_("Excel 97–2003 workbook (.xls)"))
+    if encoding.startswith("html:"):
+        return _("web page table (HTML, %(encoding)s)") % {
+            "encoding": encoding.removeprefix("html:").upper()
+        }
+    return encoding
 
 
 class ImportRun(models.Model):
