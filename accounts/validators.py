@@ -101,23 +101,31 @@ def national_id_facts(value: str, today: dt.date | None = None) -> idnumbers.IdF
             code="bad_birth_date",
             params={"digits": number[6:14]},
         )
+    # Which character the check would want is never said: a wrong number fails the check
+    # whichever of its characters was mistyped, and "should be 2" invites a caseworker to
+    # change the last one, which makes a valid number of someone else's.
     expected = idnumbers.check_char(number[:17])
     if number[17] != expected and number.endswith("000"):
         raise ValidationError(
             _(
-                "The check character should be %(expected)s, not 0. The number ends in 000, "
-                "as when Excel keeps an identity number as a number and loses its last "
-                "three digits: in Excel, format the column as text, type the numbers "
-                "again, and save the file anew."
+                "%(value)s is not a valid identity number: it ends in 000 and its check "
+                "character does not match, as when Excel keeps an identity number as a "
+                "number and loses its last three digits. In Excel, format the column as "
+                "text, type the numbers again from the source, and save the file anew."
             ),
             code="saved_as_number",
-            params={"expected": expected},
+            params={"value": number},
         )
     if number[17] != expected:
         raise ValidationError(
-            _("The check character should be %(expected)s, not %(actual)s."),
+            _(
+                "%(value)s is not a valid identity number: its check character (the last) "
+                "does not match the 17 before it, so one of its characters, any of them, is "
+                "most likely mistyped. Check the whole number against the person's ID card; "
+                "do not change only its last character."
+            ),
             code="bad_checksum",
-            params={"expected": expected, "actual": number[17]},
+            params={"value": number},
         )
     return facts
 

@@ -34,6 +34,26 @@ def region_code_map() -> dict[str, str]:
     return codes
 
 
+#: the province-level municipalities, each pooled as one region (110000 北京市 …)
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+
+def region_alias_kinds() -> dict[str, str]:
+    """Return why files use each alias code of a pooling region (``RegionAlias``), by code:
+    "municipality" (a municipality's city-level code: 120100 for 120000 天津市),
+    "province_pool" (xx9900 for a province's own pool, xx0000), or the alias's note
+    (another code, such as a former one; the code itself if it has no note)."""
+    kinds = {}
+    for code, region, note in RegionAlias.objects.values_list("code", "region_id", "note"):
+        if region[:2] in MUNICIPALITIES and region.endswith("0000") and code[:2] == region[:2]:
+            kinds[code] = "municipality"
+        elif code.endswith("9900") and region == f"{code[:2]}0000":
+            kinds[code] = "province_pool"
+        else:
+            kinds[code] = note or code
+    return kinds
+
+
 def region_for_text(text: str) -> Region | None:
     """Return the pooling region that ``text`` names as an enrollment file may name it
     (``region_code_map``: 370100, 济南市, 370100 济南市, a former code); None if none."""

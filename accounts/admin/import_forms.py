@@ -12,8 +12,10 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("enrollment file"),
         help_text=_(
-            "CSV (UTF-8 or GB18030, as Excel saves it; commas or tabs) with a header row, or XLSX, "
-            "whose first sheet with a header row is read."
+            "CSV (UTF-8 or GB18030, as Excel saves it; commas or tabs) with a header row, or an "
+            "Excel workbook (XLSX, or XLS of Excel 97–2003), whose first sheet with a header "
+            "row is read. A web page's table saved as .xls, as older systems export “Excel”, "
+            "is read as well."
         ),
         widget=UnfoldAdminFileFieldWidget,
     )

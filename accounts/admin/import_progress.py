@@ -3,6 +3,8 @@ of its error report and of its rows to mend (``ImportProgressViews``)."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,8 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.importing import report as import_report
-from accounts.importing.changes import fields_unset_said
+from accounts.importing.changes import fields_unset_said, summary_lines
+from accounts.importing.records import OTHER_REGION
 from accounts.importing.report import (
+    fault_label,
+    faults_by_code,
     report_csv_chunks,
     report_xlsx,
     rows_to_mend_xlsx,
@@ -23,7 +28,12 @@ from accounts.importing.report import (
 )
 from accounts.models import ImportRun
 from accounts.permissions import can_import, fault_regions
-from accounts.selectors.imports import earlier_imports, faulty_rows_shown, regions_named
+from accounts.selectors.imports import (
+    earlier_imports,
+    faulty_rows_shown,
+    other_regions_said,
+    regions_named,
+)
 from accounts.services.imports import can_import_for_real, can_resume
 from portal.exports import download
 
@@ -48,6 +58,14 @@ def faults_deleted_message(run: ImportRun) -> str:
 
 
 FAULTS_SHOWN = 20  # faults listed on a run's page; the report has them all
+_CODE = re.compile(r"[a-z_]{1,40}")
+
+
+def code_asked(request) -> str:
+    """Return the fault code the page or download is filtered by (``?code=``), "" for none:
+    every fault but the rows of other regions."""
+    code = request.GET.get("code", "")
+    return code if _CODE.fullmatch(code) else ""
 
 
 class ImportProgressViews:
@@ -67,9 +85,17 @@ class ImportProgressViews:
         may_act = can_import(request.user) and (
             run.user_id == request.user.pk or request.user.is_superuser
         )
-        first_faults = list(run_faults(run, regions)[:FAULTS_SHOWN]) if run.finished_at else []
+        code = code_asked(request)
+        first_faults = []
+        if run.finished_at:
+            first_faults = list(run_faults(run, regions, code)[: FAULTS_SHOWN + 1])
+        more_faults = len(first_faults) > FAULTS_SHOWN
+        first_faults = first_faults[:FAULTS_SHOWN]
         for fault in first_faults:
             fault.value = value_in_column(run, fault)
+        fault_codes = []
+        if run.finished_at and not run.faults_deleted_at and (run.failed or run.other_region_rows):
+            fault_codes = faults_by_code(run, regions)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import of %(name)s") % {"name": run.file_name},
@@ -97,6 +123,16 @@ class ImportProgressViews:
             and bool(run.stop_requested_at),
             "waiting_long": run.waiting_long(),
             "fields_unset": fields_unset_said(run.fields_unset) or "",
+            "change_summary": summary_lines(run.change_summary),
+            "other_regions": other_regions_said(run.other_rows_by_region),
+            "code": code,
+            "code_label": fault_label(code) if code else "",
+            "other_region_code": OTHER_REGION,
+            "fault_codes": fault_codes,
+            "more_faults": more_faults,
+            "xlsx_max_faults": import_report.XLSX_MAX_FAULTS,
+            # once the run is done, its rows of other regions are listed on this page
+            "other_regions_url": f"?code={OTHER_REGION}#faults" if run.finished_at else "",
             "stalled_minutes": settings.IMPORT_STALLED_MINUTES,
             # the page's script fills these in with the pace it sees
             "pace_texts": {
@@ -122,6 +158,11 @@ class ImportProgressViews:
                 "updated": run.updated,
                 "unchanged": run.unchanged,
                 "failed": run.failed,
+                "other_region_rows": run.other_region_rows,
+                "change_summary": [
+                    {"field": field, "change": change, "rows": rows}
+                    for field, change, rows in summary_lines(run.change_summary)
+                ],
                 "message": run.shown_message,
                 "warnings": run.shown_warnings,
                 "encoding": run.shown_encoding(),
@@ -145,10 +186,15 @@ class ImportProgressViews:
             return run, None, redirect("admin:accounts_importrun_progress", run.pk)
         return run, fault_regions(request.user, run), None
 
-    def _too_large_for_xlsx(self, request, run, regions):
+    def _too_large_for_xlsx(self, request, run, regions, code=""):
         """Return a redirect to the run's page saying why, when the faulty rows the user
-        sees are more than an XLSX download is made for; None otherwise."""
-        if (count := faulty_rows_shown(run, regions)) <= import_report.XLSX_MAX_FAULTS:
+        sees (of ``code``, if given) are more than an XLSX download is made for; None
+        otherwise."""
+        if code:
+            count = run_faults(run, regions, code).count()
+        else:
+            count = faulty_rows_shown(run, regions)
+        if count <= import_report.XLSX_MAX_FAULTS:
             return None
         messages.warning(request, xlsx_too_large(count))
         return redirect("admin:accounts_importrun_progress", run.pk)
@@ -160,10 +206,11 @@ class ImportProgressViews:
             return gone
         if not run.header:  # a run from before the header was kept: the report has the rows
             raise Http404
-        if too_large := self._too_large_for_xlsx(request, run, regions):
+        code = code_asked(request)
+        if too_large := self._too_large_for_xlsx(request, run, regions, code):
             return too_large
-        rows = rows_to_mend_xlsx(run, run_faults(run, regions))
-        return download(rows, f"待修改的行-第{run.pk}号.xlsx")
+        rows = rows_to_mend_xlsx(run, run_faults(run, regions, code))
+        return download(rows, f"待修改的行-第{run.pk}号{_file_suffix(code)}.xlsx")
 
     def report_view(self, request, pk, fmt):
         """Download the error report of a run the user may see, as CSV or XLSX."""
@@ -172,10 +219,18 @@ class ImportProgressViews:
         run, regions, gone = self._run_with_faults(request, pk)
         if gone:
             return gone
-        faults = run_faults(run, regions)
-        stem = f"导入错误报告-第{run.pk}号"
+        code = code_asked(request)
+        faults = run_faults(run, regions, code)
+        stem = f"导入错误报告-第{run.pk}号{_file_suffix(code)}"
         if fmt == "xlsx":
-            if too_large := self._too_large_for_xlsx(request, run, regions):
+            if too_large := self._too_large_for_xlsx(request, run, regions, code):
                 return too_large
             return download(report_xlsx(run, faults), f"{stem}.xlsx")
         return download(report_csv_chunks(run, faults), f"{stem}.csv")
+
+
+def _file_suffix(code: str) -> str:
+    """Return what a download's name adds for a report of one fault code: -其他统筹区的行."""
+    if not code:
+        return ""
+    return "-" + ("其他统筹区的行" if code == OTHER_REGION else code)

@@ -17,6 +17,7 @@ from accounts.admin.history import AuditHistoryMixin
 from accounts.admin.import_progress import ImportProgressViews
 from accounts.admin.import_views import ImportFlowViews
 from accounts.importing import report as import_report
+from accounts.importing.records import OTHER_REGION
 from accounts.models import ImportRun
 from accounts.permissions import may_see_runs, visible_runs
 from accounts.selectors.imports import faulty_rows_shown_sql, run_page_url
@@ -181,8 +182,21 @@ class ImportRunAdmin(AuditHistoryMixin, ImportFlowViews, ImportProgressViews, Po
 
     @admin.display(description=_("error report"))
     def report_links(self, obj):
-        """Link the report's downloads, when it holds a row the viewer may see."""
-        if obj.faults_deleted_at and obj.failed:
+        """Link the report's downloads, when it holds a row the viewer may see; and the
+        run's rows of other regions, which are no faults."""
+        links = self._fault_links(obj)
+        if not obj.other_region_rows or obj.faults_deleted_at:
+            return links
+        others = format_html(
+            '<a class="text-primary-600 whitespace-nowrap" href="{}?code={}#faults">{}</a>',
+            reverse("admin:accounts_importrun_progress", args=[obj.pk]),
+            OTHER_REGION,
+            _("rows of other regions: %(count)s") % {"count": grouped(obj.other_region_rows)},
+        )
+        return others if links == "—" else format_html("{}<br>{}", links, others)
+
+    def _fault_links(self, obj):
+        if obj.faults_deleted_at and (obj.failed or obj.other_region_rows):
             days = settings.IMPORT_FAULT_RETENTION_DAYS
             return _subtle(_("deleted after %(days)d days") % {"days": days})
         if not obj.faults_shown:

@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin.import_forms import ImportUploadForm
 from accounts.choices import Via
 from accounts.importing import preview as import_preview
+from accounts.importing.changes import summary_lines
 from accounts.importing.headers import MissingColumns
 from accounts.importing.preview import Outcome
 from accounts.importing.source import UnreadableFile
 from accounts.importing.template import template_csv, template_xlsx
 from accounts.models import ImportRun
 from accounts.permissions import can_import
-from accounts.selectors.imports import import_run_shown
+from accounts.selectors.imports import import_run_shown, other_regions_said
 from accounts.services.imports import (
     UploadRefused,
     run_cancel,
@@ -126,6 +127,7 @@ class ImportFlowViews:
             return redirect("admin:accounts_importrun_progress", run.pk)
         problem = ""
         preview = None
+        show_others = request.GET.get("show") == "others"  # the rows of other regions too
         try:
             # As the import will: with the regions of the user who uploaded the file.
             preview = import_preview.preview_enrollment(path=Path(run.stored_file), user=run.user)
@@ -149,7 +151,10 @@ class ImportFlowViews:
             ]
             if preview
             else [],
-            "groups": preview.groups() if preview else [],
+            "groups": preview.groups(others=show_others) if preview else [],
+            "change_summary": summary_lines(preview.change_summary) if preview else [],
+            "other_regions": other_regions_said(preview.other_by_region if preview else {}),
+            "other_regions_url": "" if show_others else "?show=others#rows-other_region",
             "shown_per_outcome": import_preview.SHOWN_PER_OUTCOME,
             "problem": problem,
             "opts": self.opts,

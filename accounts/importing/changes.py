@@ -13,9 +13,11 @@ same account rule:
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import InsuranceType, PersonStatus
 from accounts.messages import Message
@@ -138,3 +140,132 @@ def fields_unset_said(names: list[str]) -> Message | None:
         ),
         {"names": "、".join(FIELDS[name][0] for name in names)},
     )
+
+
+# --- what a run changes, field by field (the run's and the preview's change summary) -----
+
+#: the person fields whose changes are counted by the pair of values (死亡→正常): each value
+#: has its consequences (an enrolment that ends ends its bindings)
+PAIRED_FIELDS = ("status", "insurance_type")
+#: the person fields a file may empty (a mobile): cleared, filled or changed
+CLEARABLE_FIELDS = ("mobile",)
+#: the summary's key for the personal account's balance (not a person field)
+BALANCE = "balance"
+#: how a field other than a paired one changed
+CHANGED, CLEARED, FILLED, OPENED = "changed", "cleared", "filled", "opened"
+
+
+def change_kind(name: str, stored, incoming) -> str:
+    """Return how person field ``name`` changes from ``stored`` to ``incoming`` (which differ):
+    ``stored>incoming`` for a paired field, else cleared, filled or changed."""
+    if name in PAIRED_FIELDS:
+        return f"{stored}>{incoming}"
+    if name in CLEARABLE_FIELDS and not incoming:
+        return CLEARED
+    if name in CLEARABLE_FIELDS and not stored:
+        return FILLED
+    return CHANGED
+
+
+def change_kind_sql(name: str, stored: str, incoming: str) -> str:
+    """Return the SQL of :func:`change_kind` as one token ``field:kind`` for the person
+    ``stored`` and the row ``incoming``; NULL where the field does not change."""
+    a, b = f"{stored}.{name}", f"{incoming}.{name}"
+    if name in PAIRED_FIELDS:
+        kind = f"{a} || '>' || {b}"
+    elif name in CLEARABLE_FIELDS:
+        kind = (
+            f"CASE WHEN {b} = '' THEN '{CLEARED}' WHEN {a} = '' THEN '{FILLED}' "
+            f"ELSE '{CHANGED}' END"
+        )
+    else:
+        kind = f"'{CHANGED}'"
+    return f"CASE WHEN {a} IS DISTINCT FROM {b} THEN '{name}:' || {kind} END"
+
+
+def change_tokens_sql(stored: str, incoming: str, fields: tuple[str, ...] = PERSON_FIELDS) -> str:
+    """Return the SQL text of the changes of a person, one ``field:kind`` token per field
+    that changes, separated by spaces ('' when none: NULLs are skipped)."""
+    return "concat_ws(' ', " + ", ".join(change_kind_sql(f, stored, incoming) for f in fields) + ")"
+
+
+def summary_key(name: str, kind: str) -> str:
+    """Return the change summary's key of field ``name`` changed as ``kind``."""
+    return f"{name}:{kind}"
+
+
+def tokens_counted(tokens) -> dict[str, int]:
+    """Count the ``field:kind`` tokens of each changed person (see ``change_tokens_sql``)."""
+    return dict(Counter(" ".join(tokens).split()))
+
+
+def balance_changes(changed: int, opened: int) -> dict[str, int]:
+    """Return the summary's counts of balances set and of accounts opened for stored persons."""
+    counts = {}
+    if changed:
+        counts[summary_key(BALANCE, CHANGED)] = changed
+    if opened:
+        counts[summary_key(BALANCE, OPENED)] = opened
+    return counts
+
+
+def add_counts(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """Add ``more`` to ``total`` (in place) and return it."""
+    for key, count in more.items():
+        total[key] = total.get(key, 0) + count
+    return total
+
+
+#: the order in which the summary lists fields: as a person's page lists them
+SUMMARY_ORDER = ("status", "insurance_type", "region_id", "name", "enrolled_on", "mobile", BALANCE)
+
+
+def _field_label(name: str) -> str:
+    from accounts.models import InsuredPerson
+
+    if name == BALANCE:
+        return str(_("personal account balance"))
+    return str(InsuredPerson._meta.get_field(name.removesuffix("_id")).verbose_name)
+
+
+_KIND_LABELS = {
+    CHANGED: pgettext_lazy("change summary", "changed"),
+    CLEARED: pgettext_lazy("change summary", "cleared"),
+    FILLED: pgettext_lazy("change summary", "filled in"),
+    OPENED: pgettext_lazy("change summary", "account opened"),
+}
+
+
+def _value_label(name: str, value: str) -> str:
+    choices = PersonStatus if name == "status" else InsuranceType
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _kind_label(name: str, kind: str) -> str:
+    if name in PAIRED_FIELDS and ">" in kind:
+        old, new = kind.split(">", 1)
+        return f"{_value_label(name, old)}→{_value_label(name, new)}"
+    return str(_KIND_LABELS.get(kind, kind))
+
+
+def summary_lines(summary: dict[str, int] | None) -> list[tuple[str, str, int]]:
+    """Return a change summary ({"field:kind": rows}) as (field, change, rows) in the reader's
+    language: fields in ``SUMMARY_ORDER``, the most frequent change of each first."""
+    if not summary:
+        return []
+    rows = []
+    for key, count in summary.items():
+        name, _sep, kind = key.partition(":")
+        if count:
+            rows.append((name, kind, count))
+    order = {name: i for i, name in enumerate(SUMMARY_ORDER)}
+    rows.sort(key=lambda r: (order.get(r[0], len(order)), -r[2], r[1]))
+    return [(_field_label(name), _kind_label(name, kind), count) for name, kind, count in rows]
+
+
+def summary_said(summary: dict[str, int] | None) -> str:
+    """Return a change summary as one line: 参保状态 死亡→正常：3；手机号 清空：1,200."""
+    return "; ".join(f"{field} {kind}: {count:,}" for field, kind, count in summary_lines(summary))

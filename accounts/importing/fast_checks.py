@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter
 
@@ -20,7 +20,7 @@ from accounts.importing.id_columns import plain_numbers
 from accounts.validators import EARLIEST_BIRTH, NAME_MAX, clean_amount, clean_mobile
 
 from .dates import fast_date, parse_date
-from .records import RowError, copy_record
+from .records import OTHER_REGION, RowError, copy_record
 from .vocabulary import INSURANCE, STATUS
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -57,6 +57,9 @@ class Checked:
     failed: int
     #: the pooling regions the chunk's rows name, good or faulty, where the code is known
     regions: set[str]
+    #: the rows of regions the importer may not write, by region (not in ``failed``; each
+    #: has its one fault in ``errors``)
+    others: dict[str, int] = field(default_factory=dict)
 
 
 class ChunkChecks:
@@ -192,6 +195,7 @@ class ChunkChecks:
         )
         errors: list[RowError] = []
         failed = 0
+        others: dict[str, int] = {}
         late: list[tuple[int, str, str]] = []
         seen = set(regions)
         if len(records) < len(rows):
@@ -212,9 +216,13 @@ class ChunkChecks:
                 suspects = {name for name, passed in fields if not passed[i]}
                 result = self._full(lines[i], rows[i], suspects) or self._full(lines[i], rows[i])
                 if isinstance(result, list):
-                    seen.add(result[0].region)
+                    region = result[0].region
+                    seen.add(region)
                     errors.extend(result)
-                    failed += 1
+                    if result[0].code == OTHER_REGION:
+                        others[region] = others.get(region, 0) + 1
+                    else:
+                        failed += 1
                 else:
                     seen.add(result.region_id)
                     late.append((result.line, result.national_id, copy_record(result)))
@@ -224,4 +232,4 @@ class ChunkChecks:
             good_lines, good_ids, records = (list(c) for c in zip(*merged, strict=True))
         seen.discard(None)
         seen.discard("")
-        return Checked(good_lines, good_ids, records, errors, failed, seen)
+        return Checked(good_lines, good_ids, records, errors, failed, seen, others)

@@ -25,18 +25,23 @@ from accounts.models import InsuredPerson, PersonalAccount, shown_encoding
 from policies.selectors import region_code_map
 
 from .changes import (
+    BALANCE,
+    CHANGED,
+    OPENED,
     account_change,
+    change_kind,
     fields_set,
     fields_unset,
     fields_unset_said,
     person_changes,
     revival_fault,
     revives_the_dead,
+    summary_key,
 )
 from .endings import NO_ROWS
 from .headers import Columns
 from .reader import open_source
-from .records import CleanRow, RowError
+from .records import OTHER_REGION, CleanRow, RowError
 from .rows import RowValidator, allowed_regions
 
 #: Files with more non-blank data rows than this are imported in the background, unpreviewed.
@@ -54,6 +59,8 @@ class Outcome(models.TextChoices):
     CHANGED = "changed", pgettext_lazy("import outcome", "changed")
     NEW = "new", pgettext_lazy("import outcome", "new")
     UNCHANGED = "unchanged", pgettext_lazy("import outcome", "unchanged")
+    #: a row of a region the importer may not write: left for its caseworkers, not a fault
+    OTHER_REGION = "other_region", pgettext_lazy("import outcome", "other region")
 
 
 @dataclass
@@ -63,6 +70,8 @@ class Change:
     field: str
     old: str
     new: str
+    #: the change summary's key (``changes.summary_key``): "status:deceased>active" …
+    key: str = ""
 
 
 @dataclass
@@ -97,21 +106,34 @@ class Preview:
     items: list[PreviewRow]
     #: which fields the file leaves as they are, said in words ("" if it sets them all)
     fields_unset: str = ""
+    #: the rows of regions the importer may not write, by region code (not in ``failed``)
+    other_by_region: dict[str, int] = field(default_factory=dict)
+    #: what the import would change of stored persons: {"field:kind": persons}, as the
+    #: run counts it (``ImportRun.change_summary``)
+    change_summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def other_region_rows(self) -> int:
+        """Return how many rows are of regions the importer may not write."""
+        return sum(self.other_by_region.values())
 
     @property
     def writes(self) -> int:
         """Return how many persons the import would create or update."""
         return self.created + self.updated
 
-    def groups(self, shown: int | None = None) -> list[OutcomeGroup]:
+    def groups(self, shown: int | None = None, others: bool = False) -> list[OutcomeGroup]:
         """Return the rows by outcome (errors first), at most ``shown`` of each.
 
-        ``shown`` defaults to :data:`SHOWN_PER_OUTCOME`.
+        ``shown`` defaults to :data:`SHOWN_PER_OUTCOME`. The rows of other regions are
+        left out unless ``others``: they are not faults to mend.
         """
         shown = SHOWN_PER_OUTCOME if shown is None else shown
         by_outcome: dict[Outcome, list[PreviewRow]] = {o: [] for o in Outcome}
         for item in self.items:
             by_outcome[item.outcome].append(item)
+        if not others:
+            del by_outcome[Outcome.OTHER_REGION]
         return [
             OutcomeGroup(outcome, rows[:shown], max(len(rows) - shown, 0))
             for outcome, rows in by_outcome.items()
@@ -186,8 +208,15 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         for result, values in zip(checked, rows, strict=True)
     ]
     count = {o: 0 for o in Outcome}
+    others: dict[str, int] = {}
+    summary: dict[str, int] = {}
     for item in items:
         count[item.outcome] += 1
+        if item.outcome == Outcome.OTHER_REGION:
+            region = item.errors[0].region
+            others[region] = others.get(region, 0) + 1
+        for change in item.changes:
+            summary[change.key] = summary.get(change.key, 0) + 1
     return Preview(
         encoding=shown_encoding(source.encoding),
         warnings=[str(note) for note in [*source.notes, *columns.warnings]]
@@ -199,6 +228,8 @@ def preview_enrollment(*, path: Path, user, limit: int | None = None) -> Preview
         failed=count[Outcome.ERROR],
         items=items,
         fields_unset=str(fields_unset_said(fields_unset(columns)) or ""),
+        other_by_region=others,
+        change_summary=summary,
     )
 
 
@@ -248,6 +279,7 @@ def _changes(
                 _verbose_name(InsuredPerson, name),
                 _shown(name, old, regions),
                 _shown(name, new, regions),
+                summary_key(column, change_kind(column, old, new)),
             )
         )
     try:
@@ -257,7 +289,8 @@ def _changes(
     if moved := account_change(row.insurance_type, balance, row.balance):
         old, new = moved
         title = _verbose_name(PersonalAccount, "balance")
-        changes.append(Change(title, "—" if old is None else _money(old), _money(new)))
+        kind = summary_key(BALANCE, OPENED if old is None else CHANGED)
+        changes.append(Change(title, "—" if old is None else _money(old), _money(new), kind))
     return changes
 
 
@@ -291,9 +324,10 @@ def _typed(values: list[str], columns: Columns, name: str) -> str:
 def _error_row(
     errors: list[RowError], values: list[str], columns: Columns, shown_region
 ) -> PreviewRow:
+    other_region = errors[0].code == OTHER_REGION
     return PreviewRow(
         errors[0].line,
-        Outcome.ERROR,
+        Outcome.OTHER_REGION if other_region else Outcome.ERROR,
         _typed(values, columns, "national_id"),
         _typed(values, columns, "name"),
         shown_region(_typed(values, columns, "region")),

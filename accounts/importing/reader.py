@@ -1,8 +1,10 @@
-"""Open an enrollment file by what its bytes are: CSV, XLSX, or a kind to refuse by name.
+"""Open an enrollment file by what its bytes are: CSV, XLSX, XLS, a web page's table, or a
+kind to refuse by name.
 
-An empty file, an old Excel (.xls) or password-protected workbook, UTF-16 text, a ZIP that
-is not a workbook (.xlsb, .ods) or that unpacks without end are refused with what to do;
-CSV goes to ``csv_reader``, XLSX to ``xlsx_reader``.
+An empty file, a password-protected workbook, UTF-16 text, an XML Spreadsheet 2003, a ZIP
+that is not a workbook (.xlsb, .ods) or that unpacks without end are refused with what to
+do; CSV goes to ``csv_reader``, XLSX and Excel 97–2003 (.xls) to ``xlsx_reader``, and a web
+page (HTML) saved as .xls, as older systems export "Excel", to ``html_reader``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.messages import Message
 
 from .csv_reader import open_csv
+from .html_reader import is_html, open_html
 from .source import Source, UnreadableFile
-from .xlsx_reader import open_xlsx
+from .xlsx_reader import open_xls, open_xlsx
 
 SAMPLE_BYTES = 1 << 20
 
@@ -41,16 +44,29 @@ def open_source(path: Path, name: str | None = None) -> Source:
                     "with Password), save it, and upload it again."
                 )
             )
-        raise UnreadableFile(
-            _("This is an Excel 97–2003 (.xls) file: save it in Excel as .xlsx or as CSV.")
-        )
+        return open_xls(path, name or path.name)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableFile(
             _("This is UTF-16 text (Excel's “Unicode text”): save it as CSV (UTF-8) instead.")
         )
     if b"\x00" in head[:4096]:
         raise UnreadableFile(_("This is not a CSV or XLSX file."))
+    if is_html(head):
+        return open_html(path, name or path.name, head)
+    if _is_xml_spreadsheet(head):
+        raise UnreadableFile(
+            _(
+                "This is an XML Spreadsheet 2003 (saved by Excel as “XML 电子表格”): open it "
+                "in Excel and save it as .xlsx or as CSV."
+            )
+        )
     return open_csv(path, name or path.name, head)
+
+
+def _is_xml_spreadsheet(head: bytes) -> bool:
+    """Whether a file that starts with ``head`` is Excel's XML Spreadsheet 2003."""
+    text = head[:4096].removeprefix(codecs.BOM_UTF8).lstrip()
+    return text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in text
 
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (.xls) and other OLE files

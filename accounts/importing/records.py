@@ -8,6 +8,10 @@ from decimal import Decimal
 
 from accounts.messages import Message
 
+#: the code of a row of a pooling region the importer may not write: not a fault to mend,
+#: a row left for that region's caseworkers (``ImportRun.other_region_rows``)
+OTHER_REGION = "region_not_allowed"
+
 
 @dataclass
 class RowError:

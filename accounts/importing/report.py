@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ImportRowError, ImportRun
 from portal.exports import csv_for_excel, csv_pieces, xlsx_bytes
 
+from .records import OTHER_REGION
 from .vocabulary import MEND_TITLE
 
 REPORT_HEADER = ["行号 line", "列 column", "错误代码 code", "说明 message"]
@@ -24,12 +26,67 @@ XLSX_MAX_FAULTS = 100_000
 CSV_ROWS_PER_PIECE = 5000  # rows in each piece of a streamed CSV report
 
 
-def run_faults(run: ImportRun, regions=None) -> QuerySet[ImportRowError]:
-    """Return the faults of ``run`` in report order: all, or those of rows in ``regions``."""
+#: what each fault code is, as the run's page names it beside its count (a code not here
+#: is shown as it is)
+FAULT_LABELS = {
+    "bad_checksum": _("identity number not valid"),
+    "saved_as_number": _("identity number saved as a number"),
+    "masked_number": _("identity number masked"),
+    "bad_length": _("identity number of a wrong length"),
+    "bad_characters": _("identity number with other characters"),
+    "unknown_province": _("identity number of no province"),
+    "bad_birth_date": _("birth date in the number not real"),
+    "duplicate_in_file": _("identity number twice in the file"),
+    "missing_name": _("name missing"),
+    "name_too_long": _("name too long"),
+    "bad_name": _("name not valid"),
+    "bad_insurance_type": _("insurance type not known"),
+    "unknown_region": _("region code not known"),
+    OTHER_REGION: _("row of another region"),
+    "bad_date": _("date not valid"),
+    "future_date": _("date in the future"),
+    "bad_status": _("enrolment status not known"),
+    "deceased_not_revived": _("deceased person not revived"),
+    "bad_phone": _("mobile number not valid"),
+    "bad_amount": _("amount not valid"),
+    "negative_amount": _("amount negative"),
+    "amount_too_large": _("amount too large"),
+    "too_many_decimals": _("amount with more than two decimals"),
+    "balance_for_resident": _("balance for a resident-insured person"),
+    "totals_row": _("totals row"),
+    "footer_row": _("footer line"),
+    "unclosed_quote": _("quote never closed"),
+    "value_too_long": _("value too long"),
+}
+
+
+def fault_label(code: str) -> str:
+    """Return what the fault ``code`` is, in the reader's language (the code if unknown)."""
+    return str(FAULT_LABELS.get(code, code))
+
+
+def run_faults(run: ImportRun, regions=None, code: str = "") -> QuerySet[ImportRowError]:
+    """Return the faults of ``run`` in report order: those of rows in ``regions`` (None:
+    every region), and those of ``code`` only if given.
+
+    Without a ``code``, the rows of other regions (``OTHER_REGION``) are left out: they
+    are not the file's faults to mend, but rows left for those regions' caseworkers.
+    """
     faults = run.errors.order_by("line", "id")
     if regions is not None:
         faults = faults.filter(region__in=sorted(regions))
-    return faults
+    return faults.filter(code=code) if code else faults.exclude(code=OTHER_REGION)
+
+
+def faults_by_code(run: ImportRun, regions=None) -> list[tuple[str, str, int]]:
+    """Return (code, what it is, faults) of each fault code of ``run`` in ``regions``, the
+    most frequent first, the rows of other regions last."""
+    faults = run.errors.all()
+    if regions is not None:
+        faults = faults.filter(region__in=sorted(regions))
+    counts = faults.values_list("code").annotate(n=Count("id")).order_by()
+    ordered = sorted(counts, key=lambda c: (c[0] == OTHER_REGION, -c[1], c[0]))
+    return [(code, fault_label(code), n) for code, n in ordered]
 
 
 def report_rows(faults: QuerySet[ImportRowError]):

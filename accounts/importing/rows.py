@@ -13,11 +13,12 @@ from accounts import idnumbers
 from accounts.choices import InsuranceType
 from accounts.messages import Message
 from accounts.validators import clean_amount, clean_mobile, clean_name, national_id_facts
+from policies.selectors import region_alias_kinds
 
 from .dates import parse_date
 from .fast_checks import ChunkChecks
 from .headers import Columns
-from .records import CleanRow, RowError
+from .records import OTHER_REGION, CleanRow, RowError
 from .vocabulary import (
     FIELDS,
     FOOTER,
@@ -27,6 +28,33 @@ from .vocabulary import (
     TOTALS_WORDS,
     title_key,
 )
+
+
+def region_read_as(typed: str, region: str, kinds: dict[str, str]) -> Message | None:
+    """Say why the region code ``typed`` was read as ``region`` (an alias of it, see
+    ``policies.selectors.region_alias_kinds``); None if ``typed`` is no alias."""
+    kind = kinds.get(typed)
+    if kind == "municipality":
+        return Message(
+            gettext_lazy(
+                "a municipality is pooled as one region at the level of a province, and its "
+                "city-level code %(value)s stands for that pool"
+            ),
+            {"value": typed},
+        )
+    if kind == "province_pool":
+        return Message(
+            gettext_lazy(
+                "%(value)s is how some agencies write the province's own pool (省本级), %(code)s"
+            ),
+            {"value": typed, "code": region},
+        )
+    if kind:
+        return Message(
+            gettext_lazy("%(value)s is another code of that region (%(note)s)"),
+            {"value": typed, "note": kind},
+        )
+    return None
 
 
 class RowValidator(ChunkChecks):
@@ -47,7 +75,8 @@ class RowValidator(ChunkChecks):
         self.width = max(columns.index.values()) + 1
         self.positions = {name: columns.index.get(name) for name in FIELDS}
         self._dates: dict[str, str] = {}  # date as typed -> ISO, "" if not a plain past date
-        self._shown: dict[str, str] | None = None  # see _region_meant
+        self._shown: dict[str, str] | None = None  # see _region_shown
+        self._aliases: dict[str, str] | None = None  # see region_alias_kinds
         if allowed_regions is None:
             self._fast_regions = region_codes
         else:
@@ -100,9 +129,40 @@ class RowValidator(ChunkChecks):
             code = next(filter(None, map(self.regions.get, parts)), None)
         if not code:
             return ""
+        return self._region_shown(code)
+
+    def _region_shown(self, code: str) -> str:
+        """Return a region code as the portal shows the region: 370100 济南市."""
         if self._shown is None:  # code -> "370100 济南市", made once a run needs it
             self._shown = {code: key for key, code in self.regions.items() if " " in key}
         return self._shown.get(code, code)
+
+    def _other_region(self, line: int, values: list[str], region: str) -> RowError:
+        """Return the one fault of a row of a region the importer may not write
+        (``OTHER_REGION``), saying how its region was read when the file names it otherwise."""
+        typed = idnumbers.normalize(self._get(values, "region"))
+        params = {"region": self._region_shown(region), "value": typed}
+        read_as = ""
+        if typed != region:
+            read_as = region_read_as(typed, region, self._alias_kinds())
+        if read_as:
+            params["why"] = read_as
+            message = gettext_lazy(
+                "%(value)s was read as %(region)s: %(why)s. That region is not one of yours: "
+                "the row was left for its caseworkers."
+            )
+        else:
+            message = gettext_lazy(
+                "The row is of %(region)s, not one of your regions: it was left for its "
+                "caseworkers."
+            )
+        title = self.columns.title("region")
+        return RowError(line, title, OTHER_REGION, Message(message, params), values, region)
+
+    def _alias_kinds(self) -> dict[str, str]:
+        if self._aliases is None:
+            self._aliases = region_alias_kinds()
+        return self._aliases
 
     def region_of(self, values: list[str]) -> str:
         """Return the pooling region a row names, whether or not the user may import it.
@@ -147,6 +207,10 @@ class RowValidator(ChunkChecks):
 
         facts = insurance = region = status = mobile = None
         region_named = self.region_of(values)
+        if self.allowed is not None and region_named and region_named not in self.allowed:
+            # Not a fault of the file: the row is another region's, left for its
+            # caseworkers, and its other faults are theirs to see.
+            return [self._other_region(line, values, region_named)]
         enrolled = balance = None
         if wanted("national_id"):
             try:
@@ -193,17 +257,6 @@ class RowValidator(ChunkChecks):
                         else gettext_lazy("%(value)s is not a known pooling region code."),
                         code="unknown_region",
                         params={"value": raw, "region": meant},
-                    ),
-                )
-            elif self.allowed is not None and region not in self.allowed:
-                fail(
-                    "region",
-                    ValidationError(
-                        gettext_lazy(
-                            "Region %(value)s is not one of your regions; the row was not imported."
-                        ),
-                        code="region_not_allowed",
-                        params={"value": region},
                     ),
                 )
         if wanted("enrolled_on"):

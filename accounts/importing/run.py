@@ -26,12 +26,12 @@ from accounts.services.bindings import bindings_end_for_enrolment
 from policies.selectors import region_code_map
 
 from . import endings
-from .changes import fields_set, fields_unset, revival_fault
+from .changes import add_counts, fields_set, fields_unset, revival_fault
 from .fast_checks import Checked
 from .headers import Columns, MissingColumns
 from .id_columns import key_order, number_keys
 from .reader import open_source
-from .records import RowError
+from .records import OTHER_REGION, RowError
 from .rows import RowValidator, allowed_regions
 from .source import UnreadableFile
 from .stop import stop_asked
@@ -309,6 +309,7 @@ class _Batch:
         self.ids: list[str] = []  # the records' identity numbers
         self.errors: list[RowError] = []
         self.regions: set[str] = set()
+        self.others: dict[str, int] = {}  # rows of other regions, by region
         self.rows = 0
         self.failed = 0
 
@@ -324,6 +325,7 @@ class _Batch:
         self.regions.update(fault.region for fault in faults if fault.region)
         self.rows += rows
         self.failed += checked.failed + len(faults)
+        add_counts(self.others, checked.others)
 
     def chunk(self, fraction: float) -> _Chunk:
         # In the order of the identity numbers, PostgreSQL probes and extends the
@@ -337,6 +339,7 @@ class _Batch:
             self.errors,
             self.regions,
             _faulty_rows_by_region(self.errors),
+            self.others,
             self.rows,
             self.failed,
             fraction,
@@ -347,19 +350,24 @@ class _Batch:
 
 
 def _faulty_rows_by_region(errors: list[RowError]) -> dict[str, int]:
-    """Count the faulty rows that name each region: a row with several faults counts once."""
-    return dict(Counter(region for _line, region in {(e.line, e.region) for e in errors} if region))
+    """Count the faulty rows that name each region: a row with several faults counts once.
+
+    A row of another region (``OTHER_REGION``) is no faulty row: it is counted apart.
+    """
+    faulty = {(e.line, e.region) for e in errors if e.code != OTHER_REGION}
+    return dict(Counter(region for _line, region in faulty if region))
 
 
-def added_counts(counts: dict[str, int]) -> RawSQL:
-    """Return the run's faulty rows by region with ``counts`` added (an SQL expression)."""
+def added_counts(counts: dict[str, int], field: str = "faulty_rows_by_region") -> RawSQL:
+    """Return the run's counts in JSON ``field`` ({key: n}) with ``counts`` added (an SQL
+    expression)."""
     return RawSQL(
         "(SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM ("
         "SELECT k, sum(v::bigint) AS n FROM ("
-        "SELECT * FROM jsonb_each_text(coalesce(faulty_rows_by_region, '{}')) "
+        f"SELECT * FROM jsonb_each_text(coalesce({field}, '{{}}')) "
         "UNION ALL SELECT * FROM jsonb_each_text(%s::jsonb)) AS e (k, v) GROUP BY k) AS s)",
         [json.dumps(counts)],
-        output_field=ImportRun._meta.get_field("faulty_rows_by_region"),
+        output_field=ImportRun._meta.get_field(field),
     )
 
 
@@ -381,6 +389,7 @@ class _Chunk:
     errors: list[RowError]
     regions: set[str]  # the pooling regions its rows name (see ``Checked.regions``)
     faulty_by_region: dict[str, int]  # its faulty rows that name each region
+    others: dict[str, int]  # its rows of regions the importer may not write, by region
     rows: int
     failed: int
     fraction: float
@@ -516,11 +525,16 @@ class _Writers:
                 ImportRun.objects.filter(pk=run.pk).update(regions=merged_regions(new_regions))
             # Counters are added in SQL, in the chunk's transaction: what the
             # run record says is written is exactly what was committed.
-            by_region = {}
+            counted = {}
             if chunk.faulty_by_region:
-                by_region["faulty_rows_by_region"] = added_counts(chunk.faulty_by_region)
+                counted["faulty_rows_by_region"] = added_counts(chunk.faulty_by_region)
+            if chunk.others:
+                counted["other_rows_by_region"] = added_counts(chunk.others, "other_rows_by_region")
+                counted["other_region_rows"] = F("other_region_rows") + sum(chunk.others.values())
+            if result.changes:
+                counted["change_summary"] = added_counts(result.changes, "change_summary")
             ImportRun.objects.filter(pk=run.pk).update(
-                **by_region,
+                **counted,
                 rows=F("rows") + chunk.rows,
                 failed=F("failed") + chunk.failed,
                 created=F("created") + result.created,
@@ -539,8 +553,10 @@ class _Writers:
             run.regions = sorted(self.regions)
             counts = run.faulty_rows_by_region
             if counts is not None:
-                for region, rows in chunk.faulty_by_region.items():
-                    counts[region] = counts.get(region, 0) + rows
+                add_counts(counts, chunk.faulty_by_region)
+            run.other_region_rows += sum(chunk.others.values())
+            add_counts(run.other_rows_by_region, chunk.others)
+            add_counts(run.change_summary, result.changes)
             if self.progress:
                 self.progress(run)
 

@@ -30,6 +30,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import translation
@@ -38,7 +39,16 @@ from accounts.choices import Via
 from accounts.messages import Message
 from accounts.services.ledger import ledger_adjust_balances
 
-from .changes import PERSON_FIELDS, account_unchanged, revival_refused, row_differs
+from .changes import (
+    PERSON_FIELDS,
+    account_unchanged,
+    add_counts,
+    balance_changes,
+    change_tokens_sql,
+    revival_refused,
+    row_differs,
+    tokens_counted,
+)
 
 STAGE = "enrollment_stage"
 CREATE_STAGE = f"""
@@ -93,6 +103,8 @@ def statements(fields: tuple[str, ...] = PERSON_FIELDS) -> Statements:
     """Return the chunk's SQL for a file that sets the person ``fields``."""
     set_from = ", ".join(f"{f} = s.{f}" for f in fields)
     set_from_excluded = ", ".join(f"{f} = EXCLUDED.{f}" for f in fields)
+    # each changed person's changes, field by field, for the run's change summary
+    tokens = change_tokens_sql("p", "s", fields)
     insert_new_steps = f"""
 WITH created AS (
     INSERT INTO accounts_insuredperson
@@ -129,11 +141,12 @@ RETURNING s.national_id, s.status
         if "status" in fields
         else "",
         # The persons changed, with their enrolment before and after: an enrolment that
-        # ends, or an authorizer who leaves employee insurance, ends their bindings.
+        # ends, or an authorizer who leaves employee insurance, ends their bindings; and
+        # what changed of each, as ``field:kind`` tokens (``changes.change_tokens_sql``).
         # (``before`` reads the persons as the statement began, before its UPDATE.)
         update_changed=f"""
 WITH before AS (
-    SELECT p.id, p.status, p.insurance_type
+    SELECT p.id, p.status, p.insurance_type, {tokens} AS changes
     FROM accounts_insuredperson p JOIN {STAGE} s ON p.national_id = s.national_id
     WHERE {row_differs("p", "s", fields)}
 ), changed AS (
@@ -143,7 +156,7 @@ WITH before AS (
     WHERE p.national_id = s.national_id AND {row_differs("p", "s", fields)}
     RETURNING p.id, p.status, p.insurance_type
 )
-SELECT c.id, b.status, b.insurance_type, c.status, c.insurance_type
+SELECT c.id, b.status, b.insurance_type, c.status, c.insurance_type, b.changes
 FROM changed c JOIN before b ON b.id = c.id
 """,
         insert_new=f"""{insert_new_steps}
@@ -165,7 +178,7 @@ SELECT count(*), EXISTS (SELECT 1 FROM late) FROM created
         # Persons created concurrently by someone else land here, on the safe path.
         upsert_persons=f"""
 WITH before AS (
-    SELECT p.id, p.status, p.insurance_type
+    SELECT p.id, p.status, p.insurance_type, {tokens} AS changes
     FROM accounts_insuredperson p JOIN {STAGE} s ON p.national_id = s.national_id
 ), written AS (
     INSERT INTO accounts_insuredperson AS p
@@ -179,7 +192,7 @@ WITH before AS (
     WHERE {row_differs("p", "EXCLUDED", fields)}
     RETURNING p.id, (p.xmax = 0) AS inserted, p.status, p.insurance_type
 )
-SELECT w.id, w.inserted, b.status, b.insurance_type, w.status, w.insurance_type
+SELECT w.id, w.inserted, b.status, b.insurance_type, w.status, w.insurance_type, b.changes
 FROM written w LEFT JOIN before b ON b.id = w.id
 """,
     )
@@ -223,10 +236,11 @@ RETURNING a.person_id, a.balance
 """
 
 
-def _accounts(cursor, run: dict) -> set[int]:
+def _accounts(cursor, run: dict) -> tuple[set[int], set[int]]:
     """Open or set the staged persons' accounts; book the changed balances in the ledger.
 
-    Return the persons whose account was opened or changed.
+    Return the persons whose account was opened or changed, and those of them whose
+    balance changed (the others' accounts were opened).
     """
     cursor.execute(LOCK_CHANGED_BALANCES)
     before = dict(cursor.fetchall())
@@ -240,7 +254,7 @@ def _accounts(cursor, run: dict) -> set[int]:
             memo="enrollment import",
             params={"import_run": run["run"]},
         )
-    return {pid for pid, _new in written}
+    return {pid for pid, _new in written}, {pid for pid, _old, _new in moved}
 
 
 @dataclass
@@ -254,6 +268,9 @@ class ChunkResult:
     #: the rows refused because they would take a deceased person back to another status:
     #: (identity number, the status the file gives); not counted above
     refused: list[tuple] = field(default_factory=list)
+    #: what the chunk changed of stored persons, field by field: {"field:kind": persons}
+    #: (``changes.change_kind``; the balance as ``balance:changed`` / ``balance:opened``)
+    changes: dict[str, int] = field(default_factory=dict)
 
 
 def write_chunk(
@@ -302,7 +319,7 @@ def _is_race(error: Exception) -> bool:
 
 def _enrolment_changes(rows) -> list[tuple]:
     """Keep the changed persons whose status or insurance type changed."""
-    return [r for r in rows if (r[1], r[2]) != (r[3], r[4]) and r[1] is not None]
+    return [r[:5] for r in rows if (r[1], r[2]) != (r[3], r[4]) and r[1] is not None]
 
 
 def _write(
@@ -330,12 +347,16 @@ def _write(
             written = cursor.fetchall()
             created = {row[0] for row in written if row[1]}
             changed = {row[0] for row in written if not row[1]}
-            moved = _enrolment_changes([(r[0], *r[2:]) for r in written if not r[1]])
+            moved = _enrolment_changes([(r[0], *r[2:6]) for r in written if not r[1]])
+            changes = tokens_counted(r[6] or "" for r in written if not r[1])
             # The accounts of the persons just created are among those upserted here.
-            changed.update(pid for pid in _accounts(cursor, run) if pid not in created)
+            accounts, balances = _accounts(cursor, run)
+            accounts -= created
+            add_counts(changes, balance_changes(len(balances), len(accounts - balances)))
+            changed |= accounts
             cursor.execute(ANY_JOIN)
             unchanged = count - len(created) - len(changed) - len(refused)
-            return ChunkResult(len(created), len(changed), unchanged, moved, refused)
+            return ChunkResult(len(created), len(changed), unchanged, moved, refused, changes)
         if new_first:
             # Mostly new persons: insert them first, so the steps below probe only the
             # persons that already existed (in a first load, none). A person another
@@ -349,15 +370,20 @@ def _write(
         cursor.execute(sql.update_changed, run)
         updated = cursor.fetchall()
         changed = {row[0] for row in updated}
+        changes = tokens_counted(map(itemgetter(5), updated))
         if not new_first:
             cursor.execute(sql.insert_new_after_update, run)
             created, late = cursor.fetchone()
             if late:
                 raise _Late
-        changed.update(_accounts(cursor, run))
+        # Only stored persons are left on the stage: every account here is theirs.
+        accounts, balances = _accounts(cursor, run)
+        add_counts(changes, balance_changes(len(balances), len(accounts - balances)))
+        changed |= accounts
         cursor.execute(ANY_JOIN)
     unchanged = count - created - len(changed) - len(refused)
-    return ChunkResult(created, len(changed), unchanged, _enrolment_changes(updated), refused)
+    enrolment = _enrolment_changes(updated)
+    return ChunkResult(created, len(changed), unchanged, enrolment, refused, changes)
 
 
 COPY_ERRORS = (

@@ -101,12 +101,36 @@ def whole_workbook(path: Path) -> tuple | None:
                     return None
     except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, ValueError, zlib.error, EOFError):
         return None  # openpyxl says what is wrong with it
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+    from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        kinds = book.sheets_metadata
     except Exception:  # noqa: BLE001 - openpyxl reads it instead, or says what is wrong
+        return None
+    return _sheets(book)
+
+
+def xls_workbook(path: Path) -> tuple | None:
+    """Return an Excel 97–2003 workbook (.xls) opened by calamine and the titles of the
+    sheets that may be imported (the visible ones); None if calamine cannot read it."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 - not a workbook, or damaged: the caller says so
+        return None
+    return _sheets(book)
+
+
+def _sheets(book) -> tuple | None:
+    """Return ``book`` and the titles of its visible worksheets (all, if none is visible);
+    None, the book closed, if it has no worksheet."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        kinds = book.sheets_metadata
+    except Exception:  # noqa: BLE001
+        book.close()
         return None
     sheets = [s for s in kinds if s.typ == SheetTypeEnum.WorkSheet]
     if not sheets:

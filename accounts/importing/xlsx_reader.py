@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.messages import Message
 
 from .source import Chunk, Source, UnreadableFile
-from .xlsx_calamine import whole_sheet, whole_workbook
+from .xlsx_calamine import whole_sheet, whole_workbook, xls_workbook
 from .xlsx_sheets import cell
 from .xlsx_stream import streamed_sheet
 
@@ -27,6 +27,31 @@ def open_xlsx(path: Path, name: str) -> Source:
     opened = None if whole is None else whole_sheet(*whole)
     if opened is None:
         opened = streamed_sheet(path)
+    return _sheet_source(opened, name, "xlsx")
+
+
+def open_xls(path: Path, name: str) -> Source:
+    """Open an Excel 97–2003 workbook (.xls, BIFF), read whole by calamine.
+
+    Such a sheet holds at most 65,536 rows of 256 columns: it always fits in memory.
+    """
+    opened = None
+    whole = xls_workbook(path)
+    if whole is not None:
+        opened = whole_sheet(*whole)
+    if opened is None:
+        raise UnreadableFile(
+            _(
+                "This is an Excel 97–2003 (.xls) file that cannot be read (it may be damaged, "
+                "protected by a password, or not a workbook at all): open it in Excel and "
+                "save it as .xlsx or as CSV."
+            )
+        )
+    return _sheet_source(opened, name, "xls")
+
+
+def _sheet_source(opened: tuple, name: str, kind: str) -> Source:
+    """Return the source of a sheet opened by calamine or openpyxl (``whole_sheet``)."""
     sheet, header_line, notes, total, values, close = opened
     values = _sheet_rows(islice(values, header_line - 1, None), header_line)
     done = {"row": header_line}
@@ -64,7 +89,7 @@ def open_xlsx(path: Path, name: str) -> Source:
     def fraction() -> float:
         return min(done["row"] / total, 1.0) if total else 0.0
 
-    source = Source(name, "xlsx", header, chunks, "xlsx", fraction, close, header_line)
+    source = Source(name, kind, header, chunks, kind, fraction, close, header_line)
     source.notes = notes
     return source
 

@@ -14,8 +14,17 @@ from accounts.messages import render
 
 
 def shown_encoding(encoding: str) -> str:
-    """Return a file's encoding as the pages show it ("xlsx" for a workbook, which has none)."""
-    return str(_("XLSX workbook")) if encoding == "xlsx" else encoding
+    """Return a file's encoding as the pages show it: "xlsx" or "xls" for a workbook, which
+    has none; "html:gb18030" for a web page's table, with the page's encoding."""
+    if encoding == "xlsx":
+        return str(_("XLSX workbook"))
+    if encoding == "xls":
+        return str(_("Excel 97–2003 workbook (.xls)"))
+    if encoding.startswith("html:"):
+        return _("web page table (HTML, %(encoding)s)") % {
+            "encoding": encoding.removeprefix("html:").upper()
+        }
+    return encoding
 
 
 class ImportRun(models.Model):
@@ -76,6 +85,18 @@ class ImportRun(models.Model):
     faulty_rows_by_region = models.JSONField(
         _("faulty rows by region"), null=True, blank=True, default=dict
     )
+    #: the rows of pooling regions the importer may not write (a caseworker's upload of a
+    #: province-wide extract): not faults of the file, left for those regions' caseworkers;
+    #: not counted in ``failed``. Each is kept as one ``region_not_allowed`` row error
+    other_region_rows = models.PositiveIntegerField(_("rows of other regions"), default=0)
+    #: the same rows by pooling region ({code: rows}), added with each chunk
+    other_rows_by_region = models.JSONField(
+        _("rows of other regions by region"), default=dict, blank=True
+    )
+    #: what the run changed of stored persons, field by field, for the whole file:
+    #: {"field:kind": persons} (``importing.changes.change_kind``: "status:deceased>active",
+    #: "mobile:cleared", "balance:changed" …), added with each chunk
+    change_summary = models.JSONField(_("changes by field"), default=dict, blank=True)
     #: when the import last committed a chunk (or began reading the file): a run that says
     #: it is running but has not moved for a while has lost its process (see ``stalled``)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
@@ -140,9 +161,10 @@ class ImportRun(models.Model):
 
     @property
     def summary(self) -> str:
+        others = f" other_regions={self.other_region_rows}" if self.other_region_rows else ""
         return (
             f"created={self.created} updated={self.updated} "
-            f"unchanged={self.unchanged} failed={self.failed}"
+            f"unchanged={self.unchanged} failed={self.failed}{others}"
         )
 
 

@@ -66,6 +66,26 @@ def regions_named(run: ImportRun) -> str:
     return said
 
 
+def regions_counted(counts: dict[str, int], most: int = REGIONS_NAMED) -> tuple[list, int]:
+    """Return rows counted by region code as (region shown, rows), the most rows first, at
+    most ``most`` of them; and how many regions are left unnamed."""
+    ordered = sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+    shown = ordered[:most]
+    names = Region.objects.in_bulk([code for code, _rows in shown])
+    return [(str(names.get(code, code)), rows) for code, rows in shown], len(ordered) - len(shown)
+
+
+def other_regions_said(counts: dict[str, int] | None) -> dict:
+    """Return what a run's page or a preview says of the rows of other regions (by region
+    code, ``ImportRun.other_rows_by_region``): how many, and in which regions."""
+    named, unnamed = regions_counted(counts or {})
+    return {
+        "count": sum((counts or {}).values()),
+        "regions": [{"region": region, "rows": rows} for region, rows in named],
+        "more": unnamed,
+    }
+
+
 def import_run_shown(user, run_id: int | None):
     """Return how a person's page names the import that last wrote a value of theirs:
     number, file, who and when; a link to the run's page if ``user`` may open it."""

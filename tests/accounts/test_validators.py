@@ -141,7 +141,22 @@ def test_wrong_check_character_is_rejected_with_bad_checksum():
     with pytest.raises(ValidationError) as excinfo:
         clean_national_id(number[:-1] + wrong)
     assert code_of(excinfo) == "bad_checksum"
-    assert excinfo.value.params == {"expected": number[-1], "actual": wrong}
+    # The number is named, never the character the check would want: any of its
+    # characters may be the mistyped one.
+    assert excinfo.value.params == {"value": number[:-1] + wrong}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_bad_check_character_says_to_check_the_card_and_suggests_no_digit(language):
+    number = idnumbers.make("370102", dt.date(1985, 6, 14), 123)
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    with pytest.raises(ValidationError) as excinfo:
+        clean_national_id(wrong)
+    with translation.override(language):
+        said = str(excinfo.value.message) % excinfo.value.params
+    assert ("身份证" if language == "zh-hans" else "ID card") in said
+    assert "应为" not in said and "should be" not in said
+    assert f"{number[-1]}，" not in said and f"be {number[-1]}" not in said
 
 
 @pytest.mark.parametrize("raw", ["1.10105E+17", "3.70102E17", "3.70102198506141E+17"])
@@ -158,7 +173,7 @@ def test_eighteen_digits_ending_in_000_that_fail_the_check_say_excel_lost_them()
     with pytest.raises(ValidationError) as excinfo:
         clean_national_id(lost)
     assert code_of(excinfo) == "saved_as_number"
-    assert excinfo.value.params == {"expected": idnumbers.check_char(lost[:17])}
+    assert excinfo.value.params == {"value": lost}  # and not the check character it wants
 
 
 def test_error_messages_are_in_chinese_in_the_chinese_ui():

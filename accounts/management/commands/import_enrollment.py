@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.importing.changes import summary_said
 from accounts.importing.report import rows_to_mend_xlsx, run_faults, write_report_csv
 from accounts.importing.source import sha256_of
 from accounts.models import ImportRun
@@ -122,6 +123,15 @@ class Command(BaseCommand):
         prefix = "dry run: " if dry_run else ""
         self.stdout.write(f"{prefix}encoding={run.encoding} rows={run.rows}")
         self.stdout.write(run.summary)
+        if run.other_region_rows:
+            regions = ", ".join(
+                f"{code}={rows}" for code, rows in sorted(run.other_rows_by_region.items())
+            )
+            self.stdout.write(
+                f"left for other regions' caseworkers: {run.other_region_rows} rows ({regions})"
+            )
+        if run.change_summary:
+            self.stdout.write(f"changes: {summary_said(run.change_summary)}")
 
 
 def progress_line(run: ImportRun, elapsed: float, width: int = 30) -> str:

@@ -57,8 +57,9 @@ def broken(rng, row):
         row["姓名"] = ""
     elif kind == "balance":  # a balance is only for the employee-insured
         row["参保类型"], row["个人账户余额"] = "居民", "10.00"
-    elif kind == "region":  # a real region, not one of the caseworker's
+    elif kind == "region":  # a real region, not one of the caseworker's: left for its own
         row["统筹区编码"] = "440300"
+        row["other_region"] = True
     else:
         number = row["身份证号"]
         row["身份证号"] = number[:-1] + ("1" if number[-1] != "1" else "2")
@@ -82,18 +83,51 @@ def random_row(rng, seq):
     }
 
 
+#: the person fields as the model holds them, by the names the change summary uses
+MODEL_FIELDS = ("name", "insurance_type", "region_id", "enrolled_on", "status", "mobile")
+
+
+def field_changes(old: tuple, new: tuple) -> list[str]:
+    """What the change summary counts for a person whose fields go from ``old`` to ``new``:
+    the pair for status and type, cleared or filled for a mobile, else changed."""
+    keys = []
+    for name, a, b in zip(MODEL_FIELDS, old, new, strict=True):
+        if a == b:
+            continue
+        if name in ("status", "insurance_type"):
+            keys.append(f"{name}:{a}>{b}")
+        elif name == "mobile":
+            keys.append(f"mobile:{'cleared' if not b else 'filled' if not a else 'changed'}")
+        else:
+            keys.append(f"{name}:changed")
+    return keys
+
+
 class Model:
-    """What the import should leave: persons by identity number, and their balances."""
+    """What the import should leave: persons by identity number, and their balances.
+
+    ``apply`` also keeps what the last file changed field by field (``summary``) and its
+    rows of other regions (``others``).
+    """
 
     def __init__(self):
         self.persons, self.balances = {}, {}
+        self.summary, self.others = {}, 0
 
     def apply(self, rows):
         """Apply a file's rows; return (created, updated, unchanged, failed)."""
         counts = [0, 0, 0, 0]
         seen = set()
+        self.summary, self.others = {}, 0
+
+        def count(key):
+            self.summary[key] = self.summary.get(key, 0) + 1
+
         for r in rows:
             number = r["身份证号"]
+            if r.get("other_region"):  # left for its region's caseworkers: not a fault
+                self.others += 1
+                continue
             if r.get("fault"):  # reported, not written; a later good row of theirs counts
                 counts[3] += 1
                 continue
@@ -115,14 +149,20 @@ class Model:
                 counts[3] += 1  # a death is not undone by a file: the row is refused
                 continue
             changed = not new and self.persons[number] != fields
+            if not new:
+                for key in field_changes(self.persons[number], fields):
+                    count(key)
             self.persons[number] = fields
             if fields[1] == "employee":
                 if number not in self.balances:
                     self.balances[number] = balance if balance is not None else Decimal("0.00")
                     changed = changed or not new
+                    if not new:
+                        count("balance:opened")
                 elif balance is not None and self.balances[number] != balance:
                     self.balances[number] = balance
                     changed = True
+                    count("balance:changed")
             counts[0 if new else 1 if changed else 2] += 1
         return tuple(counts)
 
@@ -156,6 +196,9 @@ def test_a_random_series_of_imports_leaves_what_the_rules_say(tmp_path, seed):
         expected = model.apply(rows)
         assert (run.created, run.updated, run.unchanged, run.failed) == expected, (seed, step)
         assert stored() == (model.persons, model.balances), (seed, step)
+        # What changed, field by field, is counted by the run and by the preview alike.
+        assert run.change_summary == model.summary, (seed, step)
+        assert preview.change_summary == model.summary, (seed, step)
         # The preview a caseworker confirms counts what the import then does.
         counts = (preview.created, preview.updated, preview.unchanged, preview.failed)
         assert counts == expected, (seed, step)
@@ -178,8 +221,15 @@ def test_a_random_series_with_faulty_rows_loses_no_good_row(tmp_path, seed):
             rows.append(row)
         path = write_csv(tmp_path, rows, name=f"{seed}-{step}.csv")
 
+        preview = preview_enrollment(path=path, user=caseworker)
         run = import_enrollment(path=path, user=caseworker, chunk_size=rng.choice([1, 4, 50]))
 
         expected = model.apply(rows)
         assert (run.created, run.updated, run.unchanged, run.failed) == expected, (seed, step)
         assert stored() == (model.persons, model.balances), (seed, step)
+        # Rows of another region are counted apart, by region, by the run and the preview.
+        assert run.other_region_rows == model.others, (seed, step)
+        assert run.other_rows_by_region == ({"440300": model.others} if model.others else {})
+        assert preview.other_by_region == run.other_rows_by_region, (seed, step)
+        assert run.change_summary == model.summary, (seed, step)
+        assert preview.change_summary == model.summary, (seed, step)

@@ -113,15 +113,18 @@ def test_preview_names_each_changed_field_with_its_old_and_new_value(tmp_path, s
     [item] = preview_enrollment(path=path, user=superuser).items
 
     assert item.changes == [
-        Change(label(InsuredPerson, "name"), "张1", "张一"),
-        Change(label(InsuredPerson, "region"), "370100 济南市", "370200 青岛市"),
+        Change(label(InsuredPerson, "name"), "张1", "张一", "name:changed"),
+        Change(
+            label(InsuredPerson, "region"), "370100 济南市", "370200 青岛市", "region_id:changed"
+        ),
         Change(
             label(InsuredPerson, "status"),
             str(PersonStatus.ACTIVE.label),
             str(PersonStatus.SUSPENDED.label),
+            "status:active>suspended",
         ),
-        Change(label(InsuredPerson, "mobile"), "13912345678", "—"),
-        Change(label(PersonalAccount, "balance"), "100.00", "250.00"),
+        Change(label(InsuredPerson, "mobile"), "13912345678", "—", "mobile:cleared"),
+        Change(label(PersonalAccount, "balance"), "100.00", "250.00", "balance:changed"),
     ]
 
 
@@ -143,8 +146,9 @@ def test_a_resident_who_becomes_employee_insured_is_shown_getting_an_account(tmp
             label(InsuredPerson, "insurance_type"),
             str(InsuranceType.RESIDENT.label),
             str(InsuranceType.EMPLOYEE.label),
+            "insurance_type:resident>employee",
         ),
-        Change(label(PersonalAccount, "balance"), "—", "0.00"),
+        Change(label(PersonalAccount, "balance"), "—", "0.00", "balance:opened"),
     ]
 
 
@@ -188,13 +192,14 @@ def test_a_number_whose_first_row_is_faulty_is_taken_from_its_next_good_row(tmp_
     assert outcomes(preview) == [(2, Outcome.ERROR), (3, Outcome.NEW)]
 
 
-def test_rows_outside_the_caseworkers_regions_are_errors(tmp_path, caseworker):
+def test_rows_outside_the_caseworkers_regions_are_counted_apart_not_as_errors(tmp_path, caseworker):
     path = write(tmp_path, [row(1), row(2, 统筹区编码="370200")])
 
     preview = preview_enrollment(path=path, user=caseworker)
 
-    assert outcomes(preview) == [(2, Outcome.NEW), (3, Outcome.ERROR)]
+    assert outcomes(preview) == [(2, Outcome.NEW), (3, Outcome.OTHER_REGION)]
     assert preview.items[1].errors[0].code == "region_not_allowed"
+    assert (preview.failed, preview.other_by_region) == (0, {"370200": 1})
 
 
 def test_preview_gives_up_on_a_file_with_more_rows_than_the_limit(tmp_path, superuser):

@@ -26,8 +26,9 @@ def run_with_faults(tmp_path, caseworker):
     return import_enrollment(path=write_csv(tmp_path, rows), user=caseworker)
 
 
-def _sheet(client, run):
-    response = client.get(reverse("admin:accounts_importrun_rows_to_mend", args=[run.pk]))
+def _sheet(client, run, **query):
+    url = reverse("admin:accounts_importrun_rows_to_mend", args=[run.pk])
+    response = client.get(url, query)
     return load_workbook(io.BytesIO(response.content)).worksheets[0]
 
 
@@ -36,7 +37,17 @@ def test_rows_to_mend_list_each_faulty_row_once_under_the_files_header(
 ):
     rows = list(_sheet(caseworker_client, run_with_faults).iter_rows(values_only=True))
     assert list(rows[0]) == [*HEADER, "错误说明 faults"]
-    assert [r[0] for r in rows[1:]] == [nid(2), "110105194912310021", nid(4)]
+    # The row of Qingdao is not the file's fault: it is left for Qingdao's caseworkers.
+    assert [r[0] for r in rows[1:]] == [nid(2), "110105194912310021"]
+
+
+def test_rows_of_other_regions_are_downloaded_apart_when_asked_for(
+    caseworker_client, run_with_faults
+):
+    sheet = _sheet(caseworker_client, run_with_faults, code="region_not_allowed")
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [nid(4)]
+    assert "370200 青岛市" in rows[0][-1]
 
 
 def test_rows_to_mend_name_every_fault_of_a_row_in_its_last_column(
@@ -59,18 +70,26 @@ def test_mended_rows_import_without_a_warning(
     sheet = _sheet(caseworker_client, run_with_faults)
     sheet["G2"], sheet["E2"] = "13912345678", "2020-01-01"
     sheet["A3"] = nid(3)
-    sheet["D4"] = "370100"
     path = tmp_path / "mended.xlsx"
     sheet.parent.save(path)
     again = import_enrollment(path=path, user=caseworker)
-    assert (again.created, again.failed, again.warnings) == (3, 0, [])
+    assert (again.created, again.failed, again.warnings) == (2, 0, [])
     assert InsuredPerson.objects.get(national_id=nid(3)).mobile == "13912345678"
 
 
 def test_supervisor_gets_only_the_rows_to_mend_of_their_regions(client, run_with_faults):
-    client.force_login(staff_user("supervisor", regions=["370200"]))
+    client.force_login(staff_user("supervisor", regions=["370100"]))
     rows = list(_sheet(client, run_with_faults).iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in rows] == [nid(4)]
+    assert [r[0] for r in rows] == [nid(2), "110105194912310021"]
+
+
+def test_supervisor_of_the_other_region_gets_its_rows_left_by_the_caseworker(
+    client, run_with_faults
+):
+    client.force_login(staff_user("supervisor", regions=["370200"]))
+    sheet = _sheet(client, run_with_faults, code="region_not_allowed")
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [nid(4)]
+    assert list(_sheet(client, run_with_faults).iter_rows(min_row=2, values_only=True)) == []
 
 
 def test_run_page_offers_the_rows_to_mend(caseworker_client, run_with_faults):

@@ -46,8 +46,9 @@ def _listed(client, query: str = "") -> set[int]:
     return {r.pk for r in response.context["cl"].result_list}
 
 
-def _report_lines(client, run) -> list[str]:
-    response = client.get(reverse("admin:accounts_importrun_report", args=[run.pk, "csv"]))
+def _report_lines(client, run, **query) -> list[str]:
+    url = reverse("admin:accounts_importrun_report", args=[run.pk, "csv"])
+    response = client.get(url, query)
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     return [r[0] for r in list(csv.reader(io.StringIO(content)))[1:]]
 
@@ -102,7 +103,18 @@ def test_auditor_opens_the_report_of_a_run_in_their_regions(client, two_region_r
 def test_whoever_ran_the_import_sees_every_fault(client, tmp_path, caseworker):
     rows = [row(1, 姓名=""), row(2, 统筹区编码="370200")]  # Qingdao is not the caseworker's
     run = import_enrollment(path=write_csv(tmp_path, rows), user=caseworker)
-    assert _report_lines(_client_for(client, caseworker), run) == ["2", "3"]
+    # The row of Qingdao is no fault of the file: the report lists it when asked for.
+    assert _report_lines(_client_for(client, caseworker), run) == ["2"]
+    assert _report_lines(client, run, code="region_not_allowed") == ["3"]
+
+
+def test_report_is_filtered_by_a_fault_code(client, tmp_path, caseworker):
+    rows = [row(1, 姓名=""), row(2, 参保日期="2099-01-01"), row(3, 姓名="")]
+    run = import_enrollment(path=write_csv(tmp_path, rows), user=caseworker)
+    client = _client_for(client, caseworker)
+    assert _report_lines(client, run, code="missing_name") == ["2", "4"]
+    assert _report_lines(client, run, code="future_date") == ["3"]
+    assert _report_lines(client, run) == ["2", "3", "4"]
 
 
 def test_staff_without_import_or_oversight_rights_cannot_open_reports(client, two_region_run):
@@ -264,12 +276,12 @@ def test_runs_list_offers_the_report_when_a_faulty_row_is_in_the_viewers_regions
     assert "report.csv" in _report_cell(_client_for(client, supervisor), two_region_run)
 
 
-def test_runs_list_offers_the_uploader_the_report_of_faults_outside_their_regions(
-    client, tmp_path, caseworker
-):
+def test_runs_list_links_the_uploader_to_the_rows_of_other_regions(client, tmp_path, caseworker):
     qingdao = write_csv(tmp_path, [row(1, 统筹区编码="370200")])  # not the caseworker's region
     run = import_enrollment(path=qingdao, user=caseworker)
-    assert "report.csv" in _report_cell(_client_for(client, caseworker), run)
+    cell = _report_cell(_client_for(client, caseworker), run)
+    assert "report.csv" not in cell  # no fault of the file
+    assert "?code=region_not_allowed" in cell and "其他统筹区的行" in cell
 
 
 def test_migration_counts_the_faulty_rows_by_region_of_runs_from_before_the_counts(

@@ -72,7 +72,8 @@ def test_person_inserted_by_another_session_meanwhile_is_upserted_not_lost():
 
     assert "error" not in result, result.get("error")
     # Person 2 is new; person 1 was the other session's, so the file's row updates it.
-    assert result["chunk"] == ChunkResult(created=1, updated=1, unchanged=0)
+    chunk = result["chunk"]
+    assert (chunk.created, chunk.updated, chunk.unchanged) == (1, 1, 0)
     person = InsuredPerson.objects.get(national_id=nid(1))
     assert (person.name, str(person.enrolled_on)) == ("文件里的名字", "2020-01-01")
     assert PersonalAccount.objects.get(person=person).balance == 100
@@ -92,7 +93,9 @@ def test_both_step_orders_write_and_count_a_mixed_chunk_alike(new_first):
     with transaction.atomic():
         result = write_chunk(payload_of(mixed), 5, new_first=new_first)
 
-    assert result == ChunkResult(created=2, updated=2, unchanged=1)
+    # What changed, field by field, is counted the same whichever step runs first.
+    changes = {"name:changed": 1, "balance:opened": 1}
+    assert result == ChunkResult(created=2, updated=2, unchanged=1, changes=changes)
     assert InsuredPerson.objects.get(national_id=nid(2)).name == "新名"
     assert PersonalAccount.objects.get(person__national_id=nid(3)).balance == Decimal("100.00")
     assert InsuredPerson.objects.count() == 5
@@ -133,4 +136,7 @@ def test_person_created_elsewhere_between_the_update_and_insert_steps_gets_the_w
     balance = PersonalAccount.objects.get(person=person).balance
     # The file's row is written whole, name and balance, not the balance alone.
     assert (person.name, balance) == ("文件里的名字", 100)
-    assert result == ChunkResult(created=0, updated=1, unchanged=0)
+    # Counted against the person the other session committed, on the safe path.
+    changes = {"name:changed": 1, "enrolled_on:changed": 1, "mobile:filled": 1}
+    changes["balance:changed"] = 1
+    assert result == ChunkResult(created=0, updated=1, unchanged=0, changes=changes)
