@@ -205,7 +205,7 @@ def test_a_task_delivered_twice_reads_each_page_once(monkeypatch):
     assert set(proof.pages.values_list("ocr_status", flat=True)) == {OcrStatus.DONE}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_given_the_same_case_at_once_read_each_page_once(monkeypatch):
     a, b = couple()
     proof = submit(caseworker(), a, b)
