@@ -301,14 +301,16 @@ class ProofPage(models.Model):
         ]
         indexes = [
             models.Index(fields=["ocr_status", "id"], name="proof_page_ocr_waiting"),
-            # near-identical pages: by band; a page showing an ID number in common; among the
-            # pages whose content cannot confirm a look-alike (not read, or no ID number read)
-            GinIndex(fields=["phash_bands"], name="proof_page_phash_bands"),
-            GinIndex(fields=["ocr_ids"], name="proof_page_ocr_ids"),
+            # near-identical pages (accounts.selectors.scans): by band; a page showing an ID
+            # number in common; among the pages not read (yet). Pages come in at a clerk's
+            # pace: no pending list for the look-ups to scan
+            GinIndex(fields=["phash_bands"], name="proof_page_phash_bands", fastupdate=False),
+            GinIndex(fields=["ocr_ids"], name="proof_page_ocr_ids", fastupdate=False),
             GinIndex(
                 fields=["phash_bands"],
-                name="proof_page_phash_unconfirmed",
-                condition=~Q(ocr_status=OcrStatus.DONE) | Q(ocr_ids=[]),
+                name="proof_page_phash_not_read",
+                condition=~Q(ocr_status=OcrStatus.DONE),
+                fastupdate=False,
             ),
         ]
 

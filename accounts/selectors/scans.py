@@ -170,11 +170,12 @@ _COLUMNS = f"""p.proof_id, p.number AS other_number, p.sha256 = q.sha256 AS exac
 
 #: Candidates of each page of ours (``q``), in four disjoint branches, each answered by an
 #: index: (1) the same file; a near hash (a band in common, the distance within ``near``)
-#: (2) that shows an identity number ours shows too; (3) that cannot say (not read, or no
-#: number read: the partial index ``proof_page_phash_unconfirmed``) while ours shows one;
-#: (4) any, while ours shows none (at most ``LOOK_ALIKES_COMPARED``). Then the best page of
-#: each other case, and at most ``SEEN_ELSEWHERE_PER_PAGE`` cases a page; never a case of
-#: the same two persons.
+#: (2) that shows an identity number ours shows too; (3) not read (yet: the partial index
+#: ``proof_page_phash_not_read``) while ours shows a number; (4) any, while ours shows
+#: none. A page read without the numbers ours shows is another household's. (3) and (4)
+#: give at most ``LOOK_ALIKES_COMPARED`` pages, any of them. Then the best page of each
+#: other case, and at most ``SEEN_ELSEWHERE_PER_PAGE`` cases a page; never a case of the
+#: same two persons.
 _SEEN_SQL = f"""
 WITH q (number, sha256, bits, bands, ids) AS (VALUES {{values}}),
 candidate AS (
@@ -187,9 +188,10 @@ candidate AS (
         WHERE cardinality(q.ids) > 0 AND p.ocr_ids && q.ids AND {_NEAR}
           AND p.sha256 <> q.sha256
         UNION ALL
-        SELECT {_COLUMNS} FROM accounts_proofpage p
-        WHERE cardinality(q.ids) > 0 AND {_NEAR} AND p.sha256 <> q.sha256
-          AND (NOT (p.ocr_status = 'done') OR p.ocr_ids = '{{{{}}}}'::varchar(18)[])
+        (SELECT {_COLUMNS} FROM accounts_proofpage p
+         WHERE cardinality(q.ids) > 0 AND {_NEAR} AND p.sha256 <> q.sha256
+           AND NOT (p.ocr_status = 'done')
+         LIMIT %(compared)s)
         UNION ALL
         (SELECT {_COLUMNS} FROM accounts_proofpage p
          WHERE coalesce(cardinality(q.ids), 0) = 0 AND {_NEAR} AND p.sha256 <> q.sha256
@@ -214,7 +216,7 @@ ranked AS (
     FROM per_case WHERE nth_in_case = 1
 )
 SELECT number, proof_id, case_number, other_number, exact, distance, same_ids, shares_person,
-       ocr_status, ocr_text, ocr_ids
+       ocr_status, ocr_text
 FROM ranked WHERE nth <= %(per_page)s ORDER BY number, nth
 """
 
@@ -230,10 +232,10 @@ def _seen_params(proof_id: int, a: int, b: int) -> dict:
     }
 
 
-def _same_content(page: ProofPage, same_ids: bool, other_ids: list, other_text: str) -> bool:
+def _same_content(page: ProofPage, same_ids: bool, other_text: str) -> bool:
     """Whether two read pages that look alike show the same document: the identity numbers
-    decide when both show some; else the text must read (nearly) the same."""
-    if page.ocr_ids and other_ids:
+    decide when ours shows some; else the text must read (nearly) the same."""
+    if page.ocr_ids:
         return same_ids
     return _same_text(page.ocr_text, other_text)
 
@@ -252,7 +254,7 @@ def pages_seen_elsewhere(proof: KinshipProof, pages=None) -> list[SeenElsewhere]
 
     Pages of one printed form (every household's 户口本 page) look alike to a perceptual
     hash, so a near-identical image counts only when the content agrees too: once both
-    pages are read, they must show an identity number in common (when both show some), or
+    pages are read, they must show an identity number in common (when ours shows some), or
     else read (nearly) the same.
     Until then it is reported with ``confirmed=False``. The same two persons' other cases
     (either way round) are never counted."""
@@ -279,14 +281,12 @@ def pages_seen_elsewhere(proof: KinshipProof, pages=None) -> list[SeenElsewhere]
         rows = cursor.fetchall()
     ours = {page.number: page for page in pages}
     found = []
-    for row in rows:
-        number, proof_id, case, other_number, exact, dist, same_ids, shares, status, text = row[:10]
-        other_ids = row[10]
+    for number, proof_id, case, other_number, exact, dist, same_ids, shares, status, text in rows:
         page = ours[number]
         confirmed = True
         if not exact:
             if page.ocr_status == OcrStatus.DONE and status == OcrStatus.DONE:
-                if not _same_content(page, same_ids, other_ids, text):
+                if not _same_content(page, same_ids, text):
                     continue  # the same printed form, another household's page
             else:
                 confirmed = False

@@ -230,3 +230,43 @@ def test_one_query_however_many_pages(django_assert_num_queries):
 
     assert {s.page_number for s in few} == {1}
     assert {s.page_number for s in lots} == {1, 2, 3, 4, 5}
+
+
+def _as_read(proof, ids, text="常住人口登记卡 姓名 公民身份号码 " + "x" * 20, status="done"):
+    ProofPage.objects.filter(proof=proof).update(ocr_status=status, ocr_ids=ids, ocr_text=text)
+
+
+def test_a_look_alike_the_engine_failed_on_stays_unconfirmed():
+    a, b = couple()
+    c, d = couple()
+    first = _case(a, b, _page(a))
+    second = _case(c, d, _page(c))
+    _as_read(first, [], text="", status="failed")
+    _as_read(second, [c.national_id])
+
+    [seen] = pages_seen_elsewhere(second)
+
+    assert (seen.other_case, seen.confirmed) == (first.case_number, False)
+
+
+def test_a_look_alike_read_without_the_number_ours_shows_is_another_households():
+    a, b = couple()
+    c, d = couple()
+    first = _case(a, b, _page(a))
+    second = _case(c, d, _page(c))
+    _as_read(first, [])
+    _as_read(second, [c.national_id])
+    assert pages_seen_elsewhere(second) == []
+
+
+def test_pages_without_numbers_are_compared_by_their_text():
+    a, b = couple()
+    c, d = couple()
+    first = _case(a, b, _page(a))
+    second = _case(c, d, _page(a), kind="JPEG", quality=60)
+    _as_read(first, [], text="承诺书 本人承诺所提供的亲属关系材料真实有效 签名 日期")
+    _as_read(second, [], text="承诺书 本人承诺所提供的亲属关系材料真实有效 签名 日期")
+    assert [s.confirmed for s in pages_seen_elsewhere(second)] == [True]
+
+    _as_read(first, [], text="出生医学证明 新生儿姓名 出生时间 出生地点 母亲姓名 父亲姓名")
+    assert pages_seen_elsewhere(second) == []
