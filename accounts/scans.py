@@ -126,7 +126,7 @@ def _too_large(name: str) -> ScanRefused:
         _("%(name)s is larger than %(limit)s MB."),
         name,
         "scan_too_large",
-        limit=round(max_file_bytes() / (1024 * 1024), 1),
+        limit=f"{max_file_bytes() / (1024 * 1024):g}",
     )
 
 

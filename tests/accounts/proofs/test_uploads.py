@@ -277,3 +277,14 @@ def test_an_upright_copy_of_a_turned_photo_is_stored_and_read():
     assert _upright(page_image_bytes(page)).size == (1240, 1754)
     with page.file.open("rb") as handle:
         assert handle.read() == content  # the file as uploaded is kept too
+
+
+def test_a_refusal_is_told_in_chinese_naming_the_file():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        wrong = _refusal("扫描件.gif", image_bytes(PAGE, "GIF"))
+        big = _refusal("大.jpg", b"\xff" * (10 * 1024 * 1024 + 1))
+
+    assert str(wrong) == "扫描件.gif 是 GIF 格式的图片；只接受 JPEG、PNG 和 PDF。"
+    assert str(big) == "大.jpg 超过 10 MB。"
