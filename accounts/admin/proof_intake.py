@@ -26,7 +26,7 @@ from accounts.idnumbers import normalize
 from accounts.masking import mask_id, mask_name
 from accounts.models import InsuredPerson, KinshipProof, PersonLookup
 from accounts.permissions import may_see_proof, may_take_proofs
-from accounts.scans import MAX_FILE_BYTES, MAX_PAGES
+from accounts.scans import max_file_bytes, max_pages
 from accounts.services.errors import DomainError
 from accounts.services.proofs import documents_accepted, person_lookup, proof_submit
 from policies.relations import DocumentType, Relation
@@ -211,8 +211,8 @@ def intake_view(request):
         "cards": cards,
         "accepted": accepted,
         "lookups": lookups,
-        "max_pages": MAX_PAGES,
-        "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+        "max_pages": max_pages(),
+        "max_mb": max_file_bytes() // (1024 * 1024),
     }
     return TemplateResponse(request, "admin/accounts/proof_intake.html", context)
 

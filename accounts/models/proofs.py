@@ -8,11 +8,15 @@ the review events append-only.
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts import phash as hashes
 from accounts.choices import (
     Applicant,
     MissingDocument,
@@ -250,7 +254,19 @@ class ProofPage(models.Model):
     height = models.PositiveIntegerField(_("height"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     #: perceptual hash (64-bit, hex) of the page image, for near-duplicate pages
-    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True)
+    #: the hash as a signed 64-bit number, and cut into bands (``accounts.phash``): pages
+    #: sharing a band are the candidates for a near-identical page, the distance decides
+    phash_bits = models.GeneratedField(
+        expression=RawSQL(hashes.signed_sql("phash"), ()),
+        output_field=models.BigIntegerField(null=True),
+        db_persist=True,
+    )
+    phash_bands = models.GeneratedField(
+        expression=RawSQL(hashes.bands_sql("phash"), ()),
+        output_field=ArrayField(models.SmallIntegerField(), null=True),
+        db_persist=True,
+    )
     original_name = models.CharField(_("name as uploaded"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
@@ -270,6 +286,11 @@ class ProofPage(models.Model):
     ocr_engine = models.CharField(_("reading engine"), max_length=60, blank=True)
     ocr_at = models.DateTimeField(_("read at"), null=True, blank=True)
     ocr_error = models.TextField(_("reading error"), blank=True)
+    #: the identity numbers read on the page (normalised), to tell a copy of this page from
+    #: another household's page of the same printed form
+    ocr_ids = ArrayField(
+        models.CharField(max_length=18), verbose_name=_("ID numbers read"), default=list, blank=True
+    )
 
     class Meta:
         ordering = ["proof", "number"]
@@ -280,6 +301,17 @@ class ProofPage(models.Model):
         ]
         indexes = [
             models.Index(fields=["ocr_status", "id"], name="proof_page_ocr_waiting"),
+            # near-identical pages (accounts.selectors.scans): by band; a page showing an ID
+            # number in common; among the pages not read (yet). Pages come in at a clerk's
+            # pace: no pending list for the look-ups to scan
+            GinIndex(fields=["phash_bands"], name="proof_page_phash_bands", fastupdate=False),
+            GinIndex(fields=["ocr_ids"], name="proof_page_ocr_ids", fastupdate=False),
+            GinIndex(
+                fields=["phash_bands"],
+                name="proof_page_phash_not_read",
+                condition=~Q(ocr_status=OcrStatus.DONE),
+                fastupdate=False,
+            ),
         ]
 
     def __str__(self):

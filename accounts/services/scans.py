@@ -1,4 +1,10 @@
-"""Writes for the reading (OCR) of proof pages: the worker's side of a page."""
+"""Writes for the reading (OCR) of proof pages: the worker's side of a page.
+
+A page is read once. Its row is locked while it is read (``SKIP LOCKED``), so that a task
+delivered twice, or two workers given the same case, read it once: the second passes over
+a page being read and finds it read afterwards. A page the engine cannot read is recorded
+as failed with the error, and is not read again.
+"""
 
 from __future__ import annotations
 
@@ -11,36 +17,44 @@ from accounts.models import ProofPage
 
 
 def page_image_bytes(page: ProofPage) -> bytes:
-    """The page as an image: a PDF page's rendering, or the image file as uploaded."""
+    """The page as an image: a PDF page's rendering or an upright photo, else the file."""
     field = page.image if page.image else page.file
     with field.open("rb") as handle:
         return handle.read()
 
 
-def page_read(page: ProofPage) -> ProofPage:
-    """Read one page and store what was found (or why it could not be read)."""
+def _reading(page: ProofPage) -> dict:
     try:
         lines = ocr.read_image(page_image_bytes(page))
     except Exception as exc:  # noqa: BLE001 - a page the engine cannot read is recorded
-        fields = {"ocr_status": OcrStatus.FAILED, "ocr_error": f"{type(exc).__name__}: {exc}"}
-    else:
-        fields = {
-            "ocr_status": OcrStatus.DONE,
-            "ocr_text": "\n".join(line["text"] for line in lines),
-            "ocr_boxes": lines,
-            "ocr_error": "",
-        }
-    fields |= {"ocr_engine": ocr.ENGINE_NAME, "ocr_at": timezone.now()}
+        return {"ocr_status": OcrStatus.FAILED, "ocr_error": f"{type(exc).__name__}: {exc}"[:2000]}
+    return {
+        "ocr_status": OcrStatus.DONE,
+        "ocr_text": "\n".join(line["text"] for line in lines),
+        "ocr_boxes": lines,
+        "ocr_ids": ocr.ids_on_page(lines),
+        "ocr_error": "",
+    }
+
+
+def page_read(page: ProofPage) -> bool:
+    """Read ``page`` if nobody has read it or is reading it; return whether this call did."""
     with transaction.atomic():
-        # a page read twice (a task delivered twice) keeps the first reading
-        ProofPage.objects.filter(pk=page.pk, ocr_status=OcrStatus.PENDING).update(**fields)
-    page.refresh_from_db()
-    return page
+        locked = (
+            ProofPage.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=page.pk, ocr_status=OcrStatus.PENDING)
+            .first()
+        )
+        if locked is None:
+            return False
+        fields = _reading(locked) | {"ocr_engine": ocr.ENGINE_NAME, "ocr_at": timezone.now()}
+        ProofPage.objects.filter(pk=locked.pk).update(**fields)
+    return True
 
 
 def pages_read(*, proof_id: int) -> int:
-    """Read every page of a case not read yet; return how many were read."""
-    pages = list(ProofPage.objects.filter(proof_id=proof_id, ocr_status=OcrStatus.PENDING))
-    for page in pages:
-        page_read(page)
-    return len(pages)
+    """Read every page of a case not read yet; return how many this call read."""
+    pages = ProofPage.objects.filter(proof_id=proof_id, ocr_status=OcrStatus.PENDING).order_by(
+        "number"
+    )
+    return sum(page_read(page) for page in list(pages))

@@ -198,3 +198,8 @@ IMPORT_FAULT_RETENTION_DAYS = int(os.environ.get("IMPORT_FAULT_RETENTION_DAYS", 
 # A running import that has committed nothing for this long has lost its process (a worker
 # restart, a killed command): the portal offers to run its file again. A chunk takes seconds.
 IMPORT_STALLED_MINUTES = int(os.environ.get("IMPORT_STALLED_MINUTES", "10"))
+# Kinship-proof scans (accounts/scans.py, read at each upload): at most this many bytes a
+# file, pages a case, and pixels an image (a phone's photo has 12–50 million).
+PROOF_MAX_FILE_BYTES = 10 * 1024 * 1024
+PROOF_MAX_PAGES = 20
+PROOF_MAX_PIXELS = 60_000_000
