@@ -138,3 +138,11 @@ def make(address_code: str, birth_date: dt.date, sequence: int) -> str:
         raise ValueError("sequence must be 0..999")
     first17 = f"{address_code}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + check_char(first17)
+
+
+def masked(number: str) -> str:
+    """Return ``number`` as lists and receipts show it: the address code and the last four
+    characters, the birth date and sequence hidden (370102********123X)."""
+    if len(number) != 18:
+        return "*" * len(number)
+    return f"{number[:6]}{'*' * 8}{number[14:]}"

@@ -58,6 +58,12 @@ SIDEBAR = {
                     "permission": _perm("accounts.view_personalaccount"),
                 },
                 {
+                    "title": _("Review of kinship proofs"),
+                    "icon": "fact_check",
+                    "link": reverse_lazy("admin:accounts_kinshipproof_changelist"),
+                    "permission": _perm("accounts.view_kinshipproof"),
+                },
+                {
                     "title": capfirst(_("bindings")),
                     "icon": "family_restroom",
                     "link": reverse_lazy("admin:accounts_binding_changelist"),

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -186,3 +187,18 @@ IMPORT_FAULT_RETENTION_DAYS = int(os.environ.get("IMPORT_FAULT_RETENTION_DAYS", 
 # A running import that has committed nothing for this long has lost its process (a worker
 # restart, a killed command): the portal offers to run its file again. A chunk takes seconds.
 IMPORT_STALLED_MINUTES = int(os.environ.get("IMPORT_STALLED_MINUTES", "10"))
+
+
+def _iso_dates(name: str) -> list[dt.date]:
+    """Dates from the environment variable ``name``: ISO dates separated by commas."""
+    raw = os.environ.get(name, "")
+    return [dt.date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
+
+
+# Kinship proofs are reviewed within this many working days of their submission (the queue
+# shows each case's age against it). Working days are Monday to Friday, less the public
+# holidays, plus the weekend days worked in their place (调休上班): both lists come from the
+# State Council's notice of each year, set per deployment.
+PROOF_REVIEW_DEADLINE_DAYS = int(os.environ.get("PROOF_REVIEW_DEADLINE_DAYS", "5"))
+PROOF_HOLIDAYS = _iso_dates("PROOF_HOLIDAYS")
+PROOF_MAKEUP_WORKDAYS = _iso_dates("PROOF_MAKEUP_WORKDAYS")
