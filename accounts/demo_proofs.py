@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 from contextlib import contextmanager
 from functools import cache
 from unittest import mock
@@ -54,8 +55,6 @@ FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
-#: a page as a booklet page scans: landscape, small enough to read in about a second
-PAGE_SIZE = (1100, 760)
 RELATION_WORDS = {
     "spouse": "妻",
     "father": "父",
@@ -82,29 +81,56 @@ def _font(size: int):
     return ImageFont.load_default(size)  # no CJK glyphs: the pages are drawn, not legible
 
 
-def _page(title: str, lines: list[tuple[str, str]], *, stamp: str = "") -> bytes:
-    """A scanned document page: a title, labelled lines in boxes, a red stamp; as JPEG."""
-    image = Image.new("RGB", PAGE_SIZE, (250, 247, 238))
+def _page(title: str, lines: list[tuple[str, str]], *, stamp: str = "", seed: str = "") -> bytes:
+    """A document page as a phone or a scanner takes it: a title, labelled lines in boxes, a
+    red stamp, on paper of its own shade, a little askew and shaded; as JPEG. ``seed`` makes
+    each page its own (the same seed, the same page)."""
+    rnd = random.Random(seed or title)
+    width = rnd.randint(1040, 1180)
+    height = rnd.randint(720, 820)
+    paper = (rnd.randint(238, 252), rnd.randint(232, 248), rnd.randint(215, 238))
+    image = Image.new("RGB", (width, height), paper)
     draw = ImageDraw.Draw(image)
-    width, height = PAGE_SIZE
-    draw.rectangle((30, 30, width - 30, height - 30), outline=(120, 80, 60), width=3)
-    draw.text((width // 2, 80), title, font=_font(44), fill=(60, 30, 20), anchor="mm")
-    y = 150
+    left, top = rnd.randint(24, 70), rnd.randint(24, 60)
+    draw.rectangle((left, top, width - left, height - top), outline=(120, 80, 60), width=3)
+    draw.text((width // 2, top + 55), title, font=_font(44), fill=(60, 30, 20), anchor="mm")
+    y = top + 120
+    label_width = rnd.randint(230, 300)
     for label, value in lines:
-        draw.rectangle((70, y - 8, 300, y + 52), outline=(150, 120, 100), width=2)
-        draw.rectangle((300, y - 8, width - 70, y + 52), outline=(150, 120, 100), width=2)
-        draw.text((90, y + 4), label, font=_font(32), fill=(80, 50, 40))
-        draw.text((320, y + 4), value, font=_font(34), fill=(20, 20, 20))
-        y += 72
+        draw.rectangle(
+            (left + 40, y - 8, left + label_width, y + 52), outline=(150, 120, 100), width=2
+        )
+        draw.rectangle(
+            (left + label_width, y - 8, width - left - 40, y + 52), outline=(150, 120, 100), width=2
+        )
+        draw.text((left + 58, y + 4), label, font=_font(32), fill=(80, 50, 40))
+        draw.text((left + label_width + 20, y + 4), value, font=_font(34), fill=(20, 20, 20))
+        y += rnd.randint(66, 80)
     if stamp:
-        draw.ellipse(
-            (width - 270, height - 250, width - 70, height - 50), outline=(200, 30, 30), width=5
-        )
-        draw.text(
-            (width - 170, height - 150), stamp, font=_font(26), fill=(200, 30, 30), anchor="mm"
-        )
+        x0, y0 = width - left - rnd.randint(200, 320), height - top - rnd.randint(190, 230)
+        draw.ellipse((x0, y0, x0 + 190, y0 + 190), outline=(200, 30, 30), width=5)
+        draw.text((x0 + 95, y0 + 95), stamp, font=_font(24), fill=(200, 30, 30), anchor="mm")
+    # the light of a photographed page: darker towards one corner
+    shade = Image.linear_gradient("L").resize((width, height)).rotate(rnd.choice((0, 90, 180, 270)))
+    image = Image.composite(
+        image,
+        Image.new("RGB", (width, height), (150, 145, 135)),
+        shade.point(lambda v: 255 - v // rnd.randint(5, 9)),
+    )
+    image = image.rotate(rnd.uniform(-2.5, 2.5), expand=True, fillcolor=(90, 90, 90))
+    # on the desk it was photographed on, off centre
+    desk = Image.new(
+        "RGB",
+        (image.width + rnd.randint(40, 260), image.height + rnd.randint(40, 220)),
+        (rnd.randint(60, 140), rnd.randint(55, 120), rnd.randint(40, 100)),
+    )
+    desk.paste(
+        image,
+        (rnd.randint(0, desk.width - image.width), rnd.randint(0, desk.height - image.height)),
+    )
+    image = desk
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
+    image.save(out, "JPEG", quality=rnd.randint(78, 90))
     return out.getvalue()
 
 
@@ -119,7 +145,7 @@ def household_page(person: InsuredPerson, *, relation: str, head: InsuredPerson 
     ]
     if head is not None and relation != "户主":
         lines.insert(1, ("户主姓名", head.name))
-    return _page("常住人口登记卡", lines, stamp="户口专用章")
+    return _page("常住人口登记卡", lines, stamp="户口专用章", seed=person.national_id + relation)
 
 
 def marriage_page(one: InsuredPerson, other: InsuredPerson) -> bytes:
@@ -134,6 +160,7 @@ def marriage_page(one: InsuredPerson, other: InsuredPerson) -> bytes:
             ("身份证件号", other.national_id),
         ],
         stamp="婚姻登记专用章",
+        seed=one.national_id + other.national_id,
     )
 
 
@@ -276,6 +303,7 @@ def _one_case(head, member, relation, state, age, intake, reviewer, today, copie
                     ("公民身份号码", other.national_id),
                 ],
                 stamp="户口专用章",
+                seed=other.national_id,
             )
             uploads[-1] = _upload("本人页.jpg", page)
     if state == "returned":

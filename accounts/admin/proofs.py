@@ -260,7 +260,7 @@ class KinshipProofAdmin(ScopedModelAdmin):
                 )
             },
         ),
-        (_("History"), {"fields": ("events_shown",)}),
+        (_("Review history"), {"fields": ("events_shown",)}),
     )
     readonly_fields = (
         "case_number",
@@ -321,6 +321,7 @@ class KinshipProofAdmin(ScopedModelAdmin):
         today = timezone.localdate()
         for proof in changelist.result_list:
             proof.age = proof_age(proof, today)
+            proof.viewer = request.user
         return changelist
 
     def get_search_results(self, request, queryset, search_term):
@@ -407,20 +408,30 @@ class KinshipProofAdmin(ScopedModelAdmin):
     def relation_shown(self, obj):
         return obj.get_relation_display()
 
-    @admin.display(description=_("document type"), ordering="document_type")
+    @admin.display(description=_("document"), ordering="document_type")
     def document_shown(self, obj):
         return obj.get_document_type_display()
 
     @admin.display(description=pgettext_lazy("proof", "status"), ordering="status")
     def status_shown(self, obj):
+        """The status, and below it who reviews it, or why the viewer does not claim it."""
+        viewer = getattr(obj, "viewer", None)
+        below = ""
         if obj.status == ProofStatus.IN_REVIEW and obj.claimed_by is not None:
-            return format_html(
-                '<span class="whitespace-nowrap">{}</span><br>'
-                '<span class="text-xs text-base-500 whitespace-nowrap">{}</span>',
-                obj.get_status_display(),
-                staff_name(obj.claimed_by),
-            )
-        return obj.get_status_display()
+            below = staff_name(obj.claimed_by)
+        elif obj.status == ProofStatus.SUBMITTED and viewer is not None:
+            if not decides_in(viewer, obj.region_id):
+                below = _("decided in %(region)s") % {"region": obj.region_id}
+            elif obj.submitted_by_id == viewer.pk:
+                below = _("taken in by you")
+        if not below:
+            return obj.get_status_display()
+        return format_html(
+            '<span class="whitespace-nowrap">{}</span><br>'
+            '<span class="text-xs text-base-500 whitespace-nowrap">{}</span>',
+            obj.get_status_display(),
+            below,
+        )
 
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted_shown(self, obj):

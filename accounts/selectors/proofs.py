@@ -39,6 +39,8 @@ from portal.scoping import ALL, region_codes
 
 #: a beneficiary already bound (live) by this many other authorizers is a red flag
 SEVERAL_AUTHORIZERS = 2
+#: a flag of pages seen elsewhere names at most this many of the other cases
+CASES_NAMED = 3
 #: the review screen lists at most this many of each person's other bindings
 BINDINGS_SHOWN = 10
 
@@ -372,18 +374,26 @@ def _flags(proof, findings, seen, engine_flags, others_binding, pair_cases) -> l
                     "scan",
                 )
             )
+    grouped: dict[tuple[int, bool], list[str]] = {}
     for one in seen:
+        grouped.setdefault((one.page_number, one.exact), []).append(one.other_case)
+    for (page, exact), cases in sorted(grouped.items()):
+        shown = "、".join(cases[:CASES_NAMED]) + ("…" if len(cases) > CASES_NAMED else "")
         message = (
-            _("Page %(page)s is the same file as a page of case %(case)s, of other persons.")
-            if one.exact
+            _(
+                "Page %(page)s is the same file as a page of %(count)s case(s) of other "
+                "persons: %(cases)s."
+            )
+            if exact
             else _(
-                "Page %(page)s looks almost the same as a page of case %(case)s, of other persons."
+                "Page %(page)s looks almost the same as a page of %(count)s case(s) of other "
+                "persons: %(cases)s."
             )
         )
         flags.append(
             Flag(
-                "page_seen_elsewhere" if one.exact else "page_like_elsewhere",
-                message % {"page": one.page_number, "case": one.other_case},
+                "page_seen_elsewhere" if exact else "page_like_elsewhere",
+                message % {"page": page, "count": len(cases), "cases": shown},
                 "scan",
             )
         )

@@ -22,6 +22,10 @@
     // The overlay takes the image's size, place and transform each time the viewer sets them.
     overlay.setAttribute("style", image.getAttribute("style") || "");
     overlay.setAttribute("class", "proof-boxes " + (image.getAttribute("class") || ""));
+    // laid over the image (which stays in the canvas's flow, placed by its margins)
+    overlay.style.position = "absolute";
+    overlay.style.left = "0";
+    overlay.style.top = "0";
     overlay.style.display = toggle && !toggle.checked ? "none" : "";
   }
 
