@@ -138,7 +138,7 @@ def household_page(person: InsuredPerson, *, relation: str, head: InsuredPerson 
     """A 户口本 page (常住人口登记卡) of ``person``; ``relation``: their word to the head."""
     lines = [
         ("姓名", person.name),
-        ("户主或与户主关系", relation),
+        ("与户主关系", relation),
         ("性别", "男" if person.sex == "M" else "女"),
         ("出生日期", f"{person.birth_date:%Y年%m月%d日}"),
         ("公民身份号码", person.national_id),

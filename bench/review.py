@@ -29,7 +29,7 @@ from django.conf import settings  # noqa: E402
 settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -44,10 +44,10 @@ FILL = """
 -- persons: two a case, ID numbers of the right shape (the benchmark's own address codes)
 INSERT INTO accounts_insuredperson (national_id, name, sex, birth_date, insurance_type,
     enrolled_on, status, mobile, created_at, updated_at, region_id)
-SELECT substr(r.code, 1, 4) || '89' || to_char(date '1950-01-01' + (g % 20000), 'YYYYMMDD')
-       || lpad((g / 20000 % 1000)::text, 3, '0') || (g % 10)::text,
-       '基准' || g, CASE WHEN g % 2 = 0 THEN 'M' ELSE 'F' END,
-       date '1950-01-01' + (g % 20000), 'employee', date '2010-01-01', 'active',
+SELECT substr(r.code, 1, 4) || '89' || to_char(date '1950-01-01' + (g %% 20000), 'YYYYMMDD')
+       || lpad((g / 20000 %% 1000)::text, 3, '0') || (g %% 10)::text,
+       '基准' || g, CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
+       date '1950-01-01' + (g %% 20000), 'employee', date '2010-01-01', 'active',
        '10' || lpad(g::text, 9, '0'), now(), now(), r.code
 FROM generate_series(0, %(persons)s - 1) AS g
 JOIN LATERAL (SELECT CASE WHEN (g / 2) %% 3 = 0 THEN '370100'
@@ -63,7 +63,7 @@ JOIN accounts_insuredperson b ON b.mobile = '10' || lpad((2 * g + 1)::text, 9, '
 
 -- the case's state: 0-9 waiting (10%%), 10-14 in review (5%%), then decided
 CREATE TEMPORARY TABLE bench_case AS
-SELECT p.*, (p.i * 7919) %% 100 AS roll,
+SELECT p.*, (p.i::bigint * 7919) %% 100 AS roll,
        now() - ((p.i %% 700) || ' days')::interval - ((p.i %% 600) || ' minutes')::interval
            AS submitted_at
 FROM bench_pair p;
@@ -155,11 +155,11 @@ def fill(cases: int) -> None:
         "regions": "ARRAY[" + ",".join(f"'{r}'" for r in REGIONS[1:]) + "]",
         "n_regions": len(REGIONS) - 1,
         "version": version.pk,
-        "reviewer": User.objects.get(username="caseworker2").pk,  # not the timed users
+        "reviewer": User.objects.get(username="caseworker1").pk,
         "intake": User.objects.get(username="admin").pk,
     }
     start = time.perf_counter()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         for statement in (FILL % params).split(";\n"):
             if statement.strip():
                 step = time.perf_counter()

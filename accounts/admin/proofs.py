@@ -453,8 +453,12 @@ class KinshipProofAdmin(ScopedModelAdmin):
     @admin.display(description=_("persons"))
     def persons_shown(self, obj):
         return format_html(
-            "{} → {}",
+            '<div class="proof-case-persons"><div><span class="proof-hint">{}</span><br>{}</div>'
+            '<span class="proof-case-arrow">→</span>'
+            '<div><span class="proof-hint">{}</span><br>{}</div></div>',
+            _("authorizer"),
             self._person_cell(obj.authorizer),
+            _("beneficiary"),
             self._person_cell(obj.beneficiary),
         )
 
@@ -488,7 +492,7 @@ class KinshipProofAdmin(ScopedModelAdmin):
     def decided_by_shown(self, obj):
         return staff_name(obj.decided_by) if obj.decided_by else "—"
 
-    @admin.display(description=_("decision"))
+    @admin.display(description=_("review decision"))
     def decision_shown(self, obj):
         return render_to_string(
             "admin/accounts/kinshipproof/decision_summary.html",
@@ -525,6 +529,13 @@ class KinshipProofAdmin(ScopedModelAdmin):
         if proof is None:
             raise Http404
         return proof
+
+    def history_view(self, request, object_id, extra_context=None):
+        """A case's history is its review events, listed on its page."""
+        proof = self.get_object(request, unquote(object_id))
+        return HttpResponseRedirect(
+            f"{reverse('admin:accounts_kinshipproof_change', args=[proof.pk])}#review-history"
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The case's page: read-only, with its history; a supervisor reassigns or overturns
@@ -785,6 +796,9 @@ class KinshipProofAdmin(ScopedModelAdmin):
             ],
             "boxes": {str(k): v for k, v in screen.boxes.items()},
             "binding_pending": proof.binding.status == BindingStatus.PENDING,
+            "claimed_by_name": staff_name(proof.claimed_by)
+            if proof.status == ProofStatus.IN_REVIEW and proof.claimed_by
+            else "",
         }
 
 
