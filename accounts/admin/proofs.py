@@ -27,7 +27,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
-from unfold.views import ChangeList
 
 from accounts import idnumbers
 from accounts.admin.filters import ScopedRegionFilter
@@ -42,6 +41,7 @@ from accounts.permissions import (
 from accounts.selectors.bindings import findings_shown
 from accounts.selectors.proofs import (
     case_events,
+    first_pages_of,
     missing_labels,
     proof_age,
     proof_for_review,
@@ -49,7 +49,6 @@ from accounts.selectors.proofs import (
     queue_tab,
     review_screen,
     reviewers_for,
-    with_first_page,
 )
 from accounts.services.proofs import (
     ProofRefused,
@@ -196,13 +195,6 @@ REVIEW_FORMS = {
 # --- the admin ------------------------------------------------------------------------------
 
 
-class QueueChangeList(ChangeList):
-    """The queue's rows, each with its first page (for the thumbnail), in the same query."""
-
-    def get_queryset(self, request, exclude_parameters=None):
-        return with_first_page(super().get_queryset(request, exclude_parameters))
-
-
 @admin.register(KinshipProof)
 class KinshipProofAdmin(ScopedModelAdmin):
     #: the scoping test's probe; ``get_queryset`` shows the cases of either person's region
@@ -312,14 +304,23 @@ class KinshipProofAdmin(ScopedModelAdmin):
             return ("-decided_at", "-id")
         return ("submitted_at", "id")
 
-    def get_changelist(self, request, **kwargs):
-        return QueueChangeList
-
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         changelist.result_list = list(changelist.result_list)
+        first_pages = first_pages_of([proof.pk for proof in changelist.result_list])
         today = timezone.localdate()
+        review, case, thumbnail = (
+            _url_of("admin:accounts_kinshipproof_review"),
+            _url_of("admin:accounts_kinshipproof_change"),
+            _url_of("proof_page", "thumbnail"),
+        )
         for proof in changelist.result_list:
+            proof.first_page_id = first_pages.get(proof.pk)
+            proof.urls = {
+                "review": review(proof.pk),
+                "case": case(proof.pk),
+                "thumbnail": thumbnail(proof.first_page_id) if proof.first_page_id else "",
+            }
             proof.age = proof_age(proof, today)
             proof.viewer = request.user
         return changelist
@@ -367,23 +368,25 @@ class KinshipProofAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("first page"))
     def thumbnail_shown(self, obj):
-        if not getattr(obj, "first_page_id", None):
+        urls = _urls(obj)
+        if not urls["thumbnail"]:
             return "—"
         return format_html(
             '<a href="{}"><img class="proof-thumb" loading="lazy" alt="{}" src="{}"></a>',
-            _review_url(obj),
+            urls["review"],
             _("first page"),
-            reverse("proof_page", args=[obj.first_page_id, "thumbnail"]),
+            urls["thumbnail"],
         )
 
     @admin.display(description=_("case number"), ordering="case_number")
     def case_shown(self, obj):
+        urls = _urls(obj)
         return format_html(
             '<a class="text-primary-600 font-medium whitespace-nowrap" href="{}">{}</a><br>'
             '<a class="text-xs text-base-500" href="{}">{}</a>',
-            _review_url(obj),
+            urls["review"],
             obj.case_number,
-            reverse("admin:accounts_kinshipproof_change", args=[obj.pk]),
+            urls["case"],
             _("case record"),
         )
 
@@ -445,8 +448,26 @@ class KinshipProofAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("age (working days)"))
     def age_shown(self, obj):
+        """The working days waited of the deadline's, marked when past it or due today."""
         age = getattr(obj, "age", None) or proof_age(obj)
-        return render_to_string("admin/accounts/kinshipproof/age.html", {"age": age})
+        days = _("%(days)s of %(deadline)s") % {"days": age.days, "deadline": age.deadline}
+        if age.overdue:
+            return format_html(
+                '<span class="proof-age proof-age-overdue" data-age="{}" data-overdue="1">{}<br>'
+                '<span class="proof-age-label">{}</span></span>',
+                age.days,
+                days,
+                _("past the deadline"),
+            )
+        if age.due_today:
+            return format_html(
+                '<span class="proof-age proof-age-due" data-age="{}">{}<br>'
+                '<span class="proof-age-label">{}</span></span>',
+                age.days,
+                days,
+                _("due today"),
+            )
+        return format_html('<span class="proof-age" data-age="{}">{}</span>', age.days, days)
 
     # --- a case's page (read-only, with its history)
 
@@ -525,10 +546,14 @@ class KinshipProofAdmin(ScopedModelAdmin):
         )
 
     def get_object(self, request, object_id, from_field=None):
-        proof = proof_for_review(self.get_queryset(request), _pk(object_id))
-        if proof is None:
+        """The case with all its page shows (looked up once a request), or 404."""
+        cache = request.__dict__.setdefault("_proofs", {})
+        pk = _pk(object_id)
+        if pk not in cache:
+            cache[pk] = proof_for_review(self.get_queryset(request), pk)
+        if cache[pk] is None:
             raise Http404
-        return proof
+        return cache[pk]
 
     def history_view(self, request, object_id, extra_context=None):
         """A case's history is its review events, listed on its page."""
@@ -562,6 +587,7 @@ class KinshipProofAdmin(ScopedModelAdmin):
                 return HttpResponseRedirect(request.path)
             request = copy.copy(request)
             request.method = "GET"  # show the page again, with the refusal, as when opened
+            request._proofs = {}  # as it is now
             proof = self.get_object(request, unquote(object_id))
         context = {
             **self._supervisor_tools(request, proof, forms_),
@@ -807,6 +833,28 @@ def _pk(object_id) -> int:
         return int(object_id)
     except (TypeError, ValueError):
         raise Http404 from None
+
+
+#: a number no primary key reaches, replaced in a URL reversed once for a list's rows
+_PK_MARK = 987654321987
+
+
+def _url_of(name: str, *rest):
+    """Return a function of a primary key giving the URL ``name`` (reversed once, not per row)."""
+    sample = reverse(name, args=[_PK_MARK, *rest])
+    return lambda pk: sample.replace(str(_PK_MARK), str(pk))
+
+
+def _urls(proof) -> dict:
+    urls = getattr(proof, "urls", None)
+    if urls is None:
+        first = getattr(proof, "first_page_id", None)
+        urls = {
+            "review": _review_url(proof),
+            "case": reverse("admin:accounts_kinshipproof_change", args=[proof.pk]),
+            "thumbnail": reverse("proof_page", args=[first, "thumbnail"]) if first else "",
+        }
+    return urls
 
 
 def _review_url(proof) -> str:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,7 @@ from accounts.selectors.scans import (
     pages_seen_elsewhere,
     scan_findings,
 )
+from policies.models import PolicyVersion
 from portal.scoping import ALL, region_codes
 
 #: a beneficiary already bound (live) by this many other authorizers is a red flag
@@ -184,10 +185,18 @@ def queue_counts(queryset: QuerySet[KinshipProof], user) -> dict[str, int]:
     )
 
 
-def with_first_page(queryset: QuerySet[KinshipProof]) -> QuerySet[KinshipProof]:
-    """Annotate each case with ``first_page_id``, its first page (for the queue's thumbnail)."""
-    first = ProofPage.objects.filter(proof=OuterRef("pk")).order_by("number").values("pk")[:1]
-    return queryset.annotate(first_page_id=Subquery(first))
+def first_pages_of(proof_ids: list[int]) -> dict[int, int]:
+    """Return the first page of each of the cases ``proof_ids`` (for the queue's thumbnails),
+    by case: one query for a list's page of cases, never for the whole queue."""
+    if not proof_ids:
+        return {}
+    rows = (
+        ProofPage.objects.filter(proof_id__in=proof_ids)
+        .order_by("proof_id", "number")
+        .distinct("proof_id")
+        .values_list("proof_id", "pk")
+    )
+    return dict(rows)
 
 
 # --- the review screen -----------------------------------------------------------------------
@@ -237,17 +246,14 @@ class ReviewScreen:
 
 def proof_for_review(queryset: QuerySet[KinshipProof], pk: int) -> KinshipProof | None:
     """Return case ``pk`` from ``queryset`` (the viewer's visible cases) with everything its
-    screen shows joined in, or None."""
-    return (
+    screen shows joined in, or None. The policy versions come in a second query: joined
+    too, the planner spent longer on the twelve-table join than the database on the rows."""
+    proof = (
         queryset.select_related(
             "authorizer__region",
             "beneficiary__region",
             "region",
-            "binding__policy_version__province",
-            "binding__policy_version__region",
-            "binding__beneficiary_policy_version__province",
-            "binding__beneficiary_policy_version__region",
-            "policy_version",
+            "binding",
             "submitted_by",
             "claimed_by",
             "decided_by",
@@ -255,6 +261,19 @@ def proof_for_review(queryset: QuerySet[KinshipProof], pk: int) -> KinshipProof 
         .filter(pk=pk)
         .first()
     )
+    if proof is None:
+        return None
+    binding = proof.binding
+    wanted = {binding.policy_version_id, binding.beneficiary_policy_version_id}
+    wanted.add(proof.policy_version_id)
+    wanted.discard(None)
+    versions = (
+        PolicyVersion.objects.select_related("province", "region").in_bulk(wanted) if wanted else {}
+    )
+    binding.policy_version = versions.get(binding.policy_version_id)
+    binding.beneficiary_policy_version = versions.get(binding.beneficiary_policy_version_id)
+    proof.policy_version = versions.get(proof.policy_version_id)
+    return proof
 
 
 def review_screen(proof: KinshipProof) -> ReviewScreen:
