@@ -64,6 +64,12 @@ SIDEBAR = {
                     "permission": _perm("accounts.add_kinshipproof"),
                 },
                 {
+                    "title": _("Review of kinship proofs"),
+                    "icon": "fact_check",
+                    "link": reverse_lazy("admin:accounts_kinshipproof_changelist"),
+                    "permission": _perm("accounts.view_kinshipproof"),
+                },
+                {
                     "title": capfirst(_("bindings")),
                     "icon": "family_restroom",
                     "link": reverse_lazy("admin:accounts_binding_changelist"),

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import phash as hashes
 from accounts.choices import (
+    OPEN_PROOF_STATUSES,
     Applicant,
     MissingDocument,
     OcrStatus,
@@ -167,6 +168,18 @@ class KinshipProof(models.Model):
             models.Index(fields=["claimed_by", "status"], name="proof_claimed_by"),
             models.Index(fields=["authorizer", "beneficiary"], name="proof_pair"),
             models.Index(fields=["decided_by", "decided_at"], name="proof_decided_by"),
+            # the queue's open cases, oldest first, and its decided cases, newest first: read in
+            # order, filtered by region, rather than all of a region's cases sorted
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=OPEN_PROOF_STATUSES),
+                name="proof_open_oldest",
+            ),
+            models.Index(
+                fields=["decided_at", "id"],
+                condition=~Q(status__in=OPEN_PROOF_STATUSES),
+                name="proof_decided_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

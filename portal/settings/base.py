@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -182,10 +183,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # accounts.sms.ConsoleBackend prints them; DatabaseBackend keeps them in the outbox only.
 # An agency's gateway is a class with the same send(*, key, phone, text).
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.DatabaseBackend")
-# A case is due for a decision within this many working days of its submission
-# (Monday to Friday, less the holidays listed in PROOF_HOLIDAYS as ISO dates).
-PROOF_REVIEW_DEADLINE_DAYS = int(os.environ.get("PROOF_REVIEW_DEADLINE_DAYS", "5"))
-PROOF_HOLIDAYS: list[str] = []
 # Largest enrollment file accepted through the admin (a province's extract).
 IMPORT_UPLOAD_MAX_BYTES = 2 * 1024**3
 # Uploaded files hold personal data: an unconfirmed preview expires after this many hours,
@@ -203,3 +200,18 @@ IMPORT_STALLED_MINUTES = int(os.environ.get("IMPORT_STALLED_MINUTES", "10"))
 PROOF_MAX_FILE_BYTES = 10 * 1024 * 1024
 PROOF_MAX_PAGES = 20
 PROOF_MAX_PIXELS = 60_000_000
+
+
+def _iso_dates(name: str) -> list[dt.date]:
+    """Dates from the environment variable ``name``: ISO dates separated by commas."""
+    raw = os.environ.get(name, "")
+    return [dt.date.fromisoformat(part.strip()) for part in raw.split(",") if part.strip()]
+
+
+# Kinship proofs are reviewed within this many working days of their submission (the queue
+# shows each case's age against it). Working days are Monday to Friday, less the public
+# holidays, plus the weekend days worked in their place (调休上班): both lists come from the
+# State Council's notice of each year, set per deployment.
+PROOF_REVIEW_DEADLINE_DAYS = int(os.environ.get("PROOF_REVIEW_DEADLINE_DAYS", "5"))
+PROOF_HOLIDAYS = _iso_dates("PROOF_HOLIDAYS")
+PROOF_MAKEUP_WORKDAYS = _iso_dates("PROOF_MAKEUP_WORKDAYS")

@@ -13,7 +13,14 @@ from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import Binding, InsuredPerson, Payment, PersonalAccount, WalletTransfer
+from accounts.models import (
+    Binding,
+    InsuredPerson,
+    KinshipProof,
+    Payment,
+    PersonalAccount,
+    WalletTransfer,
+)
 from policies.models import Region
 from portal.admin_base import ScopedModelAdmin
 from tests.factories import InsuredPersonFactory, staff_user
@@ -40,6 +47,16 @@ def _payment(code):
     return payment_in(code)
 
 
+def _proof(code):
+    """A kinship proof of two persons of ``code``, taken in by a caseworker there."""
+    from tests.accounts.proofs.helpers import submit
+
+    intake = staff_user("caseworker", regions=[code])
+    return submit(
+        intake, _person(code), InsuredPersonFactory(region=Region.objects.get(code=code), sex="F")
+    )
+
+
 def _transfer(code):
     from tests.accounts.money import transfer_in
 
@@ -53,6 +70,7 @@ OUT_OF_SCOPE = {
     Binding: _binding,
     Payment: _payment,
     WalletTransfer: _transfer,
+    KinshipProof: _proof,
 }
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda kv: kv[0]._meta.label)

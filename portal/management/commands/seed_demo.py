@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.demo import demo_families
 from accounts.demo_aid import seed_mutual_aid
+from accounts.demo_proofs import seed_proofs
 from accounts.models import InsuredPerson
 from accounts.services.persons import persons_create_many
 from policies.models import Province, Region
@@ -47,11 +48,13 @@ class Command(BaseCommand):
             self.seed_users()
             created, total = self.seed_persons(families)
             aid = seed_mutual_aid(families)
+            proofs = seed_proofs(families)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS) + 1} users (password {DEMO_PASSWORD}), "
                 f"{total} insured persons ({created} new), {aid['bindings']} new bindings, "
-                f"{aid['payments']} payments, {aid['transfers']} wallet transfers."
+                f"{aid['payments']} payments, {aid['transfers']} wallet transfers, "
+                f"{sum(proofs.values())} kinship proofs."
             )
         )
 
