@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from accounts import idnumbers
+
 
 def mask_id(number: str) -> str:
-    """370102198001011234 → 370102********1234: the region and the last four."""
+    """370102198001011234 → 370102********1234: the region and the last four (an ID number
+    of any other length is hidden whole)."""
     number = number or ""
-    if len(number) < 10:
-        return "*" * len(number)
-    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+    return idnumbers.masked(number) if len(number) == 18 else "*" * len(number)
 
 
 def mask_name(name: str) -> str:

@@ -150,7 +150,7 @@ def test_supervisor_of_the_other_region_finds_its_rows_on_the_run_page(client, p
 
 
 def test_runs_from_before_the_split_are_moved_to_the_new_counts(caseworker):
-    """Migration 0028 moves a run's rows of other regions out of its faulty rows."""
+    """Migration 0030 moves a run's rows of other regions out of its faulty rows."""
     from importlib import import_module
 
     run = ImportRun.objects.create(
@@ -167,7 +167,7 @@ def test_runs_from_before_the_split_are_moved_to_the_new_counts(caseworker):
         (4, "region_not_allowed", "370200"),
     ]:
         ImportRowError.objects.create(run=run, line=line, code=code, region=region)
-    migration = import_module("accounts.migrations.0028_import_other_regions")
+    migration = import_module("accounts.migrations.0030_import_other_regions")
     with connection.cursor() as cursor:
         cursor.execute(migration.OTHER_REGIONS_APART)
 
