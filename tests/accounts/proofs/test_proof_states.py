@@ -175,7 +175,7 @@ def test_claim_next_keeps_to_the_reviewers_regions(intake):
     assert proof_claim_next(actor=caseworker(PLEDGE_REGION), via=Via.ADMIN) is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_reviewers_pressing_claim_next_at_once_never_get_the_same_case():
     intake = caseworker(username="intake")
     submit(intake, *couple())
