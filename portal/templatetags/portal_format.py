@@ -29,3 +29,11 @@ def yuan(value) -> str:
         return f"{Decimal(str(value)):,.2f}"
     except (InvalidOperation, ValueError):
         return value
+
+
+@register.filter
+def staff(user) -> str:
+    """A staff member as pages name people: 赵经办 rather than the login (empty for none)."""
+    from portal.stale_edits import staff_name
+
+    return staff_name(user) if user else ""
