@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.admin.proof_intake import intake_view, receipt_view
+from accounts.views.intake import intake_view, receipt_view
 from accounts.views.pages import proof_page
 
 urlpatterns = [

@@ -15,22 +15,32 @@ from portal import urls
 from tests.factories import InsuredPersonFactory, staff_user
 
 
-def _proof_page(code: str) -> str:
-    """The image of the first page of a case whose two persons are both in ``code``."""
+def _case(code: str):
+    """A case whose two persons are both in ``code``."""
     from policies.models import Region
     from tests.accounts.proofs.helpers import submit
 
     region = Region.objects.get(code=code)
     a = InsuredPersonFactory(region=region, sex="M")
     b = InsuredPersonFactory(region=region, sex="F")
-    proof = submit(staff_user("caseworker", regions=[code]), a, b)
-    return reverse("proof_page", args=[proof.pages.first().pk, "image"])
+    return submit(staff_user("caseworker", regions=[code]), a, b)
+
+
+def _proof_page(code: str) -> str:
+    """The image of the first page of a case of ``code``."""
+    return reverse("proof_page", args=[_case(code).pages.first().pk, "image"])
+
+
+def _proof_receipt(code: str) -> str:
+    return reverse("proof_receipt", args=[_case(code).pk])
 
 
 #: URL name -> function(region_code) returning the URL of an object in that region
-PROBES = {"proof_page": _proof_page}
+PROBES = {"proof_page": _proof_page, "proof_receipt": _proof_receipt}
 #: URL patterns that show no object of a region, and why
 NOT_OBJECT_VIEWS = {
+    "admin/proofs/intake/": "the intake form: it shows persons only by exact ID number, "
+    "masking and logging those of other regions (tests/accounts/proofs/test_intake_admin.py)",
     "i18n/": "Django's language switch",
     "": "the redirect to the admin's home page",
 }
