@@ -544,6 +544,28 @@ def _end_binding(binding_id: int, *, actor, via, reason: str, note: str) -> None
         binding_revoke(actor=actor, via=via, binding=binding, reason=reason, note=note)
 
 
+def _rejected(locked, step, *, actor, via, reason, note, revoke_reason, params=None) -> None:
+    """Reject the locked case by ``step`` (a rejection, or an approval overturned): end its
+    binding for ``revoke_reason``, record the decision, and tell the applicant."""
+    _end_binding(locked.binding_id, actor=actor, via=via, reason=revoke_reason, note=note)
+    _move(
+        locked,
+        step,
+        actor=actor,
+        via=via,
+        fields={
+            "decided_by": _user(actor),
+            "decided_at": timezone.now(),
+            "reject_reason": reason,
+            "decision_note": note,
+        },
+        reason=reason,
+        note=note,
+        params=params,
+    )
+    _notify(locked, "reject")
+
+
 def proof_reject(
     *, actor, via: str, proof: KinshipProof, reason: str, note: str = ""
 ) -> KinshipProof:
@@ -559,30 +581,17 @@ def proof_reject(
     with transaction.atomic():
         locked = _lock(proof)
         _check_claimer(user, locked)
-        _end_binding(
-            locked.binding_id,
-            actor=actor,
-            via=via,
-            reason=RevokeReason.SPOT_CHECK_FAILED
-            if locked.is_spot_check
-            else RevokeReason.PROOF_REJECTED,
-            note=note,
-        )
-        _move(
+        _rejected(
             locked,
             "reject",
             actor=actor,
             via=via,
-            fields={
-                "decided_by": user,
-                "decided_at": timezone.now(),
-                "reject_reason": reason,
-                "decision_note": note,
-            },
             reason=reason,
             note=note,
+            revoke_reason=RevokeReason.SPOT_CHECK_FAILED
+            if locked.is_spot_check
+            else RevokeReason.PROOF_REJECTED,
         )
-        _notify(locked, "reject")
     return locked
 
 
@@ -684,29 +693,16 @@ def proof_overturn(
         if locked.status == ProofStatus.APPROVED:
             if reason not in RejectReason.values:
                 raise ProofRefused(_("Choose a reason for the rejection."), code="reason_required")
-            _end_binding(
-                locked.binding_id,
-                actor=actor,
-                via=via,
-                reason=RevokeReason.PROOF_OVERTURNED,
-                note=note,
-            )
-            _move(
+            _rejected(
                 locked,
                 "overturn_to_rejected",
                 actor=actor,
                 via=via,
-                fields={
-                    "decided_by": user,
-                    "decided_at": timezone.now(),
-                    "reject_reason": reason,
-                    "decision_note": note,
-                },
                 reason=reason,
                 note=note,
+                revoke_reason=RevokeReason.PROOF_OVERTURNED,
                 params=previous,
             )
-            _notify(locked, "reject")
         elif locked.status == ProofStatus.REJECTED:
             binding = _binding_again(locked, actor=actor, via=via)
             _move(
