@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -646,13 +647,18 @@ def test_pipelined_import_commits_each_chunk_from_the_writer_thread(tmp_path):
 def test_pipelined_import_raises_a_writer_failure_and_keeps_committed_chunks(tmp_path, monkeypatch):
     path = write_csv(tmp_path, [row(i) for i in range(1, 10)])
     real_write = import_run.write_chunk
-    calls = {"n": 0}
+    first_written = threading.Event()
 
-    def crash_on_second_chunk(rows, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
+    def crash_on_second_chunk(payload, *args, **kwargs):
+        # the chunk is known by its rows, not by call order: the two writers take the
+        # first two chunks at once, and the second fails once the first is written
+        if nid(4) in payload:
+            first_written.wait(timeout=30)
             raise RuntimeError("disk full")
-        return real_write(rows, *args, **kwargs)
+        result = real_write(payload, *args, **kwargs)
+        if nid(1) in payload:
+            first_written.set()
+        return result
 
     monkeypatch.setattr(import_run, "write_chunk", crash_on_second_chunk)
     with pytest.raises(RuntimeError, match="disk full"):
