@@ -20,14 +20,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 browser:
 	@sh scripts/install-browser.sh
 
-# The web server and, beside it, the background worker that runs long imports and the
-# loop that returns wallet transfers not accepted by 06:00.
+# The web server and, beside it, the background worker that runs long imports, the
+# loop that returns wallet transfers not accepted by 06:00, and the one that folds new
+# ledger journals and binding events into the report summaries.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py import_worker --no-startup-delay & worker=$$!; \
 	$(PY) manage.py return_expired_transfers --every 60 & returns=$$!; \
-	trap 'kill $$worker $$returns 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py reports_fold --every 60 & fold=$$!; \
+	trap 'kill $$worker $$returns $$fold 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 worker: install

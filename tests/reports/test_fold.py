@@ -119,6 +119,26 @@ def test_the_command_folds_and_says_what(capsys):
     assert "folded 1 money" in out.getvalue()
 
 
+def test_a_report_page_says_as_of_when_its_summary_was_counted(client, supervisor):
+    reports_fold()
+    client.force_login(supervisor)
+
+    page = client.get("/admin/reports/money/").content.decode()
+
+    as_of = FoldState.objects.get(name="money").as_of
+    from django.utils import timezone
+
+    assert f"数据截至 {timezone.localtime(as_of):%Y-%m-%d %H:%M}" in page
+
+
+def test_a_report_page_says_when_nothing_was_counted_yet(client, supervisor):
+    client.force_login(supervisor)
+
+    page = client.get("/admin/reports/bindings/").content.decode()
+
+    assert "汇总数据尚未生成" in page
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_payment_still_uncommitted_is_counted_once_it_commits():
     # Given a payment written in a transaction that has not committed yet
