@@ -265,9 +265,7 @@ def test_shandong_supervisor_never_sees_a_guangdong_region_in_reports(client, su
             continue  # compressed: the CSV of the same table is read instead
         response = client.get(url, year)
         assert response.status_code == 200, url
-        content = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        content = b"".join(response.streaming_content) if response.streaming else response.content
         text = content.decode("utf-8-sig")
         # Guangdong's regions are never named, nor its own money; Guangdong as a province
         # appears only as the other side of a flow out of or into Shandong

@@ -50,9 +50,7 @@ def clock(moment: dt.datetime):
 
 
 def insured(code: str, *, sex: str = "M", born: dt.date = dt.date(1970, 1, 1), **kwargs):
-    return InsuredPersonFactory(
-        region=Region.objects.get(code=code), sex=sex, birth=born, **kwargs
-    )
+    return InsuredPersonFactory(region=Region.objects.get(code=code), sex=sex, birth=born, **kwargs)
 
 
 def request(authorizer, beneficiary, relation, when, basis=BindingBasis.PLEDGE):
@@ -79,30 +77,49 @@ def binding_data() -> dict:
     """Bindings in Shandong (Jinan, Qingdao) and in Shenzhen, over 2026 (see the tests)."""
     a = insured("370100", sex="M", born=dt.date(1970, 3, 1))
     made = {
-        "spouse": request(a, insured("370100", sex="F", born=dt.date(1972, 5, 1)),
-                          Relation.SPOUSE, at(2, 10)),
-        "son": request(a, insured("370200", sex="M", born=dt.date(1995, 1, 1)),
-                       Relation.SON, at(3, 5)),
-        "mother": request(a, insured("440300", sex="F", born=dt.date(1945, 1, 1),
-                                     insurance_type=InsuranceType.RESIDENT),
-                          Relation.MOTHER, at(4, 1)),
+        "spouse": request(
+            a, insured("370100", sex="F", born=dt.date(1972, 5, 1)), Relation.SPOUSE, at(2, 10)
+        ),
+        "son": request(
+            a, insured("370200", sex="M", born=dt.date(1995, 1, 1)), Relation.SON, at(3, 5)
+        ),
+        "mother": request(
+            a,
+            insured(
+                "440300", sex="F", born=dt.date(1945, 1, 1), insurance_type=InsuranceType.RESIDENT
+            ),
+            Relation.MOTHER,
+            at(4, 1),
+        ),
     }
     e = insured("370200", sex="M", born=dt.date(1980, 1, 1))
-    made["daughter"] = request(e, insured("370200", sex="F", born=dt.date(2005, 1, 1)),
-                               Relation.DAUGHTER, at(5, 1), basis=BindingBasis.DOCUMENTS)
+    made["daughter"] = request(
+        e,
+        insured("370200", sex="F", born=dt.date(2005, 1, 1)),
+        Relation.DAUGHTER,
+        at(5, 1),
+        basis=BindingBasis.DOCUMENTS,
+    )
     i = insured("370100", sex="M", born=dt.date(1975, 1, 1))
     father = insured("370100", sex="M", born=dt.date(1948, 1, 1))
     made["father"] = request(i, father, Relation.FATHER, at(1, 15))
     g = insured("440300", sex="M", born=dt.date(1982, 1, 1))
-    made["shenzhen"] = request(g, insured("440300", sex="F", born=dt.date(1984, 1, 1)),
-                               Relation.SPOUSE, at(3, 1), basis=BindingBasis.DOCUMENTS)
+    made["shenzhen"] = request(
+        g,
+        insured("440300", sex="F", born=dt.date(1984, 1, 1)),
+        Relation.SPOUSE,
+        at(3, 1),
+        basis=BindingBasis.DOCUMENTS,
+    )
     with clock(at(3, 2)):  # Guangdong reviews documents: activated the next day
         binding_activate(actor=None, via=Via.COMMAND, binding=made["shenzhen"])
     revoke(made["son"], at(6, 10))
     revoke(made["daughter"], at(5, 3))
     with clock(at(7, 1)):  # the father died: his bindings end with his enrolment
         bindings_revoke_for_persons(
-            actor=None, via=Via.IMPORT, person_ids=[father.pk],
+            actor=None,
+            via=Via.IMPORT,
+            person_ids=[father.pk],
             reason=RevokeReason.ENROLMENT_ENDED,
         )
     reports_fold()
@@ -112,8 +129,14 @@ def binding_data() -> dict:
 def _pay(b, use, amount, when):
     amount = Decimal(amount)
     return payment_create(
-        actor=None, via=Via.COMMAND, reference=reference(), binding=b, use=use,
-        bill_amount=amount * 2, amount=amount, at=when,
+        actor=None,
+        via=Via.COMMAND,
+        reference=reference(),
+        binding=b,
+        use=use,
+        bill_amount=amount * 2,
+        amount=amount,
+        at=when,
     )
 
 
@@ -137,11 +160,13 @@ def money_data() -> dict:
     """
     reviewer = staff_user("supervisor", provinces=["37", "44"])
     jinan = person("370100", balance=Decimal("5000.00"))
-    father = binding(jinan, person("370100", insurance_type=InsuranceType.RESIDENT),
-                     relation=Relation.FATHER)
+    father = binding(
+        jinan, person("370100", insurance_type=InsuranceType.RESIDENT), relation=Relation.FATHER
+    )
     spouse = binding(jinan, person("370200"), relation=Relation.SPOUSE)
-    mother = binding(jinan, person("440300", insurance_type=InsuranceType.RESIDENT),
-                     relation=Relation.MOTHER)
+    mother = binding(
+        jinan, person("440300", insurance_type=InsuranceType.RESIDENT), relation=Relation.MOTHER
+    )
     shenzhen = person("440300", balance=Decimal("5000.00"))
     sz_spouse = binding(shenzhen, person("440300"), relation=Relation.SPOUSE)
     sz_son = binding(shenzhen, person("370100"), relation=Relation.SON)
@@ -149,13 +174,21 @@ def money_data() -> dict:
     _pay(father, Use.OUTPATIENT, "100.00", at(3, 10))
     _pay(father, Use.PHARMACY, "50.50", at(3, 20))
     reversed_payment = _pay(father, Use.INPATIENT, "300.00", at(5, 5))
-    payment_reverse(actor=reviewer, via=Via.ADMIN, payment=reversed_payment,
-                    reason="重复录入", at=at(5, 6))
+    payment_reverse(
+        actor=reviewer, via=Via.ADMIN, payment=reversed_payment, reason="重复录入", at=at(5, 6)
+    )
     _pay(spouse, Use.RESIDENT_PREMIUM, "400.00", at(5, 12))
     accepted = _send(mother, "200.00", at(5, 15))
     transfer_accept(actor=None, via=Via.COMMAND, transfer=accepted, at=at(5, 15, 11))
-    wallet_spend(actor=None, via=Via.COMMAND, reference=reference(),
-                 person=mother.beneficiary, use=Use.PHARMACY, amount="120.00", at=at(5, 16))
+    wallet_spend(
+        actor=None,
+        via=Via.COMMAND,
+        reference=reference(),
+        person=mother.beneficiary,
+        use=Use.PHARMACY,
+        amount="120.00",
+        at=at(5, 16),
+    )
     _send(mother, "80.00", at(5, 20))
     transfers_return_expired(now=at(5, 21, 7))
     _pay(sz_spouse, Use.OUTPATIENT, "999.99", at(5, 1))
@@ -184,7 +217,7 @@ class _Tables(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "table" and (attrs.get("data-testid") or "").startswith("table-"):
-            self._key = attrs["data-testid"][len("table-"):]
+            self._key = attrs["data-testid"][len("table-") :]
             self.tables[self._key] = []
         elif self._key and tag == "tr" and "data-empty" not in attrs:
             self._row = []
@@ -244,15 +277,20 @@ def import_data(tmp_path, caseworker) -> dict:
 
     with clock(at(4, 2)):
         jinan = import_enrollment(
-            path=write_csv(tmp_path, [row(1), row(2, 手机号="12"), row(3, 统筹区编码="370200")],
-                           name="jinan.csv"),
+            path=write_csv(
+                tmp_path,
+                [row(1), row(2, 手机号="12"), row(3, 统筹区编码="370200")],
+                name="jinan.csv",
+            ),
             user=caseworker,
         )
     with clock(at(6, 10)):
         shenzhen = import_enrollment(
-            path=write_csv(tmp_path, [row(4, 统筹区编码="440300"),
-                                      row(5, 统筹区编码="440300", 手机号="12")],
-                           name="shenzhen.csv"),
+            path=write_csv(
+                tmp_path,
+                [row(4, 统筹区编码="440300"), row(5, 统筹区编码="440300", 手机号="12")],
+                name="shenzhen.csv",
+            ),
         )
     with clock(at(6, 11)):
         rehearsal = import_enrollment(

@@ -24,9 +24,20 @@ pytestmark = pytest.mark.django_db
 def _money() -> list[tuple]:
     return sorted(
         MoneyMonth.objects.values_list(
-            "month", "payer_region", "payee_region", "relation", "mode", "use", "count",
-            "amount", "accepted_count", "accepted_amount", "returned_count",
-            "returned_amount", "reversed_count", "reversed_amount",
+            "month",
+            "payer_region",
+            "payee_region",
+            "relation",
+            "mode",
+            "use",
+            "count",
+            "amount",
+            "accepted_count",
+            "accepted_amount",
+            "returned_count",
+            "returned_amount",
+            "reversed_count",
+            "reversed_amount",
         )
     )
 
@@ -34,8 +45,13 @@ def _money() -> list[tuple]:
 def _bindings() -> list[tuple]:
     return sorted(
         BindingMonth.objects.values_list(
-            "month", "authorizer_region", "beneficiary_region", "relation", "event",
-            "reason", "count",
+            "month",
+            "authorizer_region",
+            "beneficiary_region",
+            "relation",
+            "event",
+            "reason",
+            "count",
         )
     )
 
@@ -44,8 +60,14 @@ def _pay(b, amount="10.00"):
     from accounts.services.payments import payment_create
 
     return payment_create(
-        actor=None, via="command", reference=reference(), binding=b, use="pharmacy",
-        bill_amount=None, amount=amount, at=NOON,
+        actor=None,
+        via="command",
+        reference=reference(),
+        binding=b,
+        use="pharmacy",
+        bill_amount=None,
+        amount=amount,
+        at=NOON,
     )
 
 
@@ -61,7 +83,8 @@ def test_a_payment_is_queued_when_written_and_counted_once_by_the_fold():
     assert again.counts == {"money": 0, "bindings": 0}
     assert not JournalQueue.objects.exists()
     assert MoneyMonth.objects.aggregate(n=Sum("count"), yuan=Sum("amount")) == {
-        "n": 1, "yuan": Decimal("12.34")
+        "n": 1,
+        "yuan": Decimal("12.34"),
     }
 
 

@@ -150,8 +150,18 @@ def test_a_shandong_supervisor_never_sees_guangdong_money_in_page_or_exports(sup
     text = page.content.decode()
     exports = [
         "\n".join(",".join(r) for r in csv_rows(sup.get(f"{URL}{key}.csv", YEAR)))
-        for key in ("per_month", "by_mode", "by_geography", "by_use", "share", "by_region",
-                    "flow_matrix", "flows", "transfers", "reversals")
+        for key in (
+            "per_month",
+            "by_mode",
+            "by_geography",
+            "by_use",
+            "share",
+            "by_region",
+            "flow_matrix",
+            "flows",
+            "transfers",
+            "reversals",
+        )
     ]
 
     for figure in GUANGDONG_ONLY:

@@ -179,14 +179,18 @@ def test_every_export_equals_the_table_shown(request, client, everything, viewer
     assert tables
     for key, shown in tables.items():
         url = reverse("admin:reports_export", args=[slug, key, "csv"])
-        for exported in (csv_rows(client.get(url, YEAR)),
-                         xlsx_rows(client.get(url.replace(".csv", ".xlsx"), YEAR))):
+        for exported in (
+            csv_rows(client.get(url, YEAR)),
+            xlsx_rows(client.get(url.replace(".csv", ".xlsx"), YEAR)),
+        ):
             assert len(exported) == len(shown), key
             assert [str(v) for v in exported[0]] == shown[0], key  # the header
             for shown_row, exported_row in zip(shown[1:], exported[1:], strict=True):
-                assert all(
-                    _same(s, e) for s, e in zip(shown_row, exported_row, strict=True)
-                ), (key, shown_row, exported_row)
+                assert all(_same(s, e) for s, e in zip(shown_row, exported_row, strict=True)), (
+                    key,
+                    shown_row,
+                    exported_row,
+                )
 
 
 def test_an_export_is_named_after_its_report_table_and_period(client, supervisor):
@@ -202,8 +206,9 @@ def test_a_formula_in_a_shown_value_is_exported_inert(client, supervisor, tmp_pa
     from accounts.services.imports import import_enrollment
     from tests.accounts.imports.enrollment_files import row, write_csv
 
-    import_enrollment(path=write_csv(tmp_path, [row(1, 手机号="12")], name="=cmd.csv"),
-                      user=caseworker)
+    import_enrollment(
+        path=write_csv(tmp_path, [row(1, 手机号="12")], name="=cmd.csv"), user=caseworker
+    )
     client.force_login(supervisor)
 
     exported = csv_rows(client.get("/admin/reports/imports/with_faults.csv"))
