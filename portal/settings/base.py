@@ -37,6 +37,10 @@ def databases() -> dict:
         # The test run reads the primary's test database through this name.
         replica["TEST"] = {"MIRROR": "default"}
         configured["reports"] = replica
+    if os.environ.get("DATABASE_POOLED") == "1":
+        # pgbouncer in transaction mode cannot keep a server-side cursor between queries
+        for database in configured.values():
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
     return configured
 
 
