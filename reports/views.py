@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from policies.relations import Relation
 from portal.exports import csv_for_excel, download, xlsx_bytes
 from reports.base import load
 from reports.filters import ReportFilterForm
@@ -123,6 +124,9 @@ def report_view(site, request, slug):
             "form": form,
             "filters": filters,
             "region_label": form.region_label() if filters else "",
+            "relation_label": Relation(filters.relation).label
+            if filters and filters.relation
+            else "",
             "sections": sections,
             "summary": report.summary,
             "as_of": summary_as_of(report.summary) if report.summary else None,

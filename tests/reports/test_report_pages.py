@@ -91,7 +91,7 @@ def test_sidebar_and_home_page_link_the_reports_for_a_supervisor(client, supervi
 
     for slug in REPORTS:
         assert home.count(f'href="/admin/reports/{slug}/"') == 2  # the sidebar, the home page
-    assert 'data-testid="home-reports"' in home
+    assert 'href="/admin/reports/"' in home
 
 
 def test_sidebar_and_home_page_show_no_report_to_a_caseworker(caseworker_client):
@@ -113,6 +113,7 @@ def test_the_filters_stay_in_the_links_to_other_reports_and_to_the_exports(clien
     assert f'href="/admin/reports/bindings/?{query}"' in page
     assert f'href="/admin/reports/money/per_month.csv?{query}"' in page
     assert 'value="2026-03"' in page and 'value="2026-05"' in page
+    assert "2026-03–2026-05 · 370100 济南市 · 配偶" in page
 
 
 def test_without_months_the_report_covers_the_last_twelve(client, supervisor):
@@ -142,6 +143,7 @@ def test_a_refused_filter_is_said_and_nothing_is_counted(client, supervisor, ask
 
     assert page.status_code == 200
     assert said in page.content.decode()
+    assert "请按上方提示修正筛选条件" in page.content.decode()
     assert page_tables(page) == {}
     export = client.get("/admin/reports/money/per_month.csv", asked)
     assert export.status_code == 400

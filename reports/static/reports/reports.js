@@ -32,6 +32,7 @@
         type: "value",
         position: data.horizontal ? (i ? "top" : "bottom") : (i ? "right" : "left"),
         axisLabel: { formatter: function (v) { return short(kind, v); } },
+        minInterval: kind === "count" ? 1 : 0,
         splitLine: { show: i === 0 },
       };
     });
