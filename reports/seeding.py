@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Binding, Journal
@@ -166,7 +166,11 @@ def seed_large(
         return count
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL temp_buffers = '1GB'")  # before the first temporary table
+        try:  # room for the temporary tables, unless the session has used some already
+            with transaction.atomic():
+                cursor.execute("SET LOCAL temp_buffers = '1GB'")
+        except DatabaseError:
+            pass  # PostgreSQL fixes it at a session's first temporary table: slower, as right
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SELECT setseed(%(seed)s)", params)
         cursor.execute(CHECK_FUNCTION)
