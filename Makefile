@@ -21,15 +21,17 @@ browser:
 	@sh scripts/install-browser.sh
 
 # The web server and, beside it, the background worker that runs long imports and reads
-# proof pages, the loop that returns wallet transfers not accepted by 06:00, and the loop
-# that sends the outbox's text messages.
+# proof pages, the loop that returns wallet transfers not accepted by 06:00, the loop that
+# sends the outbox's text messages, and the one that folds new ledger journals, binding
+# events and proof events into the report summaries.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py import_worker --no-startup-delay & worker=$$!; \
 	$(PY) manage.py return_expired_transfers --every 60 & returns=$$!; \
 	$(PY) manage.py send_outbox --every 30 & outbox=$$!; \
-	trap 'kill $$worker $$returns $$outbox 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py reports_fold --every 60 & fold=$$!; \
+	trap 'kill $$worker $$returns $$outbox $$fold 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 worker: install

@@ -29,9 +29,18 @@ def dashboard_callback(request, context: dict) -> dict:
                 for name in request.user.groups.values_list("name", flat=True)
             ],
             "recent_runs": _recent_runs(request.user),
+            "report_links": _report_links(request.user),
         }
     )
     return context
+
+
+def _report_links(user) -> list[dict] | None:
+    """Return the supervisor reports for the home page; None for who may not open them."""
+    from reports.permissions import may_see_reports
+    from reports.views import report_links
+
+    return report_links() if may_see_reports(user) else None
 
 
 RECENT_RUNS = 5  # import runs on the home page; 导入记录 lists them all

@@ -18,6 +18,16 @@ def _may_see_import_runs(request) -> bool:
     return may_see_runs(request.user)
 
 
+def _may_see_reports(request) -> bool:
+    from reports.permissions import may_see_reports
+
+    return may_see_reports(request.user)
+
+
+def _report(slug: str):
+    return reverse_lazy("admin:reports_report", args=[slug])
+
+
 def _superuser(request) -> bool:
     return request.user.is_superuser
 
@@ -100,6 +110,29 @@ SIDEBAR = {
                     "active": _on_import_runs,
                     # their own runs; auditors and supervisors, those of their regions
                     "permission": _may_see_import_runs,
+                },
+            ],
+        },
+        {
+            "title": _("Reports"),
+            "items": [
+                {
+                    "title": _("Bindings"),
+                    "icon": "bar_chart",
+                    "link": _report("bindings"),
+                    "permission": _may_see_reports,
+                },
+                {
+                    "title": _("Mutual-aid money"),
+                    "icon": "monitoring",
+                    "link": _report("money"),
+                    "permission": _may_see_reports,
+                },
+                {
+                    "title": _("Enrollment imports"),
+                    "icon": "analytics",
+                    "link": _report("imports"),
+                    "permission": _may_see_reports,
                 },
             ],
         },

@@ -10,3 +10,9 @@ class PortalAdminSite(UnfoldAdminSite):
     index_title = _("Today's work")
     enable_nav_sidebar = True
     site_url = None  # no public site to go back to
+
+    def get_urls(self):
+        """The admin's URLs, with the supervisor reports (``/admin/reports/``) before them."""
+        from reports.views import report_urls
+
+        return report_urls(self) + super().get_urls()

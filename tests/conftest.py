@@ -79,10 +79,12 @@ def demo_data(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         # Everything seed_demo writes hangs off these (the reference data migrations loaded,
-        # regions, roles and policies, is left as it was). TRUNCATE passes the append-only
+        # regions, roles and policies, is left as it was), with the report summaries and
+        # their queues, which the ledger's triggers fill. TRUNCATE passes the append-only
         # triggers, which refuse row by row deletes only.
         cursor.execute(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename LIKE 'accounts\\_%%'"
+            "WHERE schemaname = 'public' "
+            "AND (tablename LIKE 'accounts\\_%%' OR tablename LIKE 'reports\\_%%')"
         )
         cursor.execute(f"TRUNCATE {cursor.fetchone()[0]}, auth_user RESTART IDENTITY CASCADE")

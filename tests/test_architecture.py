@@ -55,3 +55,8 @@ def test_models_selectors_and_permissions_never_import_the_import_or_the_admin(l
 
 def test_services_never_import_the_admin():
     assert _offending(_modules("accounts/services"), lambda n: n.startswith("accounts.admin")) == []
+
+
+def test_reports_read_the_accounts_app_but_never_its_services_or_admin():
+    forbidden = ("accounts.services", "accounts.admin", "accounts.importing")
+    assert _offending(_modules("reports"), lambda n: n.startswith(forbidden)) == []

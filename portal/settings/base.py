@@ -28,6 +28,23 @@ def database_config() -> dict:
     }
 
 
+def databases() -> dict:
+    """Return the databases: ``default``, and ``reports`` when ``REPORTS_DATABASE_URL`` names
+    a read replica for the report pages (``reports.router``)."""
+    configured = {"default": database_config()}
+    url = os.environ.get("REPORTS_DATABASE_URL")
+    if url:
+        replica = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # The test run reads the primary's test database through this name.
+        replica["TEST"] = {"MIRROR": "default"}
+        configured["reports"] = replica
+    if os.environ.get("DATABASE_POOLED") == "1":
+        # pgbouncer in transaction mode cannot keep a server-side cursor between queries
+        for database in configured.values():
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return configured
+
+
 INSTALLED_APPS = [
     "unfold.apps.BasicAppConfig",  # keeps our PortalAdminSite as admin.site
     "unfold.contrib.filters",
@@ -45,6 +62,7 @@ INSTALLED_APPS = [
     "portal",
     "policies",
     "accounts",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +96,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_config()}
+DATABASES = databases()
+# Report pages and exports read from the ``reports`` replica when there is one.
+DATABASE_ROUTERS = ["reports.router.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

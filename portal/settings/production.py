@@ -3,7 +3,8 @@
 Required: ``SECRET_KEY``, ``ALLOWED_HOSTS`` (comma-separated), ``DATABASE_URL``.
 Optional: ``CSRF_TRUSTED_ORIGINS`` (comma-separated, with scheme),
 ``SECURE_SSL_REDIRECT`` (default on; set to 0 when TLS ends at a proxy that
-already redirects), ``PRIVATE_STORAGE_ROOT`` (where document scans are kept).
+already redirects), ``PRIVATE_STORAGE_ROOT`` (where document scans are kept),
+``REPORTS_DATABASE_URL`` (a read replica the report pages read from).
 """
 
 import os
@@ -25,7 +26,7 @@ DEBUG = False
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in required("ALLOWED_HOSTS").split(",") if h.strip()]
 required("DATABASE_URL")
-DATABASES = {"default": database_config()}  # noqa: F405
+DATABASES = databases()  # noqa: F405
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]

@@ -241,3 +241,51 @@ def test_caseworker_cannot_move_a_person_into_a_foreign_region(caseworker_client
     # The form is shown again, the region refused as not one of the caseworker's.
     assert response.context["adminform"].form.errors.as_data()["region"][0].code == "invalid_choice"
     assert person.region_id == "370100"
+
+
+# --- the supervisor reports (reports/) --------------------------------------------------------
+
+
+def _report_urls(supervisor):
+    """Every report page and every table's exports, as ``supervisor`` finds them."""
+    from reports.base import load
+    from reports.filters import ReportFilters
+    from reports.periods import Period
+    from reports.views import EXPORT_FORMATS
+
+    filters = ReportFilters(period=Period.default(), regions=frozenset({"370100"}))
+    for slug, report in load().items():
+        yield reverse("admin:reports_report", args=[slug])
+        for table in report.tables(user=supervisor, filters=filters):
+            for fmt in EXPORT_FORMATS:
+                yield reverse("admin:reports_export", args=[slug, table.key, fmt])
+
+
+@pytest.mark.django_db
+def test_caseworker_is_refused_every_report_and_export(caseworker_client, supervisor):
+    urls = [reverse("admin:reports_index"), *_report_urls(supervisor)]
+    assert len(urls) > 20
+    assert {url: caseworker_client.get(url).status_code for url in urls} == {
+        url: 403 for url in urls
+    }
+
+
+@pytest.mark.django_db
+def test_shandong_supervisor_never_sees_a_guangdong_region_in_reports(client, supervisor):
+    from tests.reports.data import binding_data, money_data
+
+    binding_data()
+    money_data()
+    client.force_login(supervisor)
+    year = {"from": "2026-01", "to": "2026-12"}
+    for url in _report_urls(supervisor):
+        if url.endswith(".xlsx"):
+            continue  # compressed: the CSV of the same table is read instead
+        response = client.get(url, year)
+        assert response.status_code == 200, url
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        text = content.decode("utf-8-sig")
+        # Guangdong's regions are never named, nor its own money; Guangdong as a province
+        # appears only as the other side of a flow out of or into Shandong
+        assert "440300" not in text and "深圳" not in text, url
+        assert "999.99" not in text, url
