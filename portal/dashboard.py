@@ -30,9 +30,31 @@ def dashboard_callback(request, context: dict) -> dict:
             ],
             "recent_runs": _recent_runs(request.user),
             "report_links": _report_links(request.user),
+            "my_queue": _my_queue(request.user),
         }
     )
     return context
+
+
+def _my_queue(user) -> dict | None:
+    """Return a reviewer's own queue figures for the home page: the cases claimed and
+    waiting, those past the deadline, and their own decisions today and this week (with the
+    median handling time). None for who does not review. Two queries."""
+    from accounts.models import KinshipProof
+    from accounts.permissions import may_review_proofs, visible_proofs
+    from accounts.selectors.proofs import queue_counts
+    from reports.selectors.proofs import own_decisions
+
+    if not may_review_proofs(user):
+        return None
+    counts = queue_counts(visible_proofs(user, KinshipProof.objects.all()), user)
+    queue = reverse("admin:accounts_kinshipproof_changelist")
+    return {
+        **counts,
+        "decided": own_decisions(user),
+        "urls": {tab: f"{queue}?queue={tab}" for tab in ("mine", "unclaimed", "overdue")},
+        "claim_next_url": reverse("admin:accounts_kinshipproof_claim_next"),
+    }
 
 
 def _report_links(user) -> list[dict] | None:

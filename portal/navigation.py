@@ -117,6 +117,18 @@ SIDEBAR = {
             "title": _("Reports"),
             "items": [
                 {
+                    "title": _("Review backlog"),
+                    "icon": "pending_actions",
+                    "link": _report("backlog"),
+                    "permission": _may_see_reports,
+                },
+                {
+                    "title": _("Review decisions"),
+                    "icon": "fact_check",
+                    "link": _report("decisions"),
+                    "permission": _may_see_reports,
+                },
+                {
                     "title": _("Bindings"),
                     "icon": "bar_chart",
                     "link": _report("bindings"),

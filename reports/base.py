@@ -19,7 +19,8 @@ class Report:
     #: a Material Symbols name, as the sidebar uses
     icon: str = "monitoring"
     description: str = ""
-    #: the filters of the filter bar: "period", "region", "relation"
+    #: the filters of the filter bar: "period", "region", "relation", "document_type", "step"
+    #: (without "period", the report counts what is open now)
     filters: tuple[str, ...] = ("period", "region", "relation")
     #: the summary the report reads (its page says how current it is), or "" for live data
     summary: str = ""
@@ -48,6 +49,6 @@ def register(report_class: type[Report]) -> type[Report]:
 
 def load() -> dict[str, Report]:
     """Return the registry with every report module imported."""
-    from reports import bindings, imports, money  # noqa: F401 (they register themselves)
+    from reports import bindings, imports, money, proofs  # noqa: F401 (they register themselves)
 
     return REPORTS

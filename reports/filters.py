@@ -1,5 +1,6 @@
-"""The filters of every report, kept in the URL: months, region (within the viewer's scope)
-and relation. ``?from=2026-01&to=2026-06&region=370100&relation=spouse`` is a link to share."""
+"""The filters of every report, kept in the URL: months, region (within the viewer's scope),
+relation and, for the reports of the review, document type and step (days or weeks).
+``?from=2026-01&to=2026-06&region=370100&relation=spouse`` is a link to share."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from policies.models import Region
-from policies.relations import Relation
+from policies.relations import DocumentType, Relation
 from portal.scoping import ALL, region_codes
 
 from .periods import MAX_MONTHS, Period, parse_month
@@ -26,14 +27,21 @@ class ReportFilters:
     #: as asked: "" (all the viewer's regions), a province code (37) or a region code
     region: str = ""
     relation: str = ""
+    document_type: str = ""
+    #: how the decisions report steps through the period: "day" or "week"
+    step: str = ""
+    #: the report has no period (the backlog counts the cases open now)
+    dated: bool = True
 
     def query(self, **changes) -> str:
         """Return the filters as a query string (without ``?``), with ``changes`` applied."""
         values = {
-            "from": f"{self.period.first:%Y-%m}",
-            "to": f"{self.period.last:%Y-%m}",
+            "from": f"{self.period.first:%Y-%m}" if self.dated else "",
+            "to": f"{self.period.last:%Y-%m}" if self.dated else "",
             "region": self.region,
             "relation": self.relation,
+            "document_type": self.document_type,
+            "step": self.step,
             **changes,
         }
         return urlencode({k: v for k, v in values.items() if v})
@@ -41,6 +49,10 @@ class ReportFilters:
     def regions_list(self) -> list[str] | None:
         """The regions as a sorted list for SQL (``= ANY(%s)``), or None for every region."""
         return None if self.regions is None else sorted(self.regions)
+
+
+#: a report counted per day covers at most this many months
+MAX_DAY_MONTHS = 3
 
 
 class MonthInput(forms.TextInput):
@@ -63,6 +75,12 @@ class ReportFilterForm(forms.Form):
         error_messages={"invalid_choice": _("%(value)s is not one of your regions.")},
     )
     relation = forms.ChoiceField(label=_("relation"), required=False)
+    document_type = forms.ChoiceField(label=_("document type"), required=False)
+    step = forms.ChoiceField(
+        label=_("counted per"),
+        required=False,
+        choices=[("week", _("week")), ("day", _("day"))],
+    )
 
     def __init__(self, data, *, user, fields=("period", "region", "relation")):
         default = Period.default()
@@ -84,7 +102,7 @@ class ReportFilterForm(forms.Form):
             initial=f"{default.last:%Y-%m}",
             widget=MonthInput(attrs={"class": _INPUT}),
         )
-        self.order_fields(["from", "to", "region", "relation"])
+        self.order_fields(["from", "to", "region", "relation", "document_type", "step"])
         self.codes = region_codes(user)
         regions = Region.objects.all()
         if self.codes is not ALL:
@@ -94,8 +112,18 @@ class ReportFilterForm(forms.Form):
         self.fields["region"].widget.attrs["class"] = _INPUT
         self.fields["relation"].choices = [("", _("every relation")), *Relation.choices]
         self.fields["relation"].widget.attrs["class"] = _INPUT
-        if "relation" not in fields:
-            del self.fields["relation"]
+        self.fields["document_type"].choices = [
+            ("", _("every document type")),
+            *DocumentType.choices,
+        ]
+        self.fields["document_type"].widget.attrs["class"] = _INPUT
+        self.fields["step"].widget.attrs["class"] = _INPUT
+        self.dated = "period" in fields
+        for name in ("relation", "document_type", "step"):
+            if name not in fields:
+                del self.fields[name]
+        if not self.dated:
+            del self.fields["from"], self.fields["to"]
 
     def _region_choices(self):
         everything = _("every region") if self.codes is ALL else _("all my regions")
@@ -125,6 +153,9 @@ class ReportFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         default = Period.default()
+        if not self.dated:
+            cleaned["period"] = default
+            return cleaned
         first = self._month("from", default.first)
         last = self._month("to", default.last)
         if first > last:
@@ -134,6 +165,12 @@ class ReportFilterForm(forms.Form):
                 "to", _("A report covers at most %(count)d months.") % {"count": MAX_MONTHS}
             )
         cleaned["period"] = Period(first, last)
+        if cleaned.get("step") == "day" and len(cleaned["period"].months()) > MAX_DAY_MONTHS:
+            self.add_error(
+                "step",
+                _("Per day, a report covers at most %(count)d months: count per week.")
+                % {"count": MAX_DAY_MONTHS},
+            )
         return cleaned
 
     def filters(self) -> ReportFilters | None:
@@ -153,6 +190,9 @@ class ReportFilterForm(forms.Form):
             regions=regions,
             region=region,
             relation=self.cleaned_data.get("relation") or "",
+            document_type=self.cleaned_data.get("document_type") or "",
+            step=self.cleaned_data.get("step") or ("week" if "step" in self.fields else ""),
+            dated=self.dated,
         )
 
     def region_label(self) -> str:

@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policies.relations import Relation
+from policies.relations import DocumentType, Relation
 from portal.exports import csv_for_excel, download, xlsx_bytes
 from reports.base import load
 from reports.filters import ReportFilterForm
@@ -127,6 +128,10 @@ def report_view(site, request, slug):
             "relation_label": Relation(filters.relation).label
             if filters and filters.relation
             else "",
+            "document_type_label": DocumentType(filters.document_type).label
+            if filters and filters.document_type
+            else "",
+            "now": timezone.localtime(),
             "sections": sections,
             "summary": report.summary,
             "as_of": summary_as_of(report.summary) if report.summary else None,

@@ -152,7 +152,7 @@ def test_a_refused_filter_is_said_and_nothing_is_counted(client, supervisor, ask
 def test_an_unknown_report_or_table_or_format_is_not_found(client, supervisor):
     client.force_login(supervisor)
 
-    assert client.get("/admin/reports/backlog/").status_code == 404
+    assert client.get("/admin/reports/no-such-report/").status_code == 404
     assert client.get("/admin/reports/money/nothing.csv").status_code == 404
     assert client.get("/admin/reports/money/per_month.pdf").status_code == 404
 
