@@ -4,6 +4,8 @@ hand-built cases of ``tests.reports.proof_data``."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.choices import RejectReason
@@ -234,3 +236,26 @@ def test_the_decisions_export_equals_the_table_shown(sup, decisions):
     exported = csv_rows(sup.get(f"{DECISIONS}per_caseworker.csv", SUMMER))
 
     assert [row[:5] for row in exported] == [row[:5] for row in shown]
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+def _queries(client, url, query) -> int:
+    with CaptureQueriesContext(connection) as captured, clock(TODAY):
+        assert client.get(url, query).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "query"), [(BACKLOG, {}), (DECISIONS, SUMMER), (DECISIONS, {**SUMMER, "step": "day"})]
+)
+def test_a_review_report_runs_as_many_queries_with_more_cases(sup, url, query):
+    backlog_data()
+    decision_data()
+    few = _queries(sup, url, query)
+
+    backlog_data()
+    decision_data()
+
+    assert _queries(sup, url, query) == few
