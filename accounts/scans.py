@@ -63,7 +63,8 @@ IMAGE_TYPES = {
     "MPO": ("image/jpeg", ".jpg"),
     "PNG": ("image/png", ".png"),
 }
-#: EXIF orientations that swap width and height
+#: EXIF orientations of a photo not stored upright, and those that swap width and height
+_TURNED = {2, 3, 4, 5, 6, 7, 8}
 _TRANSPOSED = {5, 6, 7, 8}
 
 
@@ -207,9 +208,11 @@ def _open(content: bytes, name: str) -> Image.Image:
     """Open (not decode) the image; refuse what is no image, another kind, or a bomb."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # our own limit (settings.PROOF_MAX_PIXELS) is judged below; Pillow's error at
+            # twice its own stays as a backstop
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise _pixel_bomb(name) from None
     except UnidentifiedImageError:
         raise _refused(
@@ -253,7 +256,7 @@ def _check_image(content: bytes, name: str) -> CheckedFile:
     work = _decode(image, name)
     orientation = _orientation(work)
     upright_image = None
-    if orientation != 1:
+    if orientation in _TURNED:
         if orientation in _TRANSPOSED:
             width, height = height, width
         full = work if work.size == declared else _decode(_open(content, name), name)
