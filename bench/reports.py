@@ -6,7 +6,7 @@ Each size has its own database (``portal_bench_reports_<persons>``) on a Postgre
 own (``var/pgdata-bench``, so that the test server stays small for the replica test), filled
 once by ``seed_demo`` and ``seed_large --persons N`` (five payments and transfers a person)
 and folded; later runs reuse it. Each size is measured in a fresh interpreter: every report
-page and one export of each report, as ``supervisor1`` (all Shandong, about half the data)
+page and an export of most reports, as ``supervisor1`` (all Shandong, about half the data)
 and as ``admin`` (everything), through Django's test client (server time, no network),
 median of 5 requests after one to warm up. Prints ms and queries per size and the ratio.
 """
@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 5
 PAGES = [
+    ("backlog", "/admin/reports/backlog/"),
+    ("decisions", "/admin/reports/decisions/"),
+    ("decisions per day, 3 months", "/admin/reports/decisions/?step=day&{last3}"),
+    ("backlog, one region", "/admin/reports/backlog/?region=370100"),
     ("bindings", "/admin/reports/bindings/"),
     ("money", "/admin/reports/money/"),
     ("imports", "/admin/reports/imports/"),
@@ -31,8 +35,18 @@ PAGES = [
     ("bindings, one relation", "/admin/reports/bindings/?relation=spouse"),
     ("export: money per month CSV", "/admin/reports/money/per_month.csv"),
     ("export: bindings by region XLSX", "/admin/reports/bindings/by_region.xlsx"),
+    ("export: decisions per caseworker CSV", "/admin/reports/decisions/per_caseworker.csv"),
 ]
 USERS = ("supervisor1", "admin")
+
+
+def _last_three_months() -> str:
+    from django.utils import timezone
+
+    from reports.periods import add_months
+
+    this = timezone.localdate().replace(day=1)
+    return f"from={add_months(this, -2):%Y-%m}&to={this:%Y-%m}"
 
 
 def measure(persons: int) -> dict:
@@ -70,6 +84,7 @@ def measure(persons: int) -> dict:
         client = Client()
         assert client.login(username=user, password="demo-pass-2026")
         for label, url in PAGES:
+            url = url.format(last3=_last_three_months())
             response = client.get(url)  # warm up
             times, queries = [], 0
             for _ in range(REPEAT):
