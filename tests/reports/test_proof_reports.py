@@ -259,3 +259,17 @@ def test_a_review_report_runs_as_many_queries_with_more_cases(sup, url, query):
     decision_data()
 
     assert _queries(sup, url, query) == few
+
+
+def test_a_shandong_supervisors_decisions_export_holds_no_shenzhen_caseworker(sup, decisions):
+    exported = csv_rows(sup.get(f"{DECISIONS}caseworker_by_step.csv", SUMMER))
+
+    assert [row[0] for row in exported[1:]] == ["钱甲", "李乙", "周丙", "合计"]
+
+
+def test_a_shandong_supervisors_backlog_export_holds_no_shenzhen_case(sup, open_cases):
+    with clock(TODAY):
+        exported = csv_rows(sup.get(f"{BACKLOG}oldest.csv"))
+
+    assert open_cases["shenzhen"].case_number not in {row[0] for row in exported}
+    assert len(exported) == 1 + 6
