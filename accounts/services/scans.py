@@ -8,6 +8,8 @@ as failed with the error, and is not read again.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,3 +60,28 @@ def pages_read(*, proof_id: int) -> int:
         "number"
     )
     return sum(page_read(page) for page in list(pages))
+
+
+#: a page still unread this long after its upload has lost its task (a worker stopped)
+UNREAD_AFTER_MINUTES = 10
+
+
+def unread_pages_requeued(*, older_than_minutes: int = UNREAD_AFTER_MINUTES) -> int:
+    """Queue a reading for every case with a page still unread ``older_than_minutes`` after
+    its upload (its task was lost: a worker killed while it read); return how many cases.
+
+    A reading queued twice reads each page once (see ``page_read``), so this is safe to run
+    at every start of the worker, beside a worker that is reading.
+    """
+    from accounts.tasks import read_proof_pages
+
+    before = timezone.now() - dt.timedelta(minutes=older_than_minutes)
+    cases = list(
+        ProofPage.objects.filter(ocr_status=OcrStatus.PENDING, uploaded_at__lt=before)
+        .order_by("proof_id")
+        .values_list("proof_id", flat=True)
+        .distinct()
+    )
+    for proof_id in cases:
+        read_proof_pages.enqueue(proof_id)
+    return len(cases)

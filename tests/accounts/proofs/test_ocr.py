@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import json
@@ -12,6 +13,7 @@ import time
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
@@ -19,7 +21,7 @@ from accounts import ocr
 from accounts.choices import OcrStatus
 from accounts.models import ProofPage
 from accounts.selectors.scans import highlights, scan_findings
-from accounts.services.scans import pages_read
+from accounts.services.scans import pages_read, unread_pages_requeued
 from accounts.tasks import read_proof_pages
 from tests.accounts.proofs.helpers import caseworker, couple, submit
 from tests.factories import make_national_id
@@ -258,6 +260,33 @@ def test_the_import_worker_reads_the_pages_of_a_case_taken_in(
     page = ProofPage.objects.get(proof=proof)
     assert page.ocr_status == OcrStatus.DONE
     assert sorted(page.ocr_ids) == sorted([a.national_id, b.national_id])
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_reads_at_its_start_the_pages_a_stopped_worker_left_unread(
+    process_tuning_restored,
+):
+    a, b = couple()
+    proof = submit(caseworker(), a, b, uploads=[_png("jh.png", _marriage(a, b))])
+    # the worker reading it was killed: its task stays "running", nobody reads the page
+    DBTaskResult.objects.update(status="RUNNING")
+    ProofPage.objects.filter(proof=proof).update(uploaded_at=timezone.now() - dt.timedelta(hours=1))
+
+    call_command("import_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+    assert ProofPage.objects.get(proof=proof).ocr_status == OcrStatus.DONE
+
+
+@pytest.mark.django_db
+def test_a_page_uploaded_a_minute_ago_still_has_its_own_task():
+    a, b = couple()
+    proof = submit(caseworker(), a, b, uploads=[_png("jh.png", _marriage(a, b))])
+    ProofPage.objects.filter(proof=proof).update(
+        uploaded_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    assert unread_pages_requeued() == 0
+    assert not DBTaskResult.objects.exists()
 
 
 def test_the_reading_task_is_on_the_queue_the_worker_reads_by_default():
