@@ -41,6 +41,7 @@ from accounts.selectors.proofs import working_calendar
 from accounts.services.errors import DomainError
 from accounts.services.proofs import (
     documents_accepted,
+    person_lookup,
     proof_approve,
     proof_claim,
     proof_reject,
@@ -49,6 +50,7 @@ from accounts.services.proofs import (
 )
 from policies.relations import RELATIONS, DocumentType
 from policies.selectors import policy_for
+from portal.scoping import ALL, region_codes
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 FONT_PATHS = (
@@ -246,13 +248,15 @@ JINAN_PLAN = [
     ("submitted", 4, "admin"),
     ("submitted", 1, "admin"),
     ("submitted_own", 2, "caseworker1"),
+    # a relative insured elsewhere: caseworker1 looks them up by ID number (logged)
+    ("submitted_cross", 2, "caseworker1"),
 ]
 SHENZHEN_PLAN = [
     ("approved", 7, "admin"),
     ("in_review", 5, "admin"),
     ("submitted", 6, "admin"),
     ("submitted", 2, "admin"),
-    ("submitted_cross", 1, "admin"),
+    ("submitted_cross", 1, "caseworker2"),
 ]
 REVIEWERS = {"370100": "caseworker1", "440300": "caseworker2"}
 
@@ -311,8 +315,12 @@ def _one_case(head, member, relation, state, age, intake, reviewer, today, copie
     if state == "in_review_copied_page" and "first" in copied:
         uploads = [_upload("户主页.jpg", copied["first"]), *uploads[1:]]
     submitted = _working_days_ago(age, 9 + age % 7, today)
+    lookups = []
+    codes = region_codes(intake)
     try:
         with _clock(submitted):
+            if codes is not ALL and member.region_id not in codes:
+                lookups.append(person_lookup(actor=intake, national_id=member.national_id))
             proof = proof_submit(
                 actor=intake,
                 via=Via.ADMIN,
@@ -322,6 +330,7 @@ def _one_case(head, member, relation, state, age, intake, reviewer, today, copie
                 document_type=document_type,
                 uploads=uploads,
                 contact_phone=head.mobile or "",
+                lookups=lookups,
             )
     except DomainError:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from accounts.models import ImportRun
+from portal.models import StaffProfile
 from portal.scoping import ALL, can_see_region, region_codes
 
 
@@ -92,6 +93,26 @@ def visible_proofs(user, queryset):
     if not user.has_perm("accounts.view_kinshipproof"):
         return queryset.none()
     return either_region(user, queryset, "region_id", "beneficiary_region_id")
+
+
+def visible_lookups(user, queryset):
+    """Return the cross-region look-ups ``user`` may see in the log: none without the
+    permission (supervisors and auditors hold it); else those of a person insured in one of
+    their regions, and those made by staff who work in one of them (their own regions, or
+    a whole province of one)."""
+    if not user.has_perm("accounts.view_personlookup"):
+        return queryset.none()
+    codes = region_codes(user)
+    if codes is ALL:
+        return queryset
+    if not codes:
+        return queryset.none()
+    codes = sorted(codes)
+    provinces = sorted({code[:2] for code in codes})
+    profiles = StaffProfile.objects.filter(
+        Q(regions__code__in=codes) | Q(provinces__code__in=provinces)
+    ).values("user_id")
+    return queryset.filter(Q(person__region_id__in=codes) | Q(actor_id__in=profiles))
 
 
 def may_take_proofs(user) -> bool:

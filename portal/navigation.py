@@ -80,6 +80,12 @@ SIDEBAR = {
                     "permission": _perm("accounts.view_kinshipproof"),
                 },
                 {
+                    "title": _("Cross-region look-ups"),
+                    "icon": "person_search",
+                    "link": reverse_lazy("admin:accounts_personlookup_changelist"),
+                    "permission": _perm("accounts.view_personlookup"),
+                },
+                {
                     "title": capfirst(_("bindings")),
                     "icon": "family_restroom",
                     "link": reverse_lazy("admin:accounts_binding_changelist"),

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.demo import demo_families
 from accounts.demo_aid import seed_mutual_aid
@@ -49,6 +49,10 @@ class Command(BaseCommand):
             created, total = self.seed_persons(families)
             aid = seed_mutual_aid(families)
             proofs = seed_proofs(families)
+        # Fresh statistics: a planner that believes the new tables empty (as they were when
+        # last analysed) joins every person to every person for one binding's lock.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS) + 1} users (password {DEMO_PASSWORD}), "
