@@ -30,6 +30,15 @@ DEMO_USERS = [
 ]
 
 
+def _analyze() -> None:
+    """Bring the planner's statistics up to date (in the seeding's transaction, ANALYZE counts
+    its own new rows). On tables last analysed empty, as a test database's are between
+    modules, the planner would lock one binding by joining every person to every person:
+    seconds a statement, half an hour a seeding."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = f"Create demo users (password: {DEMO_PASSWORD}) and a few hundred insured persons."
 
@@ -47,12 +56,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.seed_users()
             created, total = self.seed_persons(families)
+            _analyze()
             aid = seed_mutual_aid(families)
+            _analyze()
             proofs = seed_proofs(families)
-        # Fresh statistics: a planner that believes the new tables empty (as they were when
-        # last analysed) joins every person to every person for one binding's lock.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        _analyze()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS) + 1} users (password {DEMO_PASSWORD}), "
