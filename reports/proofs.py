@@ -22,7 +22,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OPEN_PROOF_STATUSES, ProofStatus, RejectReason
 from accounts.models import KinshipProof
-from accounts.selectors.proofs import review_deadline, working_calendar
+from accounts.selectors.proofs import (
+    overdue_before,
+    review_deadline,
+    working_calendar,
+    younger_from,
+)
 from policies.models import Region
 from policies.relations import DocumentType, Relation
 from portal.stale_edits import staff_name
@@ -54,13 +59,6 @@ def _proof_filters(filters) -> Q:
     return q
 
 
-def _young_since(today: dt.date, days: int) -> dt.datetime:
-    """The first moment a case may have been taken in and be at most ``days`` working days
-    old today."""
-    last_older = working_calendar().last_day_past(today, days)
-    return timezone.make_aware(dt.datetime.combine(last_older + dt.timedelta(days=1), dt.time()))
-
-
 def _label(choices, value) -> str:
     try:
         return str(choices(value).label)
@@ -87,8 +85,8 @@ class BacklogReport(Report):
     def tables(self, *, user, filters):
         today = timezone.localdate()
         deadline = review_deadline()
-        limits = {days: _young_since(today, days) for _, _, days in AGE_BANDS if days}
-        past = _young_since(today, deadline)
+        limits = {days: younger_from(days, today) for _, _, days in AGE_BANDS if days}
+        past = overdue_before(today)
         cases = KinshipProof.objects.using(reports_db()).filter(_proof_filters(filters))
         open_cases = cases.filter(status__in=OPEN_PROOF_STATUSES)
         counts = {}

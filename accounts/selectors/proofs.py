@@ -139,12 +139,17 @@ def proof_age(proof: KinshipProof, today: dt.date | None = None) -> Age:
     )
 
 
-def overdue_before(today: dt.date | None = None) -> dt.datetime:
-    """Return the moment before which an open case taken in is past the deadline today (a
-    filter on ``submitted_at`` the queue's index serves)."""
+def younger_from(days: int, today: dt.date | None = None) -> dt.datetime:
+    """Return the first moment a case may have been taken in and be at most ``days``
+    working days old today (a filter on ``submitted_at`` the queue's index serves)."""
     today = today or timezone.localdate()
-    last = working_calendar().last_day_past(today, review_deadline())
+    last = working_calendar().last_day_past(today, days)
     return timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
+
+
+def overdue_before(today: dt.date | None = None) -> dt.datetime:
+    """Return the moment before which an open case taken in is past the deadline today."""
+    return younger_from(review_deadline(), today)
 
 
 # --- the queue -------------------------------------------------------------------------------
