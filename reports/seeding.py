@@ -2,10 +2,12 @@
 
 Families of insured persons (a head insured as an employee, a spouse, children, parents,
 some of them in another region or province), personal accounts, bindings in every state
-with their audit events, direct payments and wallet transfers in proportion (accepted,
-returned, reversed, pending), spending from wallets, and the balances enrollment imports
-lowered. Every statement is ``INSERT … SELECT`` over ``generate_series``: a million persons
-and five million movements take minutes, not hours.
+with their audit events, the kinship proofs behind them in every state of their review
+with the caseworkers and supervisors who reviewed them (``reports.seeding_review``), direct
+payments and wallet transfers in proportion (accepted, returned, reversed, pending),
+spending from wallets, and the balances enrollment imports lowered. Every statement is
+``INSERT … SELECT`` over ``generate_series``: a million persons and five million movements
+take minutes, not hours.
 
 The ledger is written as the services write it (``accounts.services.ledger.post``): one
 journal per movement, its entries summing to zero and inserted in one statement, a
@@ -26,15 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from accounts.choices import ProofStatus
 from accounts.models import Binding, Journal
 from policies.models import Region
+from reports import seeding_review as review
 from reports.periods import add_months
 
 MAX_PERSONS = 10_000_000
@@ -69,6 +73,9 @@ class Seeded:
     payments: int = 0
     transfers: int = 0
     journals: int = 0
+    staff: int = 0
+    #: the kinship proofs by status
+    proofs: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -156,6 +163,7 @@ def seed_large(
         "last_past": add_months(timezone.localdate(now).replace(day=1), -1),
         "zone": settings.TIME_ZONE,
         "binding_type": ContentType.objects.get_for_model(Binding).pk,
+        **review.sql_params(),
     }
 
     def step(label: str, sql: str, values=None) -> int:
@@ -164,6 +172,8 @@ def seed_large(
         count = cursor.rowcount
         log(f"  {label}: {max(count, 0):,} rows, {time.perf_counter() - begun:.1f} s")
         return count
+
+    step.params = params
 
     with transaction.atomic(), connection.cursor() as cursor:
         try:  # room for the temporary tables, unless the session has used some already
@@ -175,6 +185,7 @@ def seed_large(
         cursor.execute("SELECT setseed(%(seed)s)", params)
         cursor.execute(CHECK_FUNCTION)
         _seed_regions(cursor)
+        step("policy versions by day", review.POLICY_SQL)
         step("families", FAMILIES_SQL)
         done.persons = step(
             "persons",
@@ -184,10 +195,13 @@ def seed_large(
         )
         done.families = params["families"]
         step("persons written", INSERT_PERSONS_SQL)
-        done.bindings = step("bindings", BINDINGS_SQL)
+        done.staff = _seed_staff(cursor, step, log)
+        step("binding requests", ATTEMPTS_SQL)
+        step("review timelines", _timeline_sql())
+        done.bindings = step("bindings", _bindings_sql())
         step("bindings written", INSERT_BINDINGS_SQL)
         step("binding events", BINDING_EVENTS_SQL)
-        _seed_proofs(cursor, log)
+        done.proofs = _seed_proofs(cursor, step, log)
         step("movements", MOVEMENTS_SQL)
         step("own spending recorded by imports", OWN_SPENDING_SQL)
         step("personal accounts", ACCOUNTS_SQL)
@@ -208,6 +222,9 @@ def seed_large(
         "accounts_wallettransfer",
         "accounts_wallet",
         "accounts_auditevent",
+        "accounts_kinshipproof",
+        "accounts_proofevent",
+        "auth_user",
     ):
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
@@ -229,12 +246,37 @@ def _seed_regions(cursor) -> None:
     cursor.executemany("INSERT INTO seed_region VALUES (%s, %s, %s, %s)", rows)
 
 
-def _seed_proofs(cursor, log) -> int:
-    """Kinship proofs: to be generated here once their models land (issue 20) — a proof for
-    each binding on documents, in every state of its review (waiting, claimed, approved,
-    rejected with a reason, returned), set-based as the rest. Nothing is written yet."""
-    log("  kinship proofs: none (their models are not there yet)")
-    return 0
+def _seed_staff(cursor, step, log) -> int:
+    """Caseworkers and supervisors of the regions and provinces where families live."""
+    begun = time.perf_counter()
+    cursor.execute(review.staff_sql(SURNAMES, GIVEN), step.params)
+    cursor.execute("SELECT role, count(*) FROM seed_staff GROUP BY role ORDER BY role")
+    counts = dict(cursor.fetchall())
+    log(
+        f"  staff: {counts.get('caseworker', 0):,} caseworkers, "
+        f"{counts.get('supervisor', 0):,} supervisors, {time.perf_counter() - begun:.1f} s"
+    )
+    return sum(counts.values())
+
+
+def _seed_proofs(cursor, step, log) -> dict[str, int]:
+    """The kinship proofs of the bindings that have a review path, and their events; return
+    how many there are of each status."""
+    begun = time.perf_counter()
+    step("kinship proofs planned", review.proofs_sql())
+    # case numbers in the order the cases came in, from the sequence the services draw on
+    cursor.execute("SELECT nextval('accounts_kinshipproof_case_seq')")
+    (base,) = cursor.fetchone()
+    count = step("kinship proofs", review.INSERT_PROOFS_SQL, {**step.params, "case_base": base})
+    if count > 0:
+        cursor.execute("SELECT setval('accounts_kinshipproof_case_seq', %s)", [base + count - 1])
+    step("review events", review.PROOF_EVENTS_SQL)
+    cursor.execute("SELECT status, count(*) FROM seed_proof GROUP BY status")
+    counts = dict(cursor.fetchall())
+    by_state = {state: counts[state] for state in ProofStatus.values if state in counts}
+    shown = ", ".join(f"{n:,} {state}" for state, n in by_state.items())
+    log(f"  kinship proofs by state: {shown}; {time.perf_counter() - begun:.1f} s in all")
+    return by_state
 
 
 #: one row per family: its region, its parents' region and what members it has
@@ -312,76 +354,313 @@ SELECT person_id, id17 || pg_temp.seed_check(id17), name, sex,
   FROM seed_person ORDER BY person_id;
 """
 
-#: the head binds each member with a chance of 85%; fates as agencies see them
-BINDINGS_SQL = """
-CREATE TEMP TABLE seed_binding ON COMMIT DROP AS
-SELECT nextval(pg_get_serial_sequence('accounts_binding', 'id')) AS id, z.*,
-       -- a beneficiary who died: the enrolment import ended the binding, whatever its state
-       CASE WHEN z.deceased THEN coalesce(z.activated_at, z.requested_at)
-                                 + z.r_end * (%(now)s - coalesce(z.activated_at, z.requested_at))
-            WHEN z.activated_at IS NOT NULL AND z.r_revoke < 0.07
-                THEN z.activated_at + z.r_end * (%(now)s - z.activated_at)
-       END AS revoked_at,
-       CASE WHEN z.deceased THEN 'enrolment_ended'
-            WHEN z.activated_at IS NULL THEN ''
-            WHEN z.r_revoke < 0.035 THEN 'authorizer_request'
-            WHEN z.r_revoke < 0.056 THEN 'caseworker'
-            WHEN z.r_revoke < 0.063 THEN 'supervisor'
-            WHEN z.r_revoke < 0.07 THEN 'left_employee'
-            ELSE '' END AS reason
-  FROM (SELECT y.*,
-               CASE WHEN y.r_state < 0.02 THEN NULL  -- blocked by the policy
-                    WHEN y.basis = 'documents' AND y.r_state < 0.08 THEN NULL  -- waiting
-                    WHEN y.basis = 'pledge' THEN y.requested_at
-                    ELSE y.requested_at + (1 + random() * 3) * interval '1 day'
-               END AS activated_at,
-               CASE WHEN y.r_state < 0.02 THEN 'blocked'
-                    WHEN y.basis = 'documents' AND y.r_state < 0.08 THEN 'pending'
-                    ELSE 'active' END AS first_state
-          FROM (SELECT h.person_id AS authorizer_id, m.person_id AS beneficiary_id,
-                       h.region AS authorizer_region, m.region AS beneficiary_region,
-                       h.province AS authorizer_province, m.province AS beneficiary_province,
-                       CASE m.slot WHEN 1 THEN 'spouse'
-                                   WHEN 4 THEN 'father' WHEN 5 THEN 'mother'
-                                   ELSE CASE m.sex WHEN 'M' THEN 'son' ELSE 'daughter' END
-                       END AS relation,
-                       CASE WHEN h.province = '37' THEN 'pledge' ELSE 'documents' END AS basis,
-                       m.status = 'deceased' AS deceased,
-                       %(start)s + random() * (%(now)s - interval '3 days' - %(start)s)
-                           AS requested_at,
-                       random() AS r_state, random() AS r_revoke, random() AS r_end
-                  FROM seed_person h
-                  JOIN seed_person m ON m.f = h.f AND m.slot > 0
-                 WHERE h.slot = 0 AND random() < 0.85) y) z;
+#: the binding requests: the head asks for each member with a chance of 85%; a few more
+#: asked on documents and rejected (pairs never bound, and pairs bound on a later case); and
+#: the review path of each (``reports.seeding_review``), drawn with the pair so that a
+#: rejected earlier case precedes the later one
+ATTEMPTS_SQL = """
+CREATE TEMP TABLE seed_attempt ON COMMIT DROP AS
+WITH pair AS (
+    SELECT h.person_id AS authorizer_id, m.person_id AS beneficiary_id,
+           h.region AS authorizer_region, m.region AS beneficiary_region,
+           h.province AS authorizer_province, m.province AS beneficiary_province,
+           CASE m.slot WHEN 1 THEN 'spouse'
+                       WHEN 4 THEN 'father' WHEN 5 THEN 'mother'
+                       ELSE CASE m.sex WHEN 'M' THEN 'son' ELSE 'daughter' END
+           END AS relation,
+           CASE WHEN h.province = '37' THEN 'pledge' ELSE 'documents' END AS basis,
+           m.status = 'deceased' AS deceased, h.i AS authorizer_i, m.year AS beneficiary_year,
+           m.name AS beneficiary_name, m.id17 AS beneficiary_id17,
+           random() AS r_bind, random() AS r_state, random() AS r_path, random() AS r_s,
+           random() AS r_before
+      FROM seed_person h
+      JOIN seed_person m ON m.f = h.f AND m.slot > 0
+     WHERE h.slot = 0
+),
+planned AS (
+    SELECT p.*,
+           CASE WHEN p.r_state < 0.02 THEN NULL  -- blocked by the policy: no case taken in
+                WHEN p.basis = 'pledge' THEN
+                     CASE WHEN p.r_path < %(p_spot)s THEN 'spot'
+                          WHEN p.r_path < %(p_pledge)s THEN 'pledge' END
+                -- the binding of a beneficiary who died is ended: their case is not open
+                WHEN p.r_path < %(p_open)s THEN
+                     CASE WHEN p.deceased THEN 'returned' ELSE 'open' END
+                WHEN p.r_path < %(p_returned_open)s THEN
+                     CASE WHEN p.deceased THEN 'returned' ELSE 'returned_open' END
+                WHEN p.r_path < %(p_returned)s THEN 'returned'
+                WHEN p.r_path < %(p_returned_approved)s THEN 'returned_approved'
+                WHEN p.r_path < %(p_returned_rejected)s THEN 'returned_rejected'
+                ELSE 'approved' END AS bound_path
+      FROM pair p
+),
+asked AS (
+    SELECT p.*,
+           %(start)s + p.r_s * (%(now)s - interval '3 days' - %(start)s) AS any_day,
+           CASE p.bound_path
+                -- open cases came in over the last weeks, most in the last one
+                WHEN 'open' THEN %(now)s
+                     - CASE WHEN p.r_s < 0.8 THEN p.r_s / 0.8 * interval '7 days'
+                       ELSE interval '7 days' + (p.r_s - 0.8) / 0.2 * interval '23 days' END
+                WHEN 'returned_open' THEN %(now)s - (20 + 40 * p.r_s) * interval '1 day'
+                ELSE %(start)s + p.r_s * (%(now)s - interval '3 days' - %(start)s)
+           END AS bound_at
+      FROM planned p
+)
+SELECT a.*, a.bound_path AS path, a.bound_at AS asked_at FROM asked a WHERE a.r_bind < 0.85
+UNION ALL
+SELECT a.*, 'rejected', a.bound_at - (25 + 30 * a.r_before) * interval '1 day'
+  FROM asked a
+ WHERE a.basis = 'documents' AND a.r_bind < 0.85 AND a.r_before < %(p_rejected_before)s
+   AND a.bound_at - (25 + 30 * a.r_before) * interval '1 day' >= %(start)s
+UNION ALL
+SELECT a.*, 'rejected', a.any_day
+  FROM asked a
+ WHERE a.basis = 'documents' AND a.r_bind >= 0.85
+   AND a.r_bind < 0.85 + %(p_rejected_unbound)s;
 """
+
+DECIDED = "('approved', 'rejected', 'returned', 'returned_approved', 'returned_rejected')"
+
+
+def _bindings_sql() -> str:
+    """Each request's review timeline and fate: who took it in and reviewed it (caseworkers
+    of the authorizer's region, never the one who took it in; a supervisor for a
+    reassignment or an overturn), when, and what that did to the binding."""
+    now = "%(now)s"
+    return f"""
+CREATE TEMP TABLE seed_binding ON COMMIT DROP AS
+SELECT nextval(pg_get_serial_sequence('accounts_binding', 'id')) AS id, w.*
+  FROM (
+    SELECT u.*,
+           CASE WHEN u.proof_end_at IS NOT NULL
+                     AND (u.other_end_at IS NULL OR u.proof_end_at <= u.other_end_at)
+                THEN u.proof_end_at ELSE u.other_end_at END AS revoked_at,
+           CASE WHEN u.proof_end_at IS NOT NULL
+                     AND (u.other_end_at IS NULL OR u.proof_end_at <= u.other_end_at)
+                THEN u.proof_end_reason ELSE coalesce(u.other_end_reason, '') END AS reason,
+           CASE WHEN u.proof_end_at IS NOT NULL
+                     AND (u.other_end_at IS NULL OR u.proof_end_at <= u.other_end_at)
+                THEN u.proof_end_by END AS revoked_by
+      FROM (
+        SELECT v.*,
+               -- a beneficiary who died: the enrolment import ended the binding, whatever
+               -- its state; some active bindings ended for other reasons
+               CASE WHEN v.deceased THEN coalesce(v.activated_at, v.requested_at)
+                        + v.r_end * ({now} - coalesce(v.activated_at, v.requested_at))
+                    WHEN v.activated_at IS NOT NULL AND v.r_revoke < 0.07
+                        THEN v.activated_at + v.r_end * ({now} - v.activated_at)
+               END AS other_end_at,
+               CASE WHEN v.deceased THEN 'enrolment_ended'
+                    WHEN v.activated_at IS NULL THEN NULL
+                    WHEN v.r_revoke < 0.035 THEN 'authorizer_request'
+                    WHEN v.r_revoke < 0.056 THEN 'caseworker'
+                    WHEN v.r_revoke < 0.063 THEN 'supervisor'
+                    WHEN v.r_revoke < 0.07 THEN 'left_employee'
+               END AS other_end_reason
+          FROM (
+            SELECT t.*, t.s AS requested_at,
+                   CASE WHEN t.path IS NULL AND t.r_state < 0.02 THEN 'blocked'
+                        WHEN t.path IS NULL OR t.path IN ('pledge', 'spot', 'approved',
+                                                          'returned_approved') THEN 'active'
+                        ELSE 'pending' END AS first_state,
+                   CASE WHEN t.path IS NULL AND t.r_state < 0.02 THEN NULL
+                        WHEN t.path IS NULL OR t.path IN ('pledge', 'spot') THEN t.s
+                        WHEN t.path = 'approved' THEN t.d
+                        WHEN t.path = 'returned_approved' THEN t.d3
+                   END AS activated_at,
+                   CASE t.path WHEN 'approved' THEN t.reviewer_id
+                               WHEN 'returned_approved' THEN t.b_id END AS activated_by,
+                   CASE t.path WHEN 'rejected' THEN t.d
+                               WHEN 'returned_rejected' THEN t.d3
+                               WHEN 'approved' THEN t.o
+                               WHEN 'spot' THEN CASE WHEN t.spot_failed THEN t.d END
+                   END AS proof_end_at,
+                   CASE t.path WHEN 'approved' THEN 'proof_overturned'
+                               WHEN 'spot' THEN 'spot_check_failed'
+                               ELSE 'proof_rejected' END AS proof_end_reason,
+                   CASE t.path WHEN 'rejected' THEN t.reviewer_id
+                               WHEN 'returned_rejected' THEN t.b_id
+                               WHEN 'approved' THEN t.sup_id
+                               WHEN 'spot' THEN t.a_id END AS proof_end_by,
+                   CASE WHEN t.path IS NOT NULL THEN t.sub_id END AS requested_by
+              FROM (
+                -- what happened by now: the times of the steps taken, NULL for the others
+                SELECT l.*, l.s0 - l.shift AS s,
+                       CASE WHEN l.path IN {DECIDED} OR l.path = 'returned_open'
+                                 THEN l.c0 - l.shift
+                            WHEN l.path = 'spot' AND l.c0 <= {now} THEN l.c0
+                            WHEN l.path = 'open' AND (l.claimed OR l.step = 'release')
+                                 THEN l.c_open END AS c,
+                       CASE WHEN l.step = '' THEN NULL
+                            WHEN l.path = 'open' THEN l.c_open + ({now} - l.c_open) * l.r_x2
+                            ELSE l.x0 - l.shift END AS x,
+                       CASE WHEN l.step = 'release' AND l.path <> 'open'
+                            THEN l.c20 - l.shift END AS c2,
+                       CASE WHEN l.path IN {DECIDED} OR l.path = 'returned_open'
+                                 THEN l.d0 - l.shift
+                            WHEN l.path = 'spot' AND l.d0 <= {now} THEN l.d0 END AS d,
+                       CASE WHEN l.path IN ('returned_approved', 'returned_rejected')
+                                 THEN l.r0 - l.shift
+                            WHEN l.path = 'returned_open' THEN l.resubmit_open END AS r,
+                       CASE WHEN l.path IN ('returned_approved', 'returned_rejected')
+                                 THEN l.c30 - l.shift
+                            WHEN l.path = 'returned_open' AND l.claimed
+                                 THEN l.resubmit_open
+                                      + ({now} - l.resubmit_open) * l.r_c3 END AS c3,
+                       CASE WHEN l.path IN ('returned_approved', 'returned_rejected')
+                            THEN l.d30 - l.shift END AS d3,
+                       CASE WHEN l.path = 'approved' AND l.r_over < %(p_overturned)s
+                                 AND l.o0 - l.shift < {now} THEN l.o0 - l.shift END AS o
+                  FROM (
+                    SELECT k.*, t10.*, t11.*
+                      FROM seed_timeline_base k
+                     CROSS JOIN LATERAL (SELECT {review.at_work("k.o_raw", "k.r_od")} AS o0
+                                         OFFSET 0) t10
+                     CROSS JOIN LATERAL (
+                        SELECT CASE WHEN k.c0 < {now} THEN k.c0
+                                    ELSE k.s0 + ({now} - k.s0) * k.r_x END AS c_open,
+                               {now} - ({now} - k.d0) * k.r_ret * k.r_ret AS resubmit_open
+                        OFFSET 0) t11) l) t) v) u
+     ORDER BY u.requested_at, u.authorizer_id, u.beneficiary_id) w;
+"""
+
+
+def _timeline_sql() -> str:
+    """The review's steps of every request, one after the other in office hours (before
+    anything is cut to what happened by now)."""
+    now = "%(now)s"
+    return f"""
+CREATE TEMP TABLE seed_timeline_base ON COMMIT DROP AS
+SELECT q.*,
+       -- a decided case that would end after now happened earlier, the same weekday
+       CASE WHEN q.path IN {DECIDED}
+                 AND q.fin > {now} - interval '10 minutes'
+            THEN ceil(extract(epoch FROM q.fin - ({now} - interval '10 minutes')) / 604800)
+                 * interval '7 days'
+            ELSE interval '0' END AS shift
+  FROM (
+    SELECT k.*, t1.*, t2.*, t3.*, t4.*, t4c.*, t5.*, t5b.o_raw, t6.*, t7.*, t8.*,
+           CASE WHEN k.path IN ('returned_approved', 'returned_rejected') THEN t8.d30
+                ELSE t5.d0 END AS fin
+      FROM (
+        SELECT d.*, sc.user_id AS sub_id, ua.user_id AS a_id, ub.user_id AS b_id,
+               sv.user_id AS sup_id,
+               CASE WHEN d.step IN ('release', 'reassign') THEN ub.user_id ELSE ua.user_id END
+                   AS reviewer_id
+          FROM (
+            SELECT g.*,
+                   CASE WHEN g.path IS NULL THEN NULL
+                        WHEN g.basis = 'pledge' THEN 'pledge'
+                        WHEN g.r_ch < %(p_batch)s THEN 'batch' ELSE 'counter' END AS channel,
+                   g.r_open < %(p_claimed)s AS claimed,
+                   g.r_fail < %(p_spot_failed)s AS spot_failed,
+                   CASE WHEN g.path IN ('approved', 'rejected') THEN
+                             CASE WHEN g.r_step < 0.03 THEN 'release'
+                                  WHEN g.r_step < 0.05 THEN 'reassign' ELSE '' END
+                        WHEN g.path = 'open' AND g.r_open >= %(p_claimed)s AND g.r_step < 0.1
+                             THEN 'release'
+                        WHEN g.path = 'open' AND g.r_open < %(p_claimed)s AND g.r_step < 0.05
+                             THEN 'reassign'
+                        ELSE '' END AS step,
+                   -- the caseworkers: who took it in, who reviewed it, another one
+                   floor(g.r_u1 * cw.n)::int AS k_sub,
+                   1 + floor(g.r_u2 * (cw.n - 1))::int AS o_a,
+                   cw.n, coalesce(sv.n, 1) AS sup_n
+              FROM (
+                SELECT a.*, random() AS r_ch, random() AS r_h, random() AS r_w1,
+                       random() AS r_w2, random() AS r_x, random() AS r_x2, random() AS r_step,
+                       random() AS r_ret, random() AS r_c3, random() AS r_d3, random() AS r_over,
+                       random() AS r_od, random() AS r_fail, random() AS r_open, random() AS r_u1,
+                       random() AS r_u2, random() AS r_u3, random() AS r_u4,
+                       random() AS r_revoke, random() AS r_end, random() AS r_doc,
+                       random() AS r_reason, random() AS r_note, random() AS r_missing,
+                       random() AS r_agent, random() AS r_pages, random() AS r_next,
+                       random() AS r_approve_note, random() AS r_over_note
+                  FROM seed_attempt a) g
+              LEFT JOIN seed_caseworkers cw ON cw.region = g.authorizer_region
+              LEFT JOIN seed_supervisors sv ON sv.province = g.authorizer_province) d
+          LEFT JOIN seed_staff sc ON sc.role = 'caseworker' AND sc.region = d.authorizer_region
+               AND sc.k = 1 + d.k_sub
+          LEFT JOIN seed_staff ua ON ua.role = 'caseworker' AND ua.region = d.authorizer_region
+               AND ua.k = 1 + (d.k_sub + d.o_a) %% d.n
+          LEFT JOIN seed_staff ub ON ub.role = 'caseworker' AND ub.region = d.authorizer_region
+               AND ub.k = 1 + (d.k_sub + 1 + (d.o_a + floor(d.r_u3 * (d.n - 2))::int)
+                               %% (d.n - 1)) %% d.n
+          LEFT JOIN seed_staff sv ON sv.role = 'supervisor'
+               AND sv.province = d.authorizer_province
+               AND sv.k = 1 + floor(d.r_u4 * d.sup_n)::int) k
+     -- taken in: at the counter in office hours, by batch at night
+     CROSS JOIN LATERAL (
+        SELECT CASE WHEN k.channel = 'batch'
+                    THEN ((k.asked_at AT TIME ZONE %(zone)s)::date + time '19:00'
+                          + k.r_h * interval '3 hours') AT TIME ZONE %(zone)s
+                    ELSE {review.at_work("k.asked_at", "k.r_h")} END AS s1 OFFSET 0) t1
+     CROSS JOIN LATERAL (
+        SELECT CASE WHEN t1.s1 > {now} - interval '1 minute' THEN t1.s1 - interval '7 days'
+                    ELSE t1.s1 END AS s0 OFFSET 0) t2
+     -- claimed minutes to days later; released or reassigned a little later, claimed again
+     CROSS JOIN LATERAL (SELECT t2.s0 + {review.claim_wait("k.r_w1")} AS c_raw OFFSET 0) t2b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t2b.c_raw", "k.r_w2")} AS c0 OFFSET 0) t3
+     CROSS JOIN LATERAL (
+        SELECT t3.c0 + interval '10 minutes' * exp(k.r_x * ln(18)) AS x_raw OFFSET 0) t3b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t3b.x_raw", "k.r_x")} AS x0 OFFSET 0) t4
+     CROSS JOIN LATERAL (
+        SELECT t4.x0 + interval '5 minutes' * exp(k.r_x2 * ln(288)) AS c2_raw OFFSET 0) t4b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t4b.c2_raw", "k.r_x2")} AS c20 OFFSET 0) t4c
+     -- decided minutes to hours after the (last) claim
+     CROSS JOIN LATERAL (
+        SELECT CASE k.step WHEN 'release' THEN t4c.c20 WHEN 'reassign' THEN t4.x0
+                    ELSE t3.c0 END + {review.review_time("k.r_w2")} AS d_raw OFFSET 0) t4d
+     CROSS JOIN LATERAL (SELECT {review.at_work("t4d.d_raw", "k.r_w1")} AS d0 OFFSET 0) t5
+     -- a returned case resubmitted one to 25 days later, claimed and decided again
+     CROSS JOIN LATERAL (
+        SELECT t5.d0 + interval '1 day' * exp(k.r_ret * ln(25)) AS r_raw,
+               t5.d0 + interval '1 day' * exp(k.r_od * ln(40)) AS o_raw OFFSET 0) t5b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t5b.r_raw", "k.r_ret")} AS r0 OFFSET 0) t6
+     CROSS JOIN LATERAL (SELECT t6.r0 + {review.claim_wait("k.r_c3")} AS c3_raw OFFSET 0) t6b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t6b.c3_raw", "k.r_d3")} AS c30 OFFSET 0) t7
+     CROSS JOIN LATERAL (SELECT t7.c30 + {review.review_time("k.r_d3")} AS d3_raw OFFSET 0) t7b
+     CROSS JOIN LATERAL (SELECT {review.at_work("t7b.d3_raw", "k.r_c3")} AS d30 OFFSET 0) t8
+  ) q;
+"""
+
 
 INSERT_BINDINGS_SQL = """
 INSERT INTO accounts_binding (id, authorizer_id, beneficiary_id, relation, basis, status,
-                              starts_on, decision, requested_at, activated_at, revoked_at,
+                              starts_on, policy_version_id, decision, requested_at,
+                              requested_by_id, activated_at, revoked_at, revoked_by_id,
                               revoke_reason, revoke_note, updated_at)
-SELECT id, authorizer_id, beneficiary_id, relation, basis,
-       CASE WHEN revoked_at IS NOT NULL THEN 'revoked' ELSE first_state END,
-       (requested_at AT TIME ZONE %(zone)s)::date, '{}'::jsonb, requested_at, activated_at,
-       revoked_at, reason, '', coalesce(revoked_at, activated_at, requested_at)
-  FROM seed_binding ORDER BY id;
+SELECT b.id, b.authorizer_id, b.beneficiary_id, b.relation, b.basis,
+       CASE WHEN b.revoked_at IS NOT NULL THEN 'revoked' ELSE b.first_state END,
+       (b.requested_at AT TIME ZONE %(zone)s)::date, sp.version_id, '{}'::jsonb,
+       b.requested_at, b.requested_by, b.activated_at, b.revoked_at, b.revoked_by, b.reason,
+       '', coalesce(b.revoked_at, b.activated_at, b.requested_at)
+  FROM seed_binding b
+  -- judged by the version in force when it was asked for, or when it was activated
+  LEFT JOIN seed_policy sp ON sp.region = b.authorizer_region
+       AND sp.day = (coalesce(b.activated_at, b.requested_at) AT TIME ZONE %(zone)s)::date
+ ORDER BY b.id;
 """
 
 #: what the binding services record: the request, the activation after review, the end
 BINDING_EVENTS_SQL = """
-INSERT INTO accounts_auditevent (at, via, action, target_type_id, target_id, from_state,
-                                 to_state, reason_code, note, params)
-SELECT at, 'command', action, %(binding_type)s, id::text, from_state, to_state, reason, '',
-       params
-  FROM (SELECT id, requested_at AS at, 'binding.request' AS action, '' AS from_state,
+INSERT INTO accounts_auditevent (at, actor_id, via, action, target_type_id, target_id,
+                                 from_state, to_state, reason_code, note, params)
+SELECT at, actor_id, CASE WHEN actor_id IS NULL THEN 'command' ELSE 'admin' END, action,
+       %(binding_type)s, id::text, from_state, to_state, reason, '', params
+  FROM (SELECT id, requested_at AS at, requested_by AS actor_id, 'binding.request' AS action,
+               '' AS from_state,
                CASE WHEN basis = 'pledge' AND first_state = 'active' THEN 'active'
                     WHEN first_state = 'blocked' THEN 'blocked' ELSE 'pending' END AS to_state,
                '' AS reason, '{}'::jsonb AS params, 1 AS n
           FROM seed_binding
         UNION ALL
-        SELECT id, activated_at, 'binding.activate', 'pending', 'active', '', '{}'::jsonb, 2
+        SELECT id, activated_at, activated_by, 'binding.activate', 'pending', 'active', '',
+               '{}'::jsonb, 2
           FROM seed_binding WHERE basis = 'documents' AND activated_at IS NOT NULL
         UNION ALL
-        SELECT id, revoked_at, 'binding.revoke',
+        SELECT id, revoked_at, revoked_by, 'binding.revoke',
                CASE WHEN activated_at IS NULL THEN first_state ELSE 'active' END, 'revoked', reason,
                CASE WHEN reason = 'enrolment_ended' THEN '{"automatic": true}'::jsonb
                     ELSE '{}'::jsonb END, 3

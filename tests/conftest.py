@@ -72,16 +72,24 @@ def demo_data(django_db_setup, django_db_blocker):
     once a module rather than once a test.
     """
     from django.core.management import call_command
-    from django.db import connection
 
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, stdout=StringIO())
     yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        # Everything seed_demo writes hangs off these (the reference data migrations loaded,
-        # regions, roles and policies, is left as it was), with the report summaries and
-        # their queues, which the ledger's triggers fill. TRUNCATE passes the append-only
-        # triggers, which refuse row by row deletes only.
+    with django_db_blocker.unblock():
+        remove_committed_data()
+
+
+def remove_committed_data() -> None:
+    """Empty what a module's committed data set wrote: the accounts and reports tables and
+    the users (with their roles and staff profiles); the reference data migrations loaded,
+    regions, roles and policies, is left as it was."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Everything seed_demo and seed_large write hangs off these, with the report
+        # summaries and their queues, which the ledger's triggers fill. TRUNCATE passes the
+        # append-only triggers, which refuse row by row deletes only.
         cursor.execute(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
             "WHERE schemaname = 'public' "

@@ -49,33 +49,84 @@ DROP FUNCTION IF EXISTS reports_record_decisions();
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_report_roles'),
+        ("reports", "0003_report_roles"),
         # the review events (issue 20)
-        ('accounts', '0027_kinship_proofs'),
+        ("accounts", "0027_kinship_proofs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('event_id', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='review event')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('region', models.CharField(max_length=6, verbose_name='pooling region')),
-                ('relation', models.CharField(choices=[('spouse', 'spouse'), ('father', 'father'), ('mother', 'mother'), ('son', 'son'), ('daughter', 'daughter'), ('elder_brother', 'elder brother'), ('younger_brother', 'younger brother'), ('elder_sister', 'elder sister'), ('younger_sister', 'younger sister'), ('paternal_grandfather', 'paternal grandfather'), ('paternal_grandmother', 'paternal grandmother'), ('maternal_grandfather', 'maternal grandfather'), ('maternal_grandmother', 'maternal grandmother'), ('paternal_grandson', "grandson (son's son)"), ('paternal_granddaughter', "granddaughter (son's daughter)"), ('maternal_grandson', "grandson (daughter's son)"), ('maternal_granddaughter', "granddaughter (daughter's daughter)")], max_length=30, verbose_name='relation')),
-                ('document_type', models.CharField(max_length=30, verbose_name='document type')),
-                ('actor_id', models.IntegerField(null=True, verbose_name='actor')),
-                ('outcome', models.CharField(choices=[('approve', 'approved'), ('reject', 'rejected'), ('return', 'returned for more documents'), ('overturn', 'overturned'), ('spot_check_drawn', 'drawn for a spot check')], max_length=20, verbose_name='outcome')),
-                ('reason', models.CharField(blank=True, max_length=24, verbose_name='reason')),
-                ('handled_seconds', models.IntegerField(null=True, verbose_name='handling time (seconds)')),
-                ('spot_check', models.BooleanField(default=False, verbose_name='spot check')),
-                ('decision_of_id', models.IntegerField(null=True, verbose_name='decision overturned was by')),
+                (
+                    "event_id",
+                    models.BigIntegerField(
+                        primary_key=True, serialize=False, verbose_name="review event"
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="at")),
+                ("region", models.CharField(max_length=6, verbose_name="pooling region")),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "spouse"),
+                            ("father", "father"),
+                            ("mother", "mother"),
+                            ("son", "son"),
+                            ("daughter", "daughter"),
+                            ("elder_brother", "elder brother"),
+                            ("younger_brother", "younger brother"),
+                            ("elder_sister", "elder sister"),
+                            ("younger_sister", "younger sister"),
+                            ("paternal_grandfather", "paternal grandfather"),
+                            ("paternal_grandmother", "paternal grandmother"),
+                            ("maternal_grandfather", "maternal grandfather"),
+                            ("maternal_grandmother", "maternal grandmother"),
+                            ("paternal_grandson", "grandson (son's son)"),
+                            ("paternal_granddaughter", "granddaughter (son's daughter)"),
+                            ("maternal_grandson", "grandson (daughter's son)"),
+                            ("maternal_granddaughter", "granddaughter (daughter's daughter)"),
+                        ],
+                        max_length=30,
+                        verbose_name="relation",
+                    ),
+                ),
+                ("document_type", models.CharField(max_length=30, verbose_name="document type")),
+                ("actor_id", models.IntegerField(null=True, verbose_name="actor")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("approve", "approved"),
+                            ("reject", "rejected"),
+                            ("return", "returned for more documents"),
+                            ("overturn", "overturned"),
+                            ("spot_check_drawn", "drawn for a spot check"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=24, verbose_name="reason")),
+                (
+                    "handled_seconds",
+                    models.IntegerField(null=True, verbose_name="handling time (seconds)"),
+                ),
+                ("spot_check", models.BooleanField(default=False, verbose_name="spot check")),
+                (
+                    "decision_of_id",
+                    models.IntegerField(null=True, verbose_name="decision overturned was by"),
+                ),
             ],
             options={
-                'verbose_name': 'review decision',
-                'verbose_name_plural': 'review decisions',
-                'indexes': [models.Index(fields=['at'], name='report_decision_at'), models.Index(fields=['region', 'at'], name='report_decision_region_at')],
+                "verbose_name": "review decision",
+                "verbose_name_plural": "review decisions",
+                "indexes": [
+                    models.Index(fields=["at"], name="report_decision_at"),
+                    models.Index(fields=["region", "at"], name="report_decision_region_at"),
+                ],
             },
         ),
         migrations.RunSQL(TRIGGER, NO_TRIGGER),

@@ -1,5 +1,7 @@
 """A province-sized data set for the reports and later scale work:
-``manage.py seed_large --persons 1000000 [--movements 5000000]``.
+``manage.py seed_large --persons 1000000 [--movements 5000000]``: families, their bindings,
+the kinship proofs behind them with their review (about 0.3 a person) and the caseworkers
+who reviewed them, payments and transfers.
 
 Set-based (``reports.seeding``); ``check_ledger`` is clean afterwards; the report summaries
 are folded at the end. Refuses with DEBUG off (it makes up persons) unless ``--force``,
@@ -18,7 +20,7 @@ from reports.seeding import MAX_PERSONS, AlreadySeeded, seed_large
 
 
 class Command(BaseCommand):
-    help = "Generate families, bindings, payments and transfers at scale, set-based."
+    help = "Generate families, bindings, kinship proofs and money movements at scale, set-based."
 
     def add_arguments(self, parser):
         parser.add_argument("--persons", type=int, required=True, help="insured persons")
@@ -45,12 +47,14 @@ class Command(BaseCommand):
             )
         except AlreadySeeded as error:
             raise CommandError(f"{error}: use an empty database.") from error
+        states = ", ".join(f"{n:,} {state}" for state, n in done.proofs.items())
         self.stdout.write(
             self.style.SUCCESS(
                 f"{done.persons:,} persons in {done.families:,} families, "
-                f"{done.bindings:,} bindings, {done.payments:,} direct payments, "
-                f"{done.transfers:,} wallet transfers, {done.journals:,} journals "
-                f"in {done.seconds:.0f} s"
+                f"{done.bindings:,} bindings, {sum(done.proofs.values()):,} kinship proofs "
+                f"({states}) reviewed by {done.staff:,} staff, "
+                f"{done.payments:,} direct payments, {done.transfers:,} wallet transfers, "
+                f"{done.journals:,} journals in {done.seconds:.0f} s"
             )
         )
         if not no_fold:
