@@ -28,6 +28,7 @@ class BindingsReport(Report):
         "new and revoked per month, and why they were revoked."
     )
     summary = "bindings"
+    filters = ("period", "region", "relation", "document_type")
     position = 30
     counted_by = _(
         "Counted where the authorizer is insured (参保地); active bindings are "

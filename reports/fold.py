@@ -57,43 +57,43 @@ j AS (
     SELECT j.id, j.kind, j.created_at, j.reverses_id, j.params
       FROM accounts_journal j JOIN taken ON taken.journal_id = j.id
 ),
-moves (at, payer, payee, relation, mode, use, count, amount, accepted_count,
+moves (at, payer, payee, binding, relation, mode, use, count, amount, accepted_count,
        accepted_amount, returned_count, returned_amount, reversed_count, reversed_amount) AS (
     -- a direct payment: the authorizer's account paid the beneficiary's bill
-    SELECT p.created_at, b.authorizer_id, b.beneficiary_id, b.relation, '{MoneyMode.DIRECT}',
+    SELECT p.created_at, b.authorizer_id, b.beneficiary_id, b.id, b.relation, '{MoneyMode.DIRECT}',
            p.use, 1, p.amount, {_ZERO6}
       FROM j JOIN accounts_payment p ON p.journal_id = j.id
       JOIN accounts_binding b ON b.id = p.binding_id
      WHERE j.kind = '{JournalKind.DIRECT_PAYMENT}'
     UNION ALL
     -- a wallet transfer sent (pending until accepted, returned or reversed)
-    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.relation, '{MoneyMode.WALLET}',
+    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.id, b.relation, '{MoneyMode.WALLET}',
            '', 1, t.amount, {_ZERO6}
       FROM j JOIN accounts_wallettransfer t ON t.journal_id = j.id
       JOIN accounts_binding b ON b.id = t.binding_id
      WHERE j.kind = '{JournalKind.WALLET_TRANSFER}'
     UNION ALL
-    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.relation, '{MoneyMode.WALLET}',
+    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.id, b.relation, '{MoneyMode.WALLET}',
            '', 0, 0, 1, t.amount, 0, 0, 0, 0
       FROM j JOIN accounts_wallettransfer t ON t.accept_journal_id = j.id
       JOIN accounts_binding b ON b.id = t.binding_id
      WHERE j.kind = '{JournalKind.TRANSFER_ACCEPT}'
     UNION ALL
-    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.relation, '{MoneyMode.WALLET}',
+    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.id, b.relation, '{MoneyMode.WALLET}',
            '', 0, 0, 0, 0, 1, t.amount, 0, 0
       FROM j JOIN accounts_wallettransfer t ON t.return_journal_id = j.id
       JOIN accounts_binding b ON b.id = t.binding_id
      WHERE j.kind = '{JournalKind.TRANSFER_RETURN}'
     UNION ALL
     -- a payment reversed: counted in the month of the payment
-    SELECT p.created_at, b.authorizer_id, b.beneficiary_id, b.relation, '{MoneyMode.DIRECT}',
+    SELECT p.created_at, b.authorizer_id, b.beneficiary_id, b.id, b.relation, '{MoneyMode.DIRECT}',
            p.use, 0, 0, 0, 0, 0, 0, 1, p.amount
       FROM j JOIN accounts_payment p ON p.journal_id = j.reverses_id
       JOIN accounts_binding b ON b.id = p.binding_id
      WHERE j.kind = '{JournalKind.REVERSAL}'
     UNION ALL
     -- a transfer reversed, pending or accepted (then it is accepted no more)
-    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.relation, '{MoneyMode.WALLET}',
+    SELECT t.created_at, t.authorizer_id, t.beneficiary_id, b.id, b.relation, '{MoneyMode.WALLET}',
            '', 0, 0,
            CASE WHEN t.accept_journal_id IS NULL THEN 0 ELSE -1 END,
            CASE WHEN t.accept_journal_id IS NULL THEN 0 ELSE -t.amount END,
@@ -103,34 +103,43 @@ moves (at, payer, payee, relation, mode, use, count, amount, accepted_count,
      WHERE j.kind = '{JournalKind.REVERSAL}'
     UNION ALL
     -- the beneficiary paid from the wallet
-    SELECT j.created_at, e.person_id, e.person_id, '', '{MoneyMode.WALLET_SPEND}',
+    SELECT j.created_at, e.person_id, e.person_id, NULL::bigint, '', '{MoneyMode.WALLET_SPEND}',
            coalesce(j.params->>'use', ''), 1, -e.amount, {_ZERO6}
       FROM j JOIN accounts_ledgerentry e ON e.journal_id = j.id
      WHERE j.kind = '{JournalKind.WALLET_SPEND}'
        AND e.account_kind = '{AccountKind.WALLET}' AND e.amount < 0
     UNION ALL
     -- a balance an import lowered: the holder's own spending elsewhere
-    SELECT j.created_at, e.person_id, e.person_id, '', '{MoneyMode.OWN}', '', 1, -e.amount,
-           {_ZERO6}
+    SELECT j.created_at, e.person_id, e.person_id, NULL::bigint, '', '{MoneyMode.OWN}', '', 1,
+           -e.amount, {_ZERO6}
       FROM j JOIN accounts_ledgerentry e ON e.journal_id = j.id
      WHERE j.kind = '{JournalKind.IMPORT_ADJUSTMENT}'
        AND e.account_kind = '{AccountKind.PERSONAL}' AND e.amount < 0
 ),
+documents AS (
+    SELECT DISTINCT ON (k.binding_id) k.binding_id, k.document_type
+      FROM accounts_kinshipproof k
+     WHERE k.binding_id IN (SELECT binding FROM moves WHERE binding IS NOT NULL)
+     ORDER BY k.binding_id, k.id DESC
+),
 folded AS (
     INSERT INTO reports_moneymonth AS s (
-        month, payer_region, payee_region, relation, mode, use, count, amount,
+        month, payer_region, payee_region, relation, document_type, mode, use, count, amount,
         accepted_count, accepted_amount, returned_count, returned_amount,
         reversed_count, reversed_amount)
     SELECT date_trunc('month', m.at AT TIME ZONE %(zone)s)::date, pa.region_id, pb.region_id,
-           m.relation, m.mode, m.use, sum(m.count), sum(m.amount),
-           sum(m.accepted_count), sum(m.accepted_amount), sum(m.returned_count),
-           sum(m.returned_amount), sum(m.reversed_count), sum(m.reversed_amount)
+           m.relation, coalesce(d.document_type, ''), m.mode, m.use, sum(m.count),
+           sum(m.amount), sum(m.accepted_count), sum(m.accepted_amount),
+           sum(m.returned_count), sum(m.returned_amount), sum(m.reversed_count),
+           sum(m.reversed_amount)
       FROM moves m
       JOIN accounts_insuredperson pa ON pa.id = m.payer
       JOIN accounts_insuredperson pb ON pb.id = m.payee
-     GROUP BY 1, 2, 3, 4, 5, 6
-     ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (month, payer_region, payee_region, relation, mode, use) DO UPDATE SET
+      LEFT JOIN documents d ON d.binding_id = m.binding
+     GROUP BY 1, 2, 3, 4, 5, 6, 7
+     ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (month, payer_region, payee_region, relation, document_type, mode, use)
+    DO UPDATE SET
         count = s.count + EXCLUDED.count,
         amount = s.amount + EXCLUDED.amount,
         accepted_count = s.accepted_count + EXCLUDED.accepted_count,
@@ -151,7 +160,8 @@ WITH taken AS (
     RETURNING event_id
 ),
 events AS (
-    SELECT e.at, e.reason_code, b.relation, pa.region_id AS authorizer_region,
+    SELECT e.at, e.reason_code, b.relation, coalesce(d.document_type, '') AS document_type,
+           pa.region_id AS authorizer_region,
            pb.region_id AS beneficiary_region,
            CASE WHEN e.to_state = 'active' AND e.from_state <> 'active'
                     THEN '{BindingEvent.ACTIVATED}'
@@ -165,18 +175,24 @@ events AS (
       JOIN accounts_binding b ON b.id = e.target_id::bigint
       JOIN accounts_insuredperson pa ON pa.id = b.authorizer_id
       JOIN accounts_insuredperson pb ON pb.id = b.beneficiary_id
+      -- the document of the binding's latest case
+      LEFT JOIN LATERAL (
+          SELECT k.document_type FROM accounts_kinshipproof k
+           WHERE k.binding_id = b.id ORDER BY k.id DESC LIMIT 1) d ON true
 ),
 folded AS (
     INSERT INTO reports_bindingmonth AS s (
-        month, authorizer_region, beneficiary_region, relation, event, reason, count)
+        month, authorizer_region, beneficiary_region, relation, document_type, event,
+        reason, count)
     SELECT date_trunc('month', at AT TIME ZONE %(zone)s)::date, authorizer_region,
-           beneficiary_region, relation, event,
+           beneficiary_region, relation, document_type, event,
            CASE WHEN event = '{BindingEvent.ACTIVATED}' THEN '' ELSE reason_code END, count(*)
       FROM events
      WHERE event IS NOT NULL
-     GROUP BY 1, 2, 3, 4, 5, 6
-     ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (month, authorizer_region, beneficiary_region, relation, event, reason)
+     GROUP BY 1, 2, 3, 4, 5, 6, 7
+     ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (month, authorizer_region, beneficiary_region, relation, document_type,
+                 event, reason)
     DO UPDATE SET count = s.count + EXCLUDED.count
 )
 SELECT count(*) FROM taken

@@ -11,7 +11,7 @@ keeps them: a summary row is never joined to more than the small table of region
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.relations import Relation, Use
+from policies.relations import DocumentType, Relation, Use
 
 from .choices import BindingEvent, MoneyMode
 
@@ -34,6 +34,14 @@ def _money(verbose_name) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, default=0)
 
 
+def _document_type() -> models.CharField:
+    """The document the binding was proved on: that of its latest kinship proof ("" for a
+    binding without one, or money that names no binding)."""
+    return models.CharField(
+        _("document type"), max_length=30, blank=True, default="", choices=DocumentType.choices
+    )
+
+
 class MoneyMonth(models.Model):
     """Money moved in one month, from the payer's region to the payee's, by relation, mode
     and use.
@@ -51,6 +59,7 @@ class MoneyMonth(models.Model):
     relation = models.CharField(_("relation"), max_length=30, blank=True, choices=Relation.choices)
     mode = models.CharField(_("mode"), max_length=12, choices=MoneyMode.choices)
     use = models.CharField(_("paid for"), max_length=32, blank=True, choices=Use.choices)
+    document_type = _document_type()
     count = models.BigIntegerField(_("count"), default=0)
     amount = _money(_("amount (yuan)"))
     accepted_count = models.BigIntegerField(_("accepted"), default=0)
@@ -65,7 +74,15 @@ class MoneyMonth(models.Model):
         verbose_name_plural = _("money by month")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "payer_region", "payee_region", "relation", "mode", "use"],
+                fields=[
+                    "month",
+                    "payer_region",
+                    "payee_region",
+                    "relation",
+                    "document_type",
+                    "mode",
+                    "use",
+                ],
                 name="money_month_key",
             ),
         ]
@@ -84,6 +101,7 @@ class BindingMonth(models.Model):
     relation = models.CharField(_("relation"), max_length=30, choices=Relation.choices)
     event = models.CharField(_("event"), max_length=12, choices=BindingEvent.choices)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
+    document_type = _document_type()
     count = models.BigIntegerField(_("count"), default=0)
 
     class Meta:
@@ -96,6 +114,7 @@ class BindingMonth(models.Model):
                     "authorizer_region",
                     "beneficiary_region",
                     "relation",
+                    "document_type",
                     "event",
                     "reason",
                 ],

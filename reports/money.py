@@ -48,6 +48,7 @@ class MoneyReport(Report):
         "reversals."
     )
     summary = "money"
+    filters = ("period", "region", "relation", "document_type")
     position = 40
     counted_by = _(
         "Counted where the authorizer is insured (参保地, whose fund pays); the flows "
@@ -210,10 +211,10 @@ class MoneyReport(Report):
             "Direct payments name what they paid for; wallet transfers do not, the "
             "beneficiary's payments from the wallet do."
         )
-        if filters.relation:
+        if filters.relation or filters.document_type:
             note = _(
-                "Payments from the wallet name no binding: with a relation chosen, only "
-                "direct payments are counted."
+                "Payments from the wallet name no binding: with a relation or a document "
+                "type chosen, only direct payments are counted."
             )
         return Table(
             key="by_use",

@@ -24,7 +24,7 @@ SELECT grouping(x.authorizer_region, x.region_name, x.geo) = 0 AS by_region,
           FROM reports_bindingmonth s
           JOIN policies_region ra ON ra.code = s.authorizer_region
           JOIN policies_region rb ON rb.code = s.beneficiary_region
-         WHERE s.month <= %(last)s{scope}{relation}) x
+         WHERE s.month <= %(last)s{scope}{relation}{document}) x
  GROUP BY GROUPING SETS ((x.authorizer_region, x.region_name, x.geo), (x.relation),
                          (x.month, x.event), (x.event, x.reason))
 """
@@ -42,6 +42,7 @@ def binding_figures(filters) -> list[dict]:
         geography=GEOGRAPHY_SQL.format(a="s.authorizer_region", b="s.beneficiary_region"),
         scope=scope_sql("s.authorizer_region", filters),
         relation=" AND s.relation = %(relation)s" if filters.relation else "",
+        document=" AND s.document_type = %(document_type)s" if filters.document_type else "",
     )
     return fetch(
         sql,
@@ -50,6 +51,7 @@ def binding_figures(filters) -> list[dict]:
             "last": filters.period.last,
             "regions": filters.regions_list(),
             "relation": filters.relation,
+            "document_type": filters.document_type,
             "activated": BindingEvent.ACTIVATED,
             "ended": BindingEvent.ENDED,
             "withdrawn": BindingEvent.WITHDRAWN,

@@ -27,7 +27,7 @@ SELECT grouping(x.month, x.mode) = 0 AS by_month,
           FROM reports_moneymonth s
           JOIN policies_region ra ON ra.code = s.payer_region
           JOIN policies_region rb ON rb.code = s.payee_region
-         WHERE s.month BETWEEN %(first)s AND %(last)s{scope}{relation}) x
+         WHERE s.month BETWEEN %(first)s AND %(last)s{scope}{relation}{document}) x
  GROUP BY GROUPING SETS ((x.month, x.mode), (x.mode, x.geo), (x.mode, x.use),
                          (x.payer_region, x.region_name, x.mode))
 """
@@ -43,7 +43,7 @@ SELECT ra.province_id AS from_province, pa.name AS from_name,
   JOIN policies_province pb ON pb.code = rb.province_id
  WHERE x.month BETWEEN %(first)s AND %(last)s
    AND ra.province_id <> rb.province_id
-   AND x.mode = ANY(%(aid)s){scope}{relation}
+   AND x.mode = ANY(%(aid)s){scope}{relation}{document}
  GROUP BY 1, 2, 3, 4, 5
  ORDER BY 1, 3, 5
 """
@@ -55,6 +55,7 @@ def _params(filters) -> dict:
         "last": filters.period.last,
         "regions": filters.regions_list(),
         "relation": filters.relation,
+        "document_type": filters.document_type,
         "aid": [str(m) for m in MUTUAL_AID_MODES],
         "own": str(MoneyMode.OWN),
     }
@@ -64,19 +65,23 @@ def money_figures(filters) -> list[dict]:
     """Return the money figures for ``filters``, counted where the payer is insured: rows
     flagged ``by_month``, ``by_geo``, ``by_use`` and ``by_region``, each per mode.
 
-    A relation chosen limits the mutual aid (direct payments and transfers) to bindings of
-    that relation; wallet spending, which no binding names, is left out then; the other
-    spending imports record is the whole of it, the base of mutual aid's share.
+    A relation or a document type chosen limits the mutual aid (direct payments and
+    transfers) to bindings of that relation or proved on that document; wallet spending,
+    which no binding names, is left out then; the other spending imports record is the
+    whole of it, the base of mutual aid's share.
     """
-    relation = ""
+    relation = document = ""
     if filters.relation:
         relation = " AND (s.relation = %(relation)s OR s.mode = %(own)s)"
+    if filters.document_type:
+        document = " AND (s.document_type = %(document_type)s OR s.mode = %(own)s)"
     scope = "" if filters.regions is None else " AND s.payer_region = ANY(%(regions)s)"
     sql = FIGURES_SQL.format(
         measures=MEASURES,
         geography=GEOGRAPHY_SQL.format(a="s.payer_region", b="s.payee_region"),
         scope=scope,
         relation=relation,
+        document=document,
     )
     return fetch(sql, _params(filters))
 
@@ -88,5 +93,6 @@ def money_flows(filters) -> list[dict]:
     if filters.regions is not None:
         scope = " AND (x.payer_region = ANY(%(regions)s) OR x.payee_region = ANY(%(regions)s))"
     relation = " AND x.relation = %(relation)s" if filters.relation else ""
-    sql = FLOWS_SQL.format(measures=MEASURES, scope=scope, relation=relation)
+    document = " AND x.document_type = %(document_type)s" if filters.document_type else ""
+    sql = FLOWS_SQL.format(measures=MEASURES, scope=scope, relation=relation, document=document)
     return fetch(sql, _params(filters))
