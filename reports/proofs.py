@@ -32,6 +32,7 @@ from policies.models import Region
 from policies.relations import DocumentType, Relation
 from portal.stale_edits import staff_name
 from reports.base import Report, register
+from reports.periods import add_months
 from reports.router import reports_db
 from reports.selectors import fetch, scope_sql
 from reports.tables import MONTH, PERCENT, TEXT, TOTAL, Chart, Column, Table, share
@@ -256,12 +257,11 @@ _DECIDED = "('approve', 'reject', 'return')"
 
 def _decision_where(filters) -> tuple[str, dict]:
     """The SQL condition on ``reports_decision d`` for ``filters``, and its parameters."""
-    where = "d.at >= %(start)s AND d.at < %(end)s" + scope_sql("d.region", filters)
+    where = "d.day >= %(first)s AND d.day < %(after)s" + scope_sql("d.region", filters)
     params = {
-        "start": filters.period.start,
-        "end": filters.period.end,
+        "first": filters.period.first,
+        "after": add_months(filters.period.last, 1),
         "regions": filters.regions_list(),
-        "zone": settings.TIME_ZONE,
     }
     if filters.relation:
         where += " AND d.relation = %(relation)s"
@@ -318,7 +318,7 @@ class DecisionsReport(Report):
                    count(*) FILTER (WHERE x.outcome = 'return') AS returned,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY x.handled_seconds)
                        AS median_seconds
-              FROM (SELECT date_trunc('{unit}', d.at AT TIME ZONE %(zone)s)::date AS step,
+              FROM (SELECT date_trunc('{unit}', d.day)::date AS step,
                            d.actor_id, d.outcome, d.handled_seconds
                       FROM reports_decision d
                      WHERE {where} AND d.outcome IN {_DECIDED}) x
@@ -526,7 +526,7 @@ class DecisionsReport(Report):
     def _quality(self, where, params, filters) -> Table:
         rows = fetch(
             f"""
-            SELECT date_trunc('month', d.at AT TIME ZONE %(zone)s)::date AS month,
+            SELECT date_trunc('month', d.day)::date AS month,
                    count(*) FILTER (WHERE d.outcome IN {_DECIDED}) AS decisions,
                    count(*) FILTER (WHERE d.outcome = 'overturn') AS overturned,
                    count(*) FILTER (WHERE d.outcome = 'spot_check_drawn') AS drawn,
