@@ -122,14 +122,14 @@ def main(argv: list[str]) -> None:
             f"payments and transfers, {sizes['entries']:,} ledger entries"
         )
     print(f"\nmedian of {REPEAT} requests, server time (Django test client)\n")
-    head = f"{'user':<12} {'page':<34} {small:>9,} {large:>11,}  ratio  queries"
+    head = f"{'user':<12} {'page':<38} {small:>9,} {large:>11,}  ratio  queries"
     print(head)
     for key in runs[small]["results"]:
         user, label = key.split("|")
         ms_small, q_small = runs[small]["results"][key]
         ms_large, q_large = runs[large]["results"][key]
         print(
-            f"{user:<12} {label:<34} {ms_small:7.1f}ms {ms_large:9.1f}ms "
+            f"{user:<12} {label:<38} {ms_small:7.1f}ms {ms_large:9.1f}ms "
             f"{ms_large / ms_small:6.2f}  {q_small}/{q_large}"
         )
 
