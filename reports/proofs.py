@@ -277,8 +277,10 @@ def _minutes(seconds) -> int | None:
 
 
 def decision_steps(filters) -> list[dt.date]:
-    """The days, or the Mondays of the weeks, of the period (the decisions' steps)."""
-    first, end = filters.period.first, filters.period.end.date()
+    """The days, or the Mondays of the weeks, of the period (the decisions' steps), up to
+    today: the days and weeks still to come have no decisions to show."""
+    first = filters.period.first
+    end = min(filters.period.end.date(), timezone.localdate() + dt.timedelta(days=1))
     if filters.step == "day":
         return [first + dt.timedelta(days=n) for n in range((end - first).days)]
     monday = first - dt.timedelta(days=first.weekday())
