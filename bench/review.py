@@ -105,7 +105,7 @@ FROM bench_case c JOIN accounts_binding b
 
 INSERT INTO accounts_proofpage (number, file, content_type, extension, pdf_page, image,
     thumbnail, size, width, height, sha256, phash, original_name, uploaded_at, ocr_status,
-    ocr_text, ocr_boxes, ocr_engine, ocr_at, ocr_error, proof_id, uploaded_by_id)
+    ocr_text, ocr_boxes, ocr_ids, ocr_engine, ocr_at, ocr_error, proof_id, uploaded_by_id)
 SELECT n, 'proofs/' || p.id || '/x.jpg', 'image/jpeg', '.jpg', 0, '',
        'proofs/' || p.id || '/thumbs/x-0.jpg', 200000, 1100, 760,
        md5(p.id || '-' || n) || md5(n || '-' || p.id),
@@ -116,7 +116,7 @@ SELECT n, 'proofs/' || p.id || '/x.jpg', 'image/jpeg', '.jpg', 0, '',
                'box', '[[100,150],[400,150],[400,190],[100,190]]'::jsonb),
            jsonb_build_object('text', '公民身份号码 ' || a.national_id, 'score', 0.99,
                'box', '[[100,440],[700,440],[700,480],[100,480]]'::jsonb)),
-       'bench', p.submitted_at, '', p.id, %(intake)s
+       ARRAY[a.national_id], 'bench', p.submitted_at, '', p.id, %(intake)s
 FROM accounts_kinshipproof p
 JOIN accounts_insuredperson a ON a.id = p.authorizer_id
 CROSS JOIN LATERAL generate_series(1, 1 + (p.id %% 2)::int) AS n
