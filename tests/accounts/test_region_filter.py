@@ -50,3 +50,12 @@ def test_the_region_filter_escapes_what_it_writes(client, superuser):
 
     assert "370100 济南&lt;b&gt;" in html
     assert "济南<b>" not in html
+
+
+def test_filter_labels_read_as_chinese_without_a_stray_space(client, superuser):
+    client.force_login(superuser)
+
+    html = client.get(reverse(QUEUE), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "按审核队列" in html
+    assert "按 " not in html
