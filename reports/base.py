@@ -34,6 +34,11 @@ class Report:
         regions they may see). A fixed number of queries, whatever the data."""
         raise NotImplementedError
 
+    def table(self, key: str, *, user, filters: ReportFilters) -> Table | None:
+        """Return the one table ``key`` (for an export), or None if the report has none such.
+        A report whose tables are costly builds only the one asked for."""
+        return next((t for t in self.tables(user=user, filters=filters) if t.key == key), None)
+
 
 #: slug -> report, in the order of the sidebar
 REPORTS: dict[str, Report] = {}

@@ -155,10 +155,9 @@ def export_view(site, request, slug, table, fmt):
                 f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()
             )
             return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
-        tables = {t.key: t for t in report.tables(user=request.user, filters=filters)}
-    if table not in tables:
+        shown = report.table(table, user=request.user, filters=filters)
+    if shown is None:
         raise Http404
-    shown = tables[table]
     name = f"{report.title}-{shown.title}-{filters.period}.{fmt}"
     if fmt == "csv":
         return download(csv_for_excel(shown.header(), shown.export_rows(), CSV_PIECE), name)

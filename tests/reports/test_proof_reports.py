@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.choices import RejectReason
+from reports.filters import ReportFilterForm
+from reports.proofs import DecisionsReport
 from tests.reports.data import clock, csv_rows, page_tables, table
 from tests.reports.proof_data import TODAY, backlog_data, decision_data
 
@@ -236,6 +238,23 @@ def test_the_decisions_export_equals_the_table_shown(sup, decisions):
     exported = csv_rows(sup.get(f"{DECISIONS}per_caseworker.csv", SUMMER))
 
     assert [row[:5] for row in exported] == [row[:5] for row in shown]
+
+
+@pytest.mark.parametrize(
+    "key", ["per_caseworker", "per_step", "caseworker_by_step", "reasons", "quality"]
+)
+def test_each_decisions_table_exported_alone_equals_the_one_of_the_whole_report(
+    supervisor, decisions, key
+):
+    report = DecisionsReport()
+    form = ReportFilterForm(SUMMER, user=supervisor, fields=report.filters)
+    filters = form.filters()
+    whole = {t.key: t for t in report.tables(user=supervisor, filters=filters)}[key]
+    alone = report.table(key, user=supervisor, filters=filters)
+
+    assert alone.header() == whole.header()
+    assert list(alone.export_rows()) == list(whole.export_rows())
+    assert list(alone.export_rows())  # the hand-built data fills every table
 
 
 # --- query counts ----------------------------------------------------------------------------
