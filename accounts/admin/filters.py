@@ -16,7 +16,7 @@ from portal.scoping import ALL, region_codes
 class ManyOptionsSelect(UnfoldAdminSelectWidget):
     """Unfold's select with its options written in Python: a superuser's region filter has
     every pooling region of the country (about 370), and Django's template for each option
-    cost a queue page some 35 ms. The same markup as ``unfold/widgets/select.html``."""
+    cost a queue page about 45 ms. The same markup as ``unfold/widgets/select.html``."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
