@@ -57,9 +57,14 @@ class Period:
         return timezone.make_aware(dt.datetime.combine(self.first, dt.time.min))
 
     @property
+    def after(self) -> dt.date:
+        """The first day after the period."""
+        return add_months(self.last, 1)
+
+    @property
     def end(self) -> dt.datetime:
         """The moment after the period (exclusive), Beijing time."""
-        return timezone.make_aware(dt.datetime.combine(add_months(self.last, 1), dt.time.min))
+        return timezone.make_aware(dt.datetime.combine(self.after, dt.time.min))
 
     def __str__(self):
         if self.first == self.last:

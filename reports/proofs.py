@@ -32,7 +32,6 @@ from policies.models import Region
 from policies.relations import DocumentType, Relation
 from portal.stale_edits import staff_name
 from reports.base import Report, register
-from reports.periods import add_months
 from reports.router import reports_db
 from reports.selectors import fetch, scope_sql
 from reports.tables import MONTH, PERCENT, TEXT, TOTAL, Chart, Column, Table, share
@@ -260,7 +259,7 @@ def _decision_where(filters) -> tuple[str, dict]:
     where = "d.day >= %(first)s AND d.day < %(after)s" + scope_sql("d.region", filters)
     params = {
         "first": filters.period.first,
-        "after": add_months(filters.period.last, 1),
+        "after": filters.period.after,
         "regions": filters.regions_list(),
     }
     if filters.relation:
@@ -280,7 +279,7 @@ def decision_steps(filters) -> list[dt.date]:
     """The days, or the Mondays of the weeks, of the period (the decisions' steps), up to
     today: the days and weeks still to come have no decisions to show."""
     first = filters.period.first
-    end = min(filters.period.end.date(), timezone.localdate() + dt.timedelta(days=1))
+    end = min(filters.period.after, timezone.localdate() + dt.timedelta(days=1))
     if filters.step == "day":
         return [first + dt.timedelta(days=n) for n in range((end - first).days)]
     monday = first - dt.timedelta(days=first.weekday())
