@@ -46,6 +46,19 @@ _LOCKS = {"money": 72_010_001, "bindings": 72_010_002}
 
 _ZERO6 = "0, 0, 0, 0, 0, 0"
 
+
+def _documents(bindings: str) -> str:
+    """SQL of the CTE ``documents`` (binding_id, document_type): for each binding of the
+    subquery ``bindings``, the document of its latest kinship proof, which the summaries
+    count it under (no row for a binding without a case: it counts under "")."""
+    return f"""documents AS (
+    SELECT DISTINCT ON (k.binding_id) k.binding_id, k.document_type
+      FROM accounts_kinshipproof k
+     WHERE k.binding_id IN ({bindings})
+     ORDER BY k.binding_id, k.id DESC
+)"""
+
+
 MONEY_SQL = f"""
 WITH taken AS (
     DELETE FROM reports_journalqueue
@@ -116,12 +129,7 @@ moves (at, payer, payee, binding, relation, mode, use, count, amount, accepted_c
      WHERE j.kind = '{JournalKind.IMPORT_ADJUSTMENT}'
        AND e.account_kind = '{AccountKind.PERSONAL}' AND e.amount < 0
 ),
-documents AS (
-    SELECT DISTINCT ON (k.binding_id) k.binding_id, k.document_type
-      FROM accounts_kinshipproof k
-     WHERE k.binding_id IN (SELECT binding FROM moves WHERE binding IS NOT NULL)
-     ORDER BY k.binding_id, k.id DESC
-),
+{_documents("SELECT binding FROM moves WHERE binding IS NOT NULL")},
 folded AS (
     INSERT INTO reports_moneymonth AS s (
         month, payer_region, payee_region, relation, document_type, mode, use, count, amount,
@@ -160,7 +168,7 @@ WITH taken AS (
     RETURNING event_id
 ),
 events AS (
-    SELECT e.at, e.reason_code, b.relation, coalesce(d.document_type, '') AS document_type,
+    SELECT e.at, e.reason_code, b.id AS binding_id, b.relation,
            pa.region_id AS authorizer_region,
            pb.region_id AS beneficiary_region,
            CASE WHEN e.to_state = 'active' AND e.from_state <> 'active'
@@ -175,20 +183,19 @@ events AS (
       JOIN accounts_binding b ON b.id = e.target_id::bigint
       JOIN accounts_insuredperson pa ON pa.id = b.authorizer_id
       JOIN accounts_insuredperson pb ON pb.id = b.beneficiary_id
-      -- the document of the binding's latest case
-      LEFT JOIN LATERAL (
-          SELECT k.document_type FROM accounts_kinshipproof k
-           WHERE k.binding_id = b.id ORDER BY k.id DESC LIMIT 1) d ON true
 ),
+{_documents("SELECT binding_id FROM events")},
 folded AS (
     INSERT INTO reports_bindingmonth AS s (
         month, authorizer_region, beneficiary_region, relation, document_type, event,
         reason, count)
-    SELECT date_trunc('month', at AT TIME ZONE %(zone)s)::date, authorizer_region,
-           beneficiary_region, relation, document_type, event,
-           CASE WHEN event = '{BindingEvent.ACTIVATED}' THEN '' ELSE reason_code END, count(*)
-      FROM events
-     WHERE event IS NOT NULL
+    SELECT date_trunc('month', e.at AT TIME ZONE %(zone)s)::date, e.authorizer_region,
+           e.beneficiary_region, e.relation, coalesce(d.document_type, ''), e.event,
+           CASE WHEN e.event = '{BindingEvent.ACTIVATED}' THEN '' ELSE e.reason_code END,
+           count(*)
+      FROM events e
+      LEFT JOIN documents d ON d.binding_id = e.binding_id
+     WHERE e.event IS NOT NULL
      GROUP BY 1, 2, 3, 4, 5, 6, 7
      ORDER BY 1, 2, 3, 4, 5, 6, 7
     ON CONFLICT (month, authorizer_region, beneficiary_region, relation, document_type,
